@@ -1,0 +1,152 @@
+/**
+ * The Backend interface: a flat set of kernels over raw storage. Ops (src/ops) call these; models
+ * never do. Every kernel has a plain-TypeScript twin in backend/reference, which is the oracle that
+ * faster backends are tested against.
+ *
+ * Contract shared by all kernels:
+ * - Kernels are synchronous and never mutate their inputs, except those named `...InPlace` and the
+ *   optimizer steps, which update the storages they are given.
+ * - Outputs are fresh storages owned by the caller (the Tensor that wraps them).
+ * - Shapes are passed explicitly; storage is dense, row-major and contiguous.
+ * - Layout of sequences is time-major: [T, B, F] with F contiguous.
+ * - A storage knows its own dtype and length; outputs take the dtype of the first float input.
+ *
+ * `S` is the backend's storage type: host typed arrays for the reference and native backends.
+ */
+import type { DType, TypedArray } from '../tensor/dtype.js';
+import type { Shape } from '../tensor/shape.js';
+
+export type UnaryOp = 'neg' | 'relu' | 'tanh' | 'sigmoid' | 'exp' | 'log' | 'sqrt' | 'square' | 'abs';
+export type BinaryOp = 'add' | 'sub' | 'mul' | 'div' | 'maximum' | 'minimum';
+/** Activation of a recurrent scan. */
+export type Activation = 'relu' | 'tanh' | 'identity';
+
+export interface AdamHyper {
+  lr: number;
+  beta1: number;
+  beta2: number;
+  eps: number;
+  /** L2 penalty added to the gradient before the moments, as torch.optim.Adam does. */
+  weightDecay: number;
+  /** 1-based step count, for bias correction. */
+  step: number;
+}
+
+export interface SgdHyper {
+  lr: number;
+  momentum: number;
+  dampening: number;
+  nesterov: boolean;
+  weightDecay: number;
+  /** false on the first step: the momentum buffer is initialised to the gradient (as PyTorch). */
+  hasMomentum: boolean;
+}
+
+export interface Backend<S = unknown> {
+  readonly name: string;
+  /** Whether tensors of this dtype can live on this backend (float64 is reference-only). */
+  supports(dtype: DType): boolean;
+
+  // ---- storage ----
+  /** Zero-filled storage. */
+  alloc(dtype: DType, size: number): S;
+  /** Wraps host data; CPU backends keep the array itself (no copy), so callers hand over ownership. */
+  fromHost(data: TypedArray): S;
+  /** Host view of the data; CPU backends return the storage itself. Do not mutate it. */
+  toHost(s: S): TypedArray;
+  /** Releases storage held outside the JS heap; a no-op for host backends. */
+  free(s: S): void;
+  /** A copy (new storage). */
+  clone(s: S): S;
+
+  // ---- elementwise ----
+  unary(op: UnaryOp, x: S): S;
+  /** dx given x, y = op(x) and dy. */
+  unaryGrad(op: UnaryOp, x: S, y: S, dy: S): S;
+  /** Broadcasting binary op; outShape is broadcastShapes(aShape, bShape). */
+  binary(op: BinaryOp, a: S, aShape: Shape, b: S, bShape: Shape, outShape: Shape): S;
+  /** y = x * scale + shift with scalars. */
+  affine(x: S, scale: number, shift: number): S;
+  /** Copies x (shape `shape`) to a larger broadcast shape. */
+  broadcastTo(x: S, shape: Shape, outShape: Shape): S;
+  /** Sums over `axes`; the result has those axes of size 1 (same rank). */
+  reduceSum(x: S, shape: Shape, axes: readonly number[]): S;
+  /** Index of the largest value in each row of [rows, cols]; int32. */
+  argmax(x: S, rows: number, cols: number): S;
+  /** Element-wise x in [lo, hi], in place. */
+  clampInPlace(x: S, lo: number, hi: number): void;
+  /** x *= scale, in place. */
+  scaleInPlace(x: S, scale: number): void;
+  /** Sum of squares of all elements (for global-norm clipping); also tells NaN/Inf apart (returns them). */
+  sumSquares(x: S): number;
+  /** Elementwise cast (float32 <-> float64 <-> int32 truncating toward zero). */
+  cast(x: S, dtype: DType): S;
+
+  // ---- layout ----
+  transpose(x: S, shape: Shape, perm: readonly number[]): S;
+  slice(x: S, shape: Shape, begin: readonly number[], size: readonly number[]): S;
+  /** Inverse of slice: a zero tensor of `fullShape` with x (shape `size`) written at `begin`. */
+  padSlice(x: S, size: Shape, begin: readonly number[], fullShape: Shape): S;
+  concat(xs: readonly S[], shapes: readonly Shape[], axis: number): S;
+
+  // ---- linear algebra ----
+  /**
+   * out[m, n] = op(a) · op(b): op(a) is [m, k] (a stored [k, m] when transA),
+   * op(b) is [k, n] (b stored [n, k] when transB).
+   */
+  matmul(a: S, b: S, m: number, n: number, k: number, transA: boolean, transB: boolean): S;
+
+  // ---- nn ----
+  /** out[i] = table[idx[i]] over rows of width `cols`; idx < 0 gives a zero row. */
+  gatherRows(table: S, cols: number, idx: S): S;
+  /** out = zeros[rows, cols]; out[idx[i]] += dy[i]; idx < 0 rows are dropped. */
+  scatterAddRows(dy: S, cols: number, idx: S, rows: number): S;
+  softmax(x: S, rows: number, cols: number): S;
+  /**
+   * Cross-entropy of softmax(logits) against integer targets per row; rows whose target equals
+   * ignoreIndex get loss 0. Returns the per-row loss [rows] and the probabilities [rows, cols].
+   */
+  softmaxCrossEntropy(logits: S, rows: number, cols: number, targets: S, ignoreIndex: number): { loss: S; probs: S };
+  /** dlogits = (probs - onehot(target)) * dloss[row]; ignored rows get 0. */
+  softmaxCrossEntropyGrad(probs: S, targets: S, dloss: S, rows: number, cols: number, ignoreIndex: number): S;
+  /**
+   * Batch norm in training mode on x viewed as [groups, rows, channels]: statistics per (group,
+   * channel) over rows. Sequence-wise BN is groups = 1, rows = T·B; frame-wise is groups = T, rows = B.
+   * Returns y, mean [groups, channels], biased variance and 1/sqrt(var + eps).
+   */
+  batchNormTrain(
+    x: S, groups: number, rows: number, channels: number, gamma: S, beta: S, eps: number,
+  ): { y: S; mean: S; variance: S; invStd: S };
+  batchNormGrad(
+    dy: S, x: S, groups: number, rows: number, channels: number, mean: S, invStd: S, gamma: S,
+  ): { dx: S; dgamma: S; dbeta: S };
+
+  // ---- recurrences (the fused time loops) ----
+  /**
+   * IndRNN recurrence: h[t] = act(z[t] + u ⊙ h[t-1]), h[-1] = h0.
+   * z: [T, B, N], u: [N], h0: [B, N], lengths: int32 [B] or null. Steps t >= lengths[b] keep the
+   * state (h[t] = h[t-1]), so h[T-1] is every sequence's last state. Returns h [T, B, N].
+   */
+  indrnnScan(z: S, u: S, h0: S, lengths: S | null, T: number, B: number, N: number, act: Activation): S;
+  /** Reverse loop of indrnnScan: dz [T, B, N], du [N] (summed over batch and time), dh0 [B, N]. */
+  indrnnScanGrad(
+    dh: S, z: S, h: S, u: S, h0: S, lengths: S | null, T: number, B: number, N: number, act: Activation,
+  ): { dz: S; du: S; dh0: S };
+  /** Elman RNN: h[t] = act(gx[t] + h[t-1] · Whhᵀ); gx [T, B, H] holds W x + b; whh [H, H]. */
+  rnnScan(gx: S, whh: S, h0: S, lengths: S | null, T: number, B: number, H: number, act: Activation): S;
+  rnnScanGrad(
+    dh: S, h: S, whh: S, h0: S, lengths: S | null, T: number, B: number, H: number, act: Activation,
+  ): { dgx: S; dwhh: S; dh0: S };
+  /**
+   * LSTM (gate order i, f, g, o as PyTorch): gates[t] = gx[t] + h[t-1] · Whhᵀ, gx [T, B, 4H],
+   * whh [4H, H]. Returns h and c [T, B, H] and the activated gates [T, B, 4H] for the backward.
+   */
+  lstmScan(gx: S, whh: S, h0: S, c0: S, lengths: S | null, T: number, B: number, H: number): { h: S; c: S; gates: S };
+  lstmScanGrad(
+    dh: S, dc: S, gates: S, h: S, c: S, whh: S, h0: S, c0: S, lengths: S | null, T: number, B: number, H: number,
+  ): { dgx: S; dwhh: S; dh0: S; dc0: S };
+
+  // ---- optimizer updates (in place on param and state) ----
+  adamStep(param: S, grad: S, m: S, v: S, hyper: AdamHyper): void;
+  sgdStep(param: S, grad: S, momentumBuf: S, hyper: SgdHyper): void;
+}

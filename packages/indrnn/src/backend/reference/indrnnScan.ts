@@ -1,0 +1,74 @@
+/**
+ * The IndRNN recurrence, reference version. One (batch, neuron) column at a time, time loop inside,
+ * exactly as the paper writes it:  h[t] = act(z[t] + u ⊙ h[t-1]),  h[-1] = h0.
+ * Shapes: z, h, dz: [T, B, N];  u, du: [N];  h0, dh0: [B, N];  lengths: int32 [B] or null.
+ * Steps with t >= lengths[b] keep the state (h[t] = h[t-1]) and pass gradient straight through.
+ * The derivation of the backward is in docs/indrnn-scan.md.
+ */
+import type { Activation } from '../backend.js';
+import type { TypedArray } from '../../tensor/dtype.js';
+import { like } from './util.js';
+
+function activate(act: Activation, pre: number): number {
+  return act === 'relu' ? (pre > 0 ? pre : 0) : act === 'tanh' ? Math.tanh(pre) : pre;
+}
+
+/** act'(pre) written in terms of the output h = act(pre). */
+function activationSlope(act: Activation, h: number): number {
+  return act === 'relu' ? (h > 0 ? 1 : 0) : act === 'tanh' ? 1 - h * h : 1;
+}
+
+export function indrnnScan(
+  z: TypedArray, u: TypedArray, h0: TypedArray, lengths: TypedArray | null,
+  T: number, B: number, N: number, act: Activation,
+): TypedArray {
+  const h = like(z, T * B * N);
+  for (let b = 0; b < B; b++) {
+    const len = lengths ? lengths[b]! : T;
+    for (let n = 0; n < N; n++) {
+      const col = b * N + n;
+      const un = u[n]!;
+      let state = h0[col]!;
+      for (let t = 0; t < T; t++) {
+        if (t < len) state = activate(act, z[t * B * N + col]! + un * state);
+        h[t * B * N + col] = state;
+      }
+    }
+  }
+  return h;
+}
+
+export function indrnnScanGrad(
+  dh: TypedArray, z: TypedArray, h: TypedArray, u: TypedArray, h0: TypedArray, lengths: TypedArray | null,
+  T: number, B: number, N: number, act: Activation,
+): { dz: TypedArray; du: TypedArray; dh0: TypedArray } {
+  void z; // the slope is read from h, so z is not needed by this reference
+  const dz = like(dh, T * B * N);
+  const duAcc = new Float64Array(N);
+  const dh0 = like(dh, B * N);
+  for (let b = 0; b < B; b++) {
+    const len = lengths ? lengths[b]! : T;
+    for (let n = 0; n < N; n++) {
+      const col = b * N + n;
+      const un = u[n]!;
+      let carry = 0; // dL/dh[t] arriving from step t+1
+      for (let t = T - 1; t >= 0; t--) {
+        const i = t * B * N + col;
+        const gh = dh[i]! + carry;
+        if (t >= len) {
+          carry = gh; // identity step
+          continue;
+        }
+        const prev = t > 0 ? h[i - B * N]! : h0[col]!;
+        const dpre = gh * activationSlope(act, h[i]!);
+        dz[i] = dpre;
+        duAcc[n] += dpre * prev;
+        carry = dpre * un;
+      }
+      dh0[col] = carry;
+    }
+  }
+  const du = like(dh, N);
+  du.set(duAcc);
+  return { dz, du, dh0 };
+}

@@ -1,0 +1,16 @@
+/**
+ * indrnn: Independently Recurrent Neural Networks for TypeScript.
+ * Public API: tensors and autograd, the backend registry, differentiable ops, layers and models,
+ * optimizers and schedules, initialisers, serialization and training utilities.
+ */
+export type { DType, TypedArray } from './tensor/dtype.js';
+export type { Shape } from './tensor/shape.js';
+export { Tensor, tensor, zeros, ones, full, type TensorLike } from './tensor/tensor.js';
+export { randn, rand, randint, arange } from './tensor/creation.js';
+export { noGrad, isGradEnabled, backward } from './autograd/tape.js';
+export { gradcheck, formatGradcheck, type GradcheckResult, type GradcheckOptions } from './autograd/gradcheck.js';
+export type { Backend, Activation, UnaryOp, BinaryOp, AdamHyper, SgdHyper } from './backend/backend.js';
+export { getBackend, setBackend, registerBackend, listBackends, backendErrors, referenceBackend } from './backend/registry.js';
+export { Generator, manualSeed, defaultGenerator } from './util/random.js';
+export { IndrnnError, UnsupportedKernelError } from './util/errors.js';
+export * as ops from './ops/index.js';

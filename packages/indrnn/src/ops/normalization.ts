@@ -1,0 +1,74 @@
+/** Batch normalisation (training-mode op) and time-shared dropout. */
+import { record } from '../autograd/tape.js';
+import { Tensor } from '../tensor/tensor.js';
+import type { Generator } from '../util/random.js';
+import { defaultGenerator } from '../util/random.js';
+import { arrayFor } from '../tensor/dtype.js';
+import { fail } from '../util/errors.js';
+import { checkFloat, checkShape, sameBackend, wrap } from './util.js';
+
+export interface BatchStats {
+  /** Normalised and scaled output, same shape as x. */
+  y: Tensor;
+  /** Batch mean per (group, channel): [groups, C]. */
+  mean: Tensor;
+  /** Biased batch variance per (group, channel): [groups, C]. */
+  variance: Tensor;
+}
+
+/**
+ * Training-mode batch norm on x viewed as [groups, rows, C]: y = γ (x - μ) / sqrt(σ² + eps) + β with
+ * μ, σ² per (group, channel) over rows. Gradients flow to x, γ and β (mean and variance are returned
+ * detached, for running statistics).
+ */
+export function batchNormTrain(x: Tensor, groups: number, gamma: Tensor, beta: Tensor, eps: number): BatchStats {
+  const op = 'batchNorm';
+  checkFloat(op, 'input', x);
+  sameBackend(op, x, gamma, beta);
+  const C = x.shape[x.rank - 1]!;
+  checkShape(op, 'weight', gamma, [C]);
+  checkShape(op, 'bias', beta, [C]);
+  const rows = x.size / C / groups;
+  if (!Number.isInteger(rows) || rows < 1) fail(`${op}: cannot split ${x.size / C} rows into ${groups} groups`);
+  const k = x.backend.batchNormTrain(x.storage, groups, rows, C, gamma.storage, beta.storage, eps);
+  const y = wrap(k.y, x.shape, x);
+  record(op, [x, gamma, beta], [y], ([g]) => {
+    const d = x.backend.batchNormGrad(g!.storage, x.storage, groups, rows, C, k.mean, k.invStd, gamma.storage);
+    return [wrap(d.dx, x.shape, x), wrap(d.dgamma, [C], x), wrap(d.dbeta, [C], x)];
+  });
+  return { y, mean: wrap(k.mean, [groups, C], x), variance: wrap(k.variance, [groups, C], x) };
+}
+
+/**
+ * Inverted dropout with one mask per sequence shared over time: x [T, B, C] (or [B, C]) is multiplied
+ * by a mask [B, C] of Bernoulli(1-p)/(1-p) values, broadcast over T. Sharing the mask keeps a dropped
+ * neuron dropped for the whole sequence, so long memories are not cut (Deep IndRNN §5.1).
+ */
+export function dropoutShared(x: Tensor, p: number, generator?: Generator): Tensor {
+  if (!(p >= 0 && p < 1)) fail(`dropout: p must be in [0, 1), got ${p}`);
+  if (p === 0) return x;
+  const maskShape = x.shape.slice(-2);
+  return x.mul(dropoutMask(x, maskShape, p, generator));
+}
+
+/** A mask tensor of the given shape with Bernoulli(1-p)/(1-p) entries, like x's dtype and backend. */
+export function dropoutMask(like: Tensor, shape: readonly number[], p: number, generator?: Generator): Tensor {
+  const gen = generator ?? defaultGenerator();
+  const size = shape.reduce((a, b) => a * b, 1);
+  const data = arrayFor(like.dtype, size);
+  const keep = 1 / (1 - p);
+  for (let i = 0; i < size; i++) data[i] = gen.random() < p ? 0 : keep;
+  return new Tensor(like.backend.fromHost(data), shape, like.dtype, like.backend);
+}
+
+/** Checks that every value is finite; names the tensor and the first bad position. */
+export function assertFinite(where: string, t: Tensor): void {
+  if (t.dtype === 'int32') return;
+  const d = t.data();
+  for (let i = 0; i < d.length; i++) {
+    if (!Number.isFinite(d[i]!)) {
+      fail(`${where}: input contains ${Number.isNaN(d[i]!) ? 'NaN' : d[i]! > 0 ? 'Infinity' : '-Infinity'} at flat index ${i} (shape [${t.shape.join(', ')}]); clean or mask the data before calling`);
+    }
+  }
+}
+export { checkFloat };
