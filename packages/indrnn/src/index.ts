@@ -14,3 +14,5 @@ export { getBackend, setBackend, registerBackend, listBackends, backendErrors, r
 export { Generator, manualSeed, defaultGenerator } from './util/random.js';
 export { IndrnnError, UnsupportedKernelError } from './util/errors.js';
 export * as ops from './ops/index.js';
+export * from './nn/index.js';
+export { initTensor, recurrentBound, type InitSpec } from './init/init.js';

@@ -77,6 +77,20 @@ export class Tensor {
     return zeros(this.shape, this.dtype, this.backend);
   }
 
+  /**
+   * Replaces this tensor's contents with src's (same shape; dtype and backend follow src). Used to load
+   * weights, update buffers and move parameters; autograd history is not touched.
+   */
+  assign(src: Tensor): this {
+    if (src.shape.join() !== this.shape.join()) {
+      fail(`assign: shape ${fmtShape(src.shape)} does not match ${fmtShape(this.shape)}`);
+    }
+    this.storage = src.storage;
+    this.dtype = src.dtype;
+    this.backend = src.backend;
+    return this;
+  }
+
   /** Releases storage outside the JS heap (a no-op on host backends). */
   dispose(): void {
     this.backend.free(this.storage);

@@ -1,0 +1,176 @@
+/**
+ * Whole models: an encoder with a last-step head (classification or regression) or a per-step
+ * language-model head, and the JSON configs that rebuild them exactly (see io/).
+ */
+import { Module, parameter, type Parameter } from './module.js';
+import { Dropout, Embedding, Linear } from './layers.js';
+import { Bidirectional, LSTM, RNN, type LSTMConfig, type RNNConfig } from './rnn.js';
+import { DenseIndRNN, PlainIndRNN, ResidualIndRNN, type DenseIndRNNConfig, type PlainIndRNNConfig, type ResidualIndRNNConfig } from './indrnn.js';
+import { Encoder, type EncodeOptions } from './encoder.js';
+import type { InitSpec } from '../init/init.js';
+import { gatherRows } from '../ops/layout.js';
+import { dropoutMask } from '../ops/normalization.js';
+import { assertFinite } from '../ops/normalization.js';
+import { tensor, type Tensor } from '../tensor/tensor.js';
+import { fail, fmtShape, checkInt, checkNumber } from '../util/errors.js';
+
+export interface BidirectionalConfig {
+  type: 'bidirectional';
+  encoder: EncoderConfig;
+}
+
+export type EncoderConfig =
+  | PlainIndRNNConfig
+  | ResidualIndRNNConfig
+  | DenseIndRNNConfig
+  | LSTMConfig
+  | RNNConfig
+  | BidirectionalConfig;
+
+export const ENCODER_TYPES = ['indrnn', 'res-indrnn', 'dense-indrnn', 'lstm', 'rnn', 'bidirectional'] as const;
+
+export function buildEncoder(config: EncoderConfig): Encoder {
+  if (!config || typeof config !== 'object') fail(`buildEncoder: config must be an object, got ${JSON.stringify(config)}`);
+  switch (config.type) {
+    case 'indrnn':
+      return new PlainIndRNN(config);
+    case 'res-indrnn':
+      return new ResidualIndRNN(config);
+    case 'dense-indrnn':
+      return new DenseIndRNN(config);
+    case 'lstm':
+      return new LSTM(config);
+    case 'rnn':
+      return new RNN(config);
+    case 'bidirectional':
+      return new Bidirectional(config, buildEncoder(config.encoder), buildEncoder(config.encoder));
+    default:
+      fail(`buildEncoder: unknown encoder type ${JSON.stringify((config as { type: unknown }).type)}; expected one of ${ENCODER_TYPES.join(', ')}`);
+  }
+}
+
+export interface SequenceModelConfig {
+  kind: 'sequence';
+  encoder: EncoderConfig;
+  /** Classes (classification) or targets (regression) read from the last step. */
+  outputSize: number;
+  /** Init of the head's weight (default PyTorch's Linear init). */
+  headInit?: InitSpec;
+}
+
+/**
+ * Encoder + Linear head on the last valid step of each sequence: [T, B, F] → [B, outputSize].
+ * Used for the adding problem (regression), sequential MNIST and NTU (classification).
+ */
+export class SequenceModel extends Module {
+  readonly encoder: Encoder;
+  readonly head: Linear;
+
+  constructor(readonly config: SequenceModelConfig) {
+    super();
+    this.encoder = this.registerModule('encoder', buildEncoder(config.encoder));
+    const out = checkInt('SequenceModel', 'outputSize', config.outputSize, 1);
+    this.head = this.registerModule('head', new Linear(this.encoder.outputSize, out, config.headInit ? { weightInit: config.headInit, biasInit: { kind: 'constant', value: 0 } } : {}));
+  }
+
+  /** x: [T, B, F]; lengths: int32 [B] (optional). Returns [B, outputSize]. */
+  forward(x: Tensor, opts: EncodeOptions = {}): Tensor {
+    assertFinite('SequenceModel input', x);
+    const { output } = this.encoder.forward(x, opts);
+    return this.head.forward(lastValidStep(output, opts.lengths ?? null));
+  }
+}
+
+/** output[len_b - 1, b] for every b (or the last step when lengths is null): [B, H]. */
+export function lastValidStep(output: Tensor, lengths: Tensor | null): Tensor {
+  const [T, B, H] = output.shape as [number, number, number];
+  if (!lengths) return output.slice([T - 1, 0, 0], [1, B, H]).reshape([B, H]);
+  const lens = lengths.data();
+  const idx = new Int32Array(B);
+  for (let b = 0; b < B; b++) {
+    const len = lens[b]!;
+    if (len < 1 || len > T) fail(`lastValidStep: lengths[${b}] = ${len} must be in [1, ${T}]`);
+    idx[b] = (len - 1) * B + b;
+  }
+  return gatherRows(output.reshape([T * B, H]), tensor(idx, [B], 'int32', output.backend));
+}
+
+export interface LanguageModelConfig {
+  kind: 'lm';
+  vocabSize: number;
+  embedSize: number;
+  encoder: EncoderConfig;
+  /** Decoder shares the embedding matrix (needs encoder output size = embedSize). */
+  tieWeights?: boolean;
+  /** Time-shared dropout on the embedded input (the authors' dropout_words). */
+  dropoutWords?: number;
+  /** Row dropout on the embedding matrix (AWD-LSTM embedded_dropout). */
+  dropoutEmbedding?: number;
+  /** Time-shared dropout before the decoder (dropout_extrafc). */
+  dropoutOutput?: number;
+  embeddingInit?: InitSpec;
+}
+
+/** Embedding → encoder → per-step decoder (optionally tied): ids [T, B] → logits [T, B, V]. */
+export class LanguageModel extends Module {
+  readonly embedding: Embedding;
+  readonly encoder: Encoder;
+  readonly decoder: Linear | null;
+  /** Decoder bias when the decoder weight is tied to the embedding. */
+  readonly decoderBias: Parameter | null = null;
+  readonly wordDrop: Dropout;
+  readonly outDrop: Dropout;
+
+  constructor(readonly config: LanguageModelConfig) {
+    super();
+    const V = checkInt('LanguageModel', 'vocabSize', config.vocabSize, 1);
+    const E = checkInt('LanguageModel', 'embedSize', config.embedSize, 1);
+    checkNumber('LanguageModel', 'dropoutEmbedding', config.dropoutEmbedding ?? 0, 0, 0.999);
+    this.embedding = this.registerModule('embedding', new Embedding(V, E, config.embeddingInit ?? { kind: 'uniform', low: -0.01, high: 0.01 }));
+    this.encoder = this.registerModule('encoder', buildEncoder(config.encoder));
+    if (this.encoder.inputSize !== E) fail(`LanguageModel: encoder inputSize ${this.encoder.inputSize} must equal embedSize ${E}`);
+    if (config.tieWeights) {
+      if (this.encoder.outputSize !== E) fail(`LanguageModel: tieWeights needs the encoder output size (${this.encoder.outputSize}) to equal embedSize (${E}); add a last layer of width ${E}`);
+      this.decoder = null;
+      this.decoderBias = this.registerParameter('decoderBias', parameter([V]));
+    } else {
+      this.decoder = this.registerModule('decoder', new Linear(this.encoder.outputSize, V));
+    }
+    this.wordDrop = this.registerModule('wordDrop', new Dropout(config.dropoutWords ?? 0));
+    this.outDrop = this.registerModule('outDrop', new Dropout(config.dropoutOutput ?? 0));
+  }
+
+  /** ids: int32 [T, B]. Returns logits [T, B, V] and the final states (carry them for stateful training). */
+  forward(ids: Tensor, opts: EncodeOptions = {}): { logits: Tensor; states: Tensor[] } {
+    if (ids.rank !== 2 || ids.dtype !== 'int32') fail(`LanguageModel: ids must be int32 [T, B], got ${ids.dtype} ${fmtShape(ids.shape)}`);
+    const p = this.config.dropoutEmbedding ?? 0;
+    // embedding dropout drops whole rows of the table (all occurrences of a word) for this batch
+    const w = this.embedding.weight;
+    const table = this.training && p > 0 ? w.mul(dropoutMask(w, [this.config.vocabSize, 1], p)) : w;
+    const x = this.wordDrop.forward(gatherRows(table, ids, 'embedding'));
+    const { output, states } = this.encoder.forward(x, opts);
+    const h = this.outDrop.forward(output);
+    const logits = this.decoder
+      ? this.decoder.forward(h)
+      : (() => {
+          const [T, B, E] = h.shape as [number, number, number];
+          return h.reshape([T * B, E]).matmul(this.embedding.weight, false, true).add(this.decoderBias!).reshape([T, B, this.config.vocabSize]);
+        })();
+    return { logits, states };
+  }
+}
+
+export type ModelConfig = SequenceModelConfig | LanguageModelConfig;
+export type Model = SequenceModel | LanguageModel;
+
+export function buildModel(config: ModelConfig): Model {
+  if (!config || typeof config !== 'object') fail(`buildModel: config must be an object, got ${JSON.stringify(config)}`);
+  switch (config.kind) {
+    case 'sequence':
+      return new SequenceModel(config);
+    case 'lm':
+      return new LanguageModel(config);
+    default:
+      fail(`buildModel: unknown model kind ${JSON.stringify((config as { kind: unknown }).kind)}; expected 'sequence' or 'lm'`);
+  }
+}
