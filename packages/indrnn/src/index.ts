@@ -15,4 +15,6 @@ export { Generator, manualSeed, defaultGenerator } from './util/random.js';
 export { IndrnnError, UnsupportedKernelError } from './util/errors.js';
 export * as ops from './ops/index.js';
 export * from './nn/index.js';
+export * from './optim/index.js';
+export * from './io/index.js';
 export { initTensor, recurrentBound, type InitSpec } from './init/init.js';
