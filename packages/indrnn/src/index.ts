@@ -18,3 +18,4 @@ export * from './nn/index.js';
 export * from './optim/index.js';
 export * from './io/index.js';
 export { initTensor, recurrentBound, type InitSpec } from './init/init.js';
+export * as data from './data/index.js';
