@@ -101,11 +101,13 @@ export class ReduceLROnPlateau {
     }
     this.bad++;
     if (this.bad <= this.currentPatience) return { improved, reduced: false, stop: false };
+    // the snapshot's optimizer state carries the lr of its time; keep the current one (as the authors)
+    const lrs = this.optimizer.groups.map((g) => g.lr);
     if (this.restoreBest && this.snapshot) {
       this.model.loadStateDict(this.snapshot.weights);
       this.optimizer.loadStateDict(this.snapshot.optimizer);
     }
-    this.optimizer.scaleLr(this.factor);
+    this.optimizer.groups.forEach((g, i) => (g.lr = lrs[i]! * this.factor));
     this.reductions++;
     this.bad = 0;
     return { improved, reduced: true, stop: this.optimizer.lr < this.minLr };
