@@ -21,6 +21,15 @@ describe('IDX parser', () => {
     assert.deepEqual(Array.from(data.parseIdx(idxBytes(0x0d, [1], [0x3f, 0xc0, 0, 0])).data), [1.5]);
   });
 
+  it('reads from a Node Buffer view at any byte offset and returns its own copy', () => {
+    const file = idxBytes(0x09, [3], [0xff, 1, 0x80]);
+    const backing = Buffer.alloc(file.length + 5);
+    backing.set(file, 5);
+    const arr = data.parseIdx(backing.subarray(5));
+    backing.fill(0);
+    assert.deepEqual(Array.from(arr.data), [-1, 1, -128]);
+  });
+
   it('encodeIdx writes what parseIdx reads, byte for byte like a hand-written file', () => {
     const bytes = idxBytes(0x08, [3, 2, 2], Array.from({ length: 12 }, (_, i) => i * 20));
     const arr = data.parseIdx(bytes);

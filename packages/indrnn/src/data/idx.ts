@@ -85,7 +85,8 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
   }
   let data: IdxData;
   if (type.bytes === 1) {
-    const raw = bytes.slice(r.offset, r.offset + count);
+    // Copy through the constructor: on a Node Buffer, .slice() would return a view, not a copy.
+    const raw = new Uint8Array(bytes.subarray(r.offset, r.offset + count));
     data = typeCode === 0x08 ? raw : new Int8Array(raw.buffer);
   } else {
     data = type.make(count);

@@ -82,7 +82,8 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
 
 function decodeData(raw: Uint8Array, descr: NpyDescr, count: number): NpyData {
   if (LITTLE_ENDIAN_HOST) {
-    const aligned = raw.slice().buffer; // a copy starts at offset 0, so any alignment works
+    // A copy starts at offset 0, so any alignment works. (Not raw.slice(): on a Node Buffer that is a view.)
+    const aligned = new Uint8Array(raw).buffer;
     if (descr === '<f4') return new Float32Array(aligned, 0, count);
     if (descr === '<f8') return new Float64Array(aligned, 0, count);
     if (descr === '<i4') return new Int32Array(aligned, 0, count);
