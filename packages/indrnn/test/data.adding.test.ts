@@ -8,7 +8,11 @@ describe('adding problem', () => {
   it('x [T, B, 2], y [B, 1]; exactly two markers, one per half, y = the sum of the marked values', () => {
     const T = 11; // odd: halves are [0, 5) and [5, 10)
     const B = 64;
-    const { x, y, markers } = data.addingBatch({ seqLen: T, batchSize: B, generator: new Generator(5) });
+    const { x, y, markers } = data.addingBatch({
+      seqLen: T,
+      batchSize: B,
+      generator: new Generator(5),
+    });
     assert.deepEqual(x.shape, [T, B, 2]);
     assert.deepEqual(y.shape, [B, 1]);
     assert.equal(x.dtype, 'float32');
@@ -28,16 +32,22 @@ describe('adding problem', () => {
         }
       }
       assert.deepEqual(marked, [markers[2 * b], markers[2 * b + 1]]);
-      assert.ok(marked[0]! < 5 && marked[1]! >= 5 && marked[1]! < 10, `markers ${marked} not one per half`);
+      assert.ok(
+        marked[0]! < 5 && marked[1]! >= 5 && marked[1]! < 10,
+        `markers ${marked} not one per half`,
+      );
       assert.equal(ys[b], Math.fround(sum));
     }
   });
 
-  it('draws values time-major first, so the first value is the generator\'s first random()', () => {
+  it("draws values time-major first, so the first value is the generator's first random()", () => {
     const { x } = data.addingBatch({ seqLen: 4, batchSize: 3, generator: new Generator(9) });
     const g = new Generator(9);
     const expected = Array.from({ length: 12 }, () => Math.fround(g.random()));
-    assert.deepEqual(Array.from({ length: 12 }, (_, i) => x.data()[2 * i]), expected);
+    assert.deepEqual(
+      Array.from({ length: 12 }, (_, i) => x.data()[2 * i]),
+      expected,
+    );
   });
 
   it('same seed, same batches; another seed, other batches', () => {
@@ -50,7 +60,10 @@ describe('adding problem', () => {
       assert.deepEqual(ba.y.toArray(), bb.y.toArray());
     }
     const c = data.addingBatch({ seqLen: 50, batchSize: 8, generator: new Generator(2) });
-    assert.notDeepEqual(c.y.toArray(), data.addingBatch({ seqLen: 50, batchSize: 8, generator: new Generator(1) }).y.toArray());
+    assert.notDeepEqual(
+      c.y.toArray(),
+      data.addingBatch({ seqLen: 50, batchSize: 8, generator: new Generator(1) }).y.toArray(),
+    );
   });
 
   it('predicting 1 scores MSE ≈ 1/6 ≈ 0.167; markers cover both halves', () => {
@@ -75,7 +88,10 @@ describe('adding problem', () => {
   it('T = 2 marks both steps; bad sizes fail naming the option', () => {
     const { x } = data.addingBatch({ seqLen: 2, batchSize: 1, generator: new Generator(0) });
     assert.deepEqual([x.data()[1], x.data()[3]], [1, 1]);
-    assertIndrnnError(() => data.addingBatch({ seqLen: 1, batchSize: 4 }), 'seqLen must be an integer >= 2, got 1');
+    assertIndrnnError(
+      () => data.addingBatch({ seqLen: 1, batchSize: 4 }),
+      'seqLen must be an integer >= 2, got 1',
+    );
     assertIndrnnError(() => data.addingBatch({ seqLen: 10, batchSize: 0 }), 'batchSize');
   });
 });

@@ -18,8 +18,14 @@ describe('data layer packaging', () => {
       const source = readFileSync(join(DATA_SRC, f), 'utf8');
       const imports = [...source.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1]!);
       for (const spec of imports) {
-        assert.ok(spec.startsWith('.'), `${f} imports '${spec}': browser-safe data modules may only import relative paths`);
-        assert.ok(!spec.includes('/node/') && !spec.startsWith('./node'), `${f} imports '${spec}' from the Node-only loaders`);
+        assert.ok(
+          spec.startsWith('.'),
+          `${f} imports '${spec}': browser-safe data modules may only import relative paths`,
+        );
+        assert.ok(
+          !spec.includes('/node/') && !spec.startsWith('./node'),
+          `${f} imports '${spec}' from the Node-only loaders`,
+        );
       }
     }
   });

@@ -45,7 +45,9 @@ function runCase(target: Target, label: string, bytes: Uint8Array, stats: Stats)
   } catch (e) {
     const where = `${target.name} ${label} (${bytes.length} bytes: ${hexHead(bytes)})`;
     if (!(e instanceof IndrnnError)) {
-      assert.fail(`${where}: threw ${(e as Error)?.name}: ${(e as Error)?.message}\n${(e as Error)?.stack}`);
+      assert.fail(
+        `${where}: threw ${(e as Error)?.name}: ${(e as Error)?.message}\n${(e as Error)?.stack}`,
+      );
     }
     assert.ok(e.message.includes(NAME), `${where}: message does not name the file: ${e.message}`);
     stats.rejected++;
@@ -60,13 +62,30 @@ function randomBytes(gen: Generator, n: number): Uint8Array {
   return Uint8Array.from({ length: n }, () => gen.int(256));
 }
 
-const TOKENS = ['1000000000', '-1', '0', '25', '26', '1e308', 'NaN', '3.5', '99999999999999999999', 'x', ''];
+const TOKENS = [
+  '1000000000',
+  '-1',
+  '0',
+  '25',
+  '26',
+  '1e308',
+  'NaN',
+  '3.5',
+  '99999999999999999999',
+  'x',
+  '',
+];
 
 /** All the mutations of one valid file. */
-function* mutations(target: Target, valid: Uint8Array, gen: Generator): IterableIterator<[string, Uint8Array]> {
+function* mutations(
+  target: Target,
+  valid: Uint8Array,
+  gen: Generator,
+): IterableIterator<[string, Uint8Array]> {
   yield ['valid', valid];
   // truncations: every offset in the header region, then spread over the file
-  for (let n = 0; n < Math.min(valid.length, 96); n++) yield [`truncated at ${n}`, valid.subarray(0, n)];
+  for (let n = 0; n < Math.min(valid.length, 96); n++)
+    yield [`truncated at ${n}`, valid.subarray(0, n)];
   for (let k = 0; k < 60; k++) {
     const n = gen.int(valid.length);
     yield [`truncated at ${n}`, valid.subarray(0, n)];
@@ -95,7 +114,10 @@ function* mutations(target: Target, valid: Uint8Array, gen: Generator): Iterable
       const p = parts.slice();
       const i = 2 * gen.int(Math.ceil(p.length / 2));
       p[i] = TOKENS[gen.int(TOKENS.length)]!;
-      yield [`token ${i / 2} replaced by ${JSON.stringify(p[i])}`, new TextEncoder().encode(p.join(''))];
+      yield [
+        `token ${i / 2} replaced by ${JSON.stringify(p[i])}`,
+        new TextEncoder().encode(p.join('')),
+      ];
     }
   }
 }
@@ -104,11 +126,14 @@ function fuzz(target: Target, seed: number): Stats {
   const gen = new Generator(seed);
   const stats: Stats = { cases: 0, parsed: 0, rejected: 0, maxMs: 0 };
   target.valid.forEach((valid, v) => {
-    for (const [label, bytes] of mutations(target, valid, gen)) runCase(target, `file ${v} ${label}`, bytes, stats);
+    for (const [label, bytes] of mutations(target, valid, gen))
+      runCase(target, `file ${v} ${label}`, bytes, stats);
   });
-  for (let k = 0; k < 100; k++) runCase(target, `random #${k}`, randomBytes(gen, gen.int(300)), stats);
+  for (let k = 0; k < 100; k++)
+    runCase(target, `random #${k}`, randomBytes(gen, gen.int(300)), stats);
   if (target.structured) {
-    for (let k = 0; k < 100; k++) runCase(target, `structured #${k}`, target.structured(gen), stats);
+    for (let k = 0; k < 100; k++)
+      runCase(target, `structured #${k}`, target.structured(gen), stats);
   }
   return stats;
 }
@@ -116,13 +141,23 @@ function fuzz(target: Target, seed: number): Stats {
 // ---- targets ----
 
 const tiny = tinyMnist(25);
-const idxFloat = idxBytes(0x0d, [2, 2], [0x3f, 0x80, 0, 0, 0xbf, 0x80, 0, 0, 0, 0, 0, 0, 0x7f, 0x80, 0, 0]);
+const idxFloat = idxBytes(
+  0x0d,
+  [2, 2],
+  [0x3f, 0x80, 0, 0, 0xbf, 0x80, 0, 0, 0, 0, 0, 0, 0x7f, 0x80, 0, 0],
+);
 
 /** Parse as an IDX file of any type, and as the images half of a test-only MNIST set. */
 function parseIdxAll(bytes: Uint8Array): void {
   data.parseIdx(bytes, NAME);
   if (bytes[2] === 0x08 && bytes[3] === 3) {
-    data.mnistFromIdx({ testImages: { bytes, name: NAME }, testLabels: { bytes: tiny.labels, name: `${NAME}-labels` } }, { generator: new Generator(0) });
+    data.mnistFromIdx(
+      {
+        testImages: { bytes, name: NAME },
+        testLabels: { bytes: tiny.labels, name: `${NAME}-labels` },
+      },
+      { generator: new Generator(0) },
+    );
   } else if (bytes[3] === 1) {
     data.parseIdxLabels(bytes, NAME, 10);
   }
@@ -132,11 +167,18 @@ function parseIdxAll(bytes: Uint8Array): void {
 function idxHeader(gen: Generator): Uint8Array {
   const type = [0x08, 0x09, 0x0b, 0x0c, 0x0d, 0x0e, 0x07][gen.int(7)]!;
   const ndims = gen.int(5);
-  const dims = Array.from({ length: ndims }, () => (gen.random() < 0.3 ? gen.nextUint32() : gen.int(6)));
+  const dims = Array.from({ length: ndims }, () =>
+    gen.random() < 0.3 ? gen.nextUint32() : gen.int(6),
+  );
   return idxBytes(type, dims, randomBytes(gen, gen.int(64)));
 }
 
-const idxRaw: Target = { name: 'IDX', valid: [tiny.images, tiny.labels, idxFloat], parse: parseIdxAll, structured: idxHeader };
+const idxRaw: Target = {
+  name: 'IDX',
+  valid: [tiny.images, tiny.labels, idxFloat],
+  parse: parseIdxAll,
+  structured: idxHeader,
+};
 
 const idxGzip: Target = {
   name: 'IDX.gz',
@@ -151,9 +193,13 @@ const idxGzip: Target = {
   },
 };
 
-const word = new TextEncoder().encode(' no it was <unk> black monday \n but while the new york \n\n N years \n');
+const word = new TextEncoder().encode(
+  ' no it was <unk> black monday \n but while the new york \n\n N years \n',
+);
 const chars = new TextEncoder().encode(' n o _ i t _ w a s \n b u t _ < u n k > \n');
-const plain = new TextEncoder().encode('First Citizen:\nBefore we proceed — any further, hear me speak. 😀\n');
+const plain = new TextEncoder().encode(
+  'First Citizen:\nBefore we proceed — any further, hear me speak. 😀\n',
+);
 const trainPart: data.TextPart = { text: ' no it was black \n', name: `${NAME}-train` };
 
 const text: Target = {
@@ -166,7 +212,11 @@ const text: Target = {
       const ds = data.buildTextDataset({ train: part, valid: part, test: part }, { kind });
       if (ds.train.length < 4) continue; // batchify needs 2 rows; it names no file, so stay within it
       const stream = data.batchify(ds.train, 2);
-      for (const w of new data.BpttIterator(stream, { seqLen: 3, variableLength: true, generator: new Generator(1) })) {
+      for (const w of new data.BpttIterator(stream, {
+        seqLen: 3,
+        variableLength: true,
+        generator: new Generator(1),
+      })) {
         assert.equal(w.input.shape[1], 2);
       }
     }
@@ -184,22 +234,39 @@ const gen0 = new Generator(11);
 const skeleton: Target = {
   name: '.skeleton',
   valid: [
-    new TextEncoder().encode(skeletonText([
-      [{ id: '72057594037931101', xyz: randomJoints(gen0) }, { id: '72057594037931102', xyz: randomJoints(gen0) }],
-      [{ id: '72057594037931101', xyz: randomJoints(gen0) }],
-    ])),
-    new TextEncoder().encode(skeletonText([
-      [{ id: '1', xyz: randomJoints(gen0) }, { id: '2', xyz: randomJoints(gen0) }, { id: '3', xyz: randomJoints(gen0) }],
-      [],
-    ])),
+    new TextEncoder().encode(
+      skeletonText([
+        [
+          { id: '72057594037931101', xyz: randomJoints(gen0) },
+          { id: '72057594037931102', xyz: randomJoints(gen0) },
+        ],
+        [{ id: '72057594037931101', xyz: randomJoints(gen0) }],
+      ]),
+    ),
+    new TextEncoder().encode(
+      skeletonText([
+        [
+          { id: '1', xyz: randomJoints(gen0) },
+          { id: '2', xyz: randomJoints(gen0) },
+          { id: '3', xyz: randomJoints(gen0) },
+        ],
+        [],
+      ]),
+    ),
   ],
   text: true,
   parse: (bytes) => {
     const clip = data.parseSkeleton(bytes, NAME);
     assert.equal(clip.frames.length, clip.length * data.NTU_FEATURES);
     if (clip.length > 0) {
-      const ds = data.splitNtuClips([{ name: 'S001C001P001R001A001.skeleton', clip }], { benchmark: 'cross-view', validFraction: 0 });
-      assert.deepEqual(data.ntuBatch(ds.test, Int32Array.of(0), { generator: new Generator(2) }).x.shape, [20, 1, 150]);
+      const ds = data.splitNtuClips([{ name: 'S001C001P001R001A001.skeleton', clip }], {
+        benchmark: 'cross-view',
+        validFraction: 0,
+      });
+      assert.deepEqual(
+        data.ntuBatch(ds.test, Int32Array.of(0), { generator: new Generator(2) }).x.shape,
+        [20, 1, 150],
+      );
     }
   },
   structured: (gen) => {
@@ -213,7 +280,11 @@ const skeleton: Target = {
 const npy: Target = {
   name: '.npy',
   valid: [
-    npyBytes('<f4', [2, 3, 150], Array.from({ length: 900 }, (_, i) => i / 7)),
+    npyBytes(
+      '<f4',
+      [2, 3, 150],
+      Array.from({ length: 900 }, (_, i) => i / 7),
+    ),
     npyBytes('<i8', [4], [0, 59, 3, 7]),
     npyBytes('<f8', [3], [0.5, -1, 1e10]),
     npyBytes('<i4', [2, 2], [1, -2, 3, -4]),
@@ -224,10 +295,13 @@ const npy: Target = {
   },
   structured: (gen) => {
     const descr = ['<f4', '<f8', '<i4', '<i8', '>f4', '|u1', '<c8'][gen.int(7)]!;
-    const dims = Array.from({ length: gen.int(5) }, () => (gen.random() < 0.3 ? gen.nextUint32() * 1000 : gen.int(4)));
+    const dims = Array.from({ length: gen.int(5) }, () =>
+      gen.random() < 0.3 ? gen.nextUint32() * 1000 : gen.int(4),
+    );
     const shape = dims.length === 1 ? `(${dims[0]},)` : `(${dims.join(', ')})`;
     const order = gen.random() < 0.1 ? 'True' : 'False';
-    const header = `{'descr': '${descr}', 'fortran_order': ${order}, 'shape': ${shape}, }`.padEnd(118) + '\n';
+    const header =
+      `{'descr': '${descr}', 'fortran_order': ${order}, 'shape': ${shape}, }`.padEnd(118) + '\n';
     const out = new Uint8Array(10 + header.length + gen.int(40));
     out.set([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59, 1 + gen.int(3), 0]);
     new DataView(out.buffer).setUint16(8, header.length, true);
@@ -238,12 +312,23 @@ const npy: Target = {
 
 describe('data parsers under fuzzing: parse or IndrnnError, never anything else', () => {
   let total = 0;
-  for (const [target, seed] of [[idxRaw, 1], [idxGzip, 2], [text, 3], [skeleton, 4], [npy, 5]] as const) {
+  for (const [target, seed] of [
+    [idxRaw, 1],
+    [idxGzip, 2],
+    [text, 3],
+    [skeleton, 4],
+    [npy, 5],
+  ] as const) {
     it(`${target.name}`, (t) => {
       const s = fuzz(target, seed);
       total += s.cases;
-      t.diagnostic(`${target.name}: ${s.cases} cases, ${s.parsed} parsed, ${s.rejected} rejected with IndrnnError, slowest ${s.maxMs.toFixed(1)} ms`);
-      assert.ok(s.parsed > 0 && s.rejected > 0, `${target.name}: expected both outcomes, got ${s.parsed} parsed / ${s.rejected} rejected`);
+      t.diagnostic(
+        `${target.name}: ${s.cases} cases, ${s.parsed} parsed, ${s.rejected} rejected with IndrnnError, slowest ${s.maxMs.toFixed(1)} ms`,
+      );
+      assert.ok(
+        s.parsed > 0 && s.rejected > 0,
+        `${target.name}: expected both outcomes, got ${s.parsed} parsed / ${s.rejected} rejected`,
+      );
     });
   }
 
@@ -254,11 +339,20 @@ describe('data parsers under fuzzing: parse or IndrnnError, never anything else'
       const value: Record<string, unknown> = {};
       if (gen.random() < 0.8) value.format = gen.random() < 0.7 ? 'indrnn.vocabulary' : leaf();
       if (gen.random() < 0.8) value.version = gen.random() < 0.7 ? 1 : leaf();
-      if (gen.random() < 0.8) value.tokens = gen.random() < 0.5 ? Array.from({ length: gen.int(5) }, () => (gen.random() < 0.8 ? String(gen.int(4)) : leaf())) : leaf();
+      if (gen.random() < 0.8)
+        value.tokens =
+          gen.random() < 0.5
+            ? Array.from({ length: gen.int(5) }, () =>
+                gen.random() < 0.8 ? String(gen.int(4)) : leaf(),
+              )
+            : leaf();
       try {
         data.Vocabulary.fromJSON(gen.random() < 0.05 ? leaf() : value);
       } catch (e) {
-        assert.ok(e instanceof IndrnnError, `fromJSON(${JSON.stringify(value)}) threw ${(e as Error).name}: ${(e as Error).message}`);
+        assert.ok(
+          e instanceof IndrnnError,
+          `fromJSON(${JSON.stringify(value)}) threw ${(e as Error).name}: ${(e as Error).message}`,
+        );
       }
       total++;
     }

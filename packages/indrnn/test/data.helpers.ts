@@ -19,7 +19,9 @@ export const SHARED_DATA = resolve(REPO_ROOT, '../shared/data');
 /** A node:test `skip` value: false when every path exists, else a message naming what is missing. */
 export function skipUnless(...paths: string[]): string | false {
   const missing = paths.filter((p) => !existsSync(p));
-  return missing.length ? `real data absent: ${missing.join(', ')} (tests read it from ../shared/data)` : false;
+  return missing.length
+    ? `real data absent: ${missing.join(', ')} (tests read it from ../shared/data)`
+    : false;
 }
 
 /** A fresh temp directory, removed after the callback. */
@@ -44,9 +46,19 @@ export function assertIndrnnError(fn: () => unknown, ...fragments: string[]): In
   } catch (e) {
     caught = e;
   }
-  assert.ok(caught !== null, `expected an IndrnnError containing ${JSON.stringify(fragments)}, nothing was thrown`);
-  assert.ok(caught instanceof IndrnnError, `expected IndrnnError, got ${(caught as Error)?.name}: ${(caught as Error)?.message}`);
-  for (const f of fragments) assert.ok(caught.message.includes(f), `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(f)}`);
+  assert.ok(
+    caught !== null,
+    `expected an IndrnnError containing ${JSON.stringify(fragments)}, nothing was thrown`,
+  );
+  assert.ok(
+    caught instanceof IndrnnError,
+    `expected IndrnnError, got ${(caught as Error)?.name}: ${(caught as Error)?.message}`,
+  );
+  for (const f of fragments)
+    assert.ok(
+      caught.message.includes(f),
+      `message ${JSON.stringify(caught.message)} lacks ${JSON.stringify(f)}`,
+    );
   return caught;
 }
 
@@ -67,10 +79,15 @@ export function idxBytes(typeCode: number, dims: number[], values: ArrayLike<num
 }
 
 /** n images of rows×cols with pixel (k, t) = (31·k + 7·t) mod 256, and labels k mod 10. */
-export function tinyMnist(n: number, rows = 4, cols = 4): { images: Uint8Array; labels: Uint8Array; pixel: (k: number, t: number) => number } {
+export function tinyMnist(
+  n: number,
+  rows = 4,
+  cols = 4,
+): { images: Uint8Array; labels: Uint8Array; pixel: (k: number, t: number) => number } {
   const pixel = (k: number, t: number): number => (31 * k + 7 * t) % 256;
   const px = new Uint8Array(n * rows * cols);
-  for (let k = 0; k < n; k++) for (let t = 0; t < rows * cols; t++) px[k * rows * cols + t] = pixel(k, t);
+  for (let k = 0; k < n; k++)
+    for (let t = 0; t < rows * cols; t++) px[k * rows * cols + t] = pixel(k, t);
   const lab = Uint8Array.from({ length: n }, (_, k) => k % 10);
   return { images: idxBytes(0x08, [n, rows, cols], px), labels: idxBytes(0x08, [n], lab), pixel };
 }
@@ -95,7 +112,9 @@ export function skeletonText(frames: SkeletonBody[][]): string {
       lines.push('25');
       for (let j = 0; j < 25; j++) {
         const [x, y, z] = [b.xyz[3 * j]!, b.xyz[3 * j + 1]!, b.xyz[3 * j + 2]!];
-        lines.push(`${x} ${y} ${z} ${250 + j}.5 ${180 + f}.25 ${900 + j}.75 ${520 + f}.125 0.1 0.2 0.3 0.4 2`);
+        lines.push(
+          `${x} ${y} ${z} ${250 + j}.5 ${180 + f}.25 ${900 + j}.75 ${520 + f}.125 0.1 0.2 0.3 0.4 2`,
+        );
       }
     }
   });

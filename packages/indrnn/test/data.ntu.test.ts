@@ -8,12 +8,21 @@ import { join } from 'node:path';
 import { Generator, data } from '../src/index.js';
 import { loadNtu, readSkeletonFile } from '../src/node.js';
 import {
-  assertIndrnnError, f32, npyBytes, randomJoints, skeletonText, withTempDir, writeFiles, type SkeletonBody,
+  assertIndrnnError,
+  f32,
+  npyBytes,
+  randomJoints,
+  skeletonText,
+  withTempDir,
+  writeFiles,
+  type SkeletonBody,
 } from './data.helpers.js';
 
 /** A body whose joint 0 x coordinate is `marker` (to recognise frames after sampling). */
 function markedBody(id: string, marker: number): SkeletonBody {
-  const xyz = Array.from({ length: 75 }, (_, i) => (i === 0 ? marker.toFixed(7) : (0.001 * i).toFixed(7)));
+  const xyz = Array.from({ length: 75 }, (_, i) =>
+    i === 0 ? marker.toFixed(7) : (0.001 * i).toFixed(7),
+  );
   return { id, xyz };
 }
 
@@ -26,7 +35,10 @@ describe('.skeleton parser', () => {
   it('round-trips x y z of two bodies exactly; an absent second body is zeros', () => {
     const gen = new Generator(1);
     const a = (f: number): SkeletonBody => ({ id: '72057594037931101', xyz: randomJoints(gen, f) });
-    const b = (f: number): SkeletonBody => ({ id: '72057594037931102', xyz: randomJoints(gen, -f) });
+    const b = (f: number): SkeletonBody => ({
+      id: '72057594037931102',
+      xyz: randomJoints(gen, -f),
+    });
     const frames = [[a(0), b(0)], [a(1), b(1)], [a(2)]];
     const clip = data.parseSkeleton(skeletonText(frames), 'S001C001P001R001A001.skeleton');
     assert.equal(clip.length, 3);
@@ -34,21 +46,30 @@ describe('.skeleton parser', () => {
     assert.deepEqual(clip.bodyIds, ['72057594037931101', '72057594037931102']);
     assert.equal(clip.bodiesSeen, 2);
     const expected = [
-      ...f32(frames[0]![0]!.xyz), ...f32(frames[0]![1]!.xyz),
-      ...f32(frames[1]![0]!.xyz), ...f32(frames[1]![1]!.xyz),
-      ...f32(frames[2]![0]!.xyz), ...new Array(75).fill(0),
+      ...f32(frames[0]![0]!.xyz),
+      ...f32(frames[0]![1]!.xyz),
+      ...f32(frames[1]![0]!.xyz),
+      ...f32(frames[1]![1]!.xyz),
+      ...f32(frames[2]![0]!.xyz),
+      ...new Array(75).fill(0),
     ];
     assert.deepEqual(Array.from(clip.frames), expected);
     // the same bytes through the file reader
     withTempDir((dir) => {
       writeFiles(dir, { 'S001C001P001R001A001.skeleton': skeletonText(frames) });
-      assert.deepEqual(Array.from(readSkeletonFile(join(dir, 'S001C001P001R001A001.skeleton')).frames), expected);
+      assert.deepEqual(
+        Array.from(readSkeletonFile(join(dir, 'S001C001P001R001A001.skeleton')).frames),
+        expected,
+      );
     });
   });
 
   it('matches bodies by ID across frames and slots them by first appearance', () => {
     // body B appears first in frame 0, body A joins in frame 1 and is listed first there
-    const text = skeletonText([[markedBody('72057594037931102', 1)], [markedBody('72057594037931101', 2), markedBody('72057594037931102', 3)]]);
+    const text = skeletonText([
+      [markedBody('72057594037931102', 1)],
+      [markedBody('72057594037931101', 2), markedBody('72057594037931102', 3)],
+    ]);
     const clip = data.parseSkeleton(text, 'c');
     assert.deepEqual(clip.bodyIds, ['72057594037931102', '72057594037931101']);
     const x0 = (f: number, slot: number): number => clip.frames[f * 150 + slot * 75]!;
@@ -66,7 +87,11 @@ describe('.skeleton parser', () => {
     assert.deepEqual(clip.bodyIds, ['72057594037931201', '72057594037931202']);
     assert.equal(clip.bodiesSeen, 3);
     // equal frame counts: 'still' never moves, '72057594037931202' does, so '72057594037931202' is kept
-    const tie = Array.from({ length: 3 }, (_, f) => [still(f), markedBody('72057594037931201', f), markedBody('72057594037931202', 10 * f)]);
+    const tie = Array.from({ length: 3 }, (_, f) => [
+      still(f),
+      markedBody('72057594037931201', f),
+      markedBody('72057594037931202', 10 * f),
+    ]);
     clip = data.parseSkeleton(skeletonText(tie), 'c');
     assert.deepEqual(clip.bodyIds, ['72057594037931201', '72057594037931202']);
   });
@@ -79,21 +104,54 @@ describe('.skeleton parser', () => {
 
   it('malformed files name the file, the line and what was expected', () => {
     const good = skeletonText([[markedBody('72057594037931101', 1)]]).split('\r\n');
-    const edit = (line: number, text: string): string => good.map((l, i) => (i === line - 1 ? text : l)).join('\n');
-    assertIndrnnError(() => data.parseSkeleton(edit(4, '24'), 'S.skeleton'), 'S.skeleton: line 4: joint count 24, expected 25');
-    assertIndrnnError(() => data.parseSkeleton(edit(5, '1 2 3'), 'S.skeleton'), 'S.skeleton: line 5: expected 12 values (x y z depthX', 'got 3');
-    assertIndrnnError(() => data.parseSkeleton(edit(6, good[5]!.replace(/^\S+/, '0.1x')), 'S.skeleton'), 'line 6: "0.1x" is not a number');
-    assertIndrnnError(() => data.parseSkeleton(edit(1, 'two'), 'S.skeleton'), 'line 1: expected the frame count (one integer), got "two"');
-    assertIndrnnError(() => data.parseSkeleton(edit(3, 'A 0 1'), 'S.skeleton'), 'line 3: expected 10 values (bodyID and 9 body properties), got 3');
-    assertIndrnnError(() => data.parseSkeleton(good.slice(0, 20).join('\n'), 'S.skeleton'), 'S.skeleton: line 2 declares 1 bodies in frame 1, needing 27 lines, but only 18 follow');
-    assertIndrnnError(() => data.parseSkeleton(good.join('\n') + '7\n', 'S.skeleton'), 'S.skeleton: line 30: unexpected content after the last of 1 frames');
-    assertIndrnnError(() => data.parseSkeleton(Uint8Array.of(0x31, 0x0a, 0x30, 0xff), 'S.skeleton'), 'S.skeleton: unexpected byte 0xff at offset 3 (line 2)', 'ASCII');
+    const edit = (line: number, text: string): string =>
+      good.map((l, i) => (i === line - 1 ? text : l)).join('\n');
+    assertIndrnnError(
+      () => data.parseSkeleton(edit(4, '24'), 'S.skeleton'),
+      'S.skeleton: line 4: joint count 24, expected 25',
+    );
+    assertIndrnnError(
+      () => data.parseSkeleton(edit(5, '1 2 3'), 'S.skeleton'),
+      'S.skeleton: line 5: expected 12 values (x y z depthX',
+      'got 3',
+    );
+    assertIndrnnError(
+      () => data.parseSkeleton(edit(6, good[5]!.replace(/^\S+/, '0.1x')), 'S.skeleton'),
+      'line 6: "0.1x" is not a number',
+    );
+    assertIndrnnError(
+      () => data.parseSkeleton(edit(1, 'two'), 'S.skeleton'),
+      'line 1: expected the frame count (one integer), got "two"',
+    );
+    assertIndrnnError(
+      () => data.parseSkeleton(edit(3, 'A 0 1'), 'S.skeleton'),
+      'line 3: expected 10 values (bodyID and 9 body properties), got 3',
+    );
+    assertIndrnnError(
+      () => data.parseSkeleton(good.slice(0, 20).join('\n'), 'S.skeleton'),
+      'S.skeleton: line 2 declares 1 bodies in frame 1, needing 27 lines, but only 18 follow',
+    );
+    assertIndrnnError(
+      () => data.parseSkeleton(good.join('\n') + '7\n', 'S.skeleton'),
+      'S.skeleton: line 30: unexpected content after the last of 1 frames',
+    );
+    assertIndrnnError(
+      () => data.parseSkeleton(Uint8Array.of(0x31, 0x0a, 0x30, 0xff), 'S.skeleton'),
+      'S.skeleton: unexpected byte 0xff at offset 3 (line 2)',
+      'ASCII',
+    );
   });
 
   it('impossible counts fail at once, before allocating', () => {
     const t0 = performance.now();
-    assertIndrnnError(() => data.parseSkeleton('1000000000\r\n0\r\n0\r\n', 'big'), 'big: line 1 declares 1000000000 frames, but only 3 lines follow');
-    assertIndrnnError(() => data.parseSkeleton('1\r\n1000000000\r\n', 'big'), 'declares 1000000000 bodies in frame 1');
+    assertIndrnnError(
+      () => data.parseSkeleton('1000000000\r\n0\r\n0\r\n', 'big'),
+      'big: line 1 declares 1000000000 frames, but only 3 lines follow',
+    );
+    assertIndrnnError(
+      () => data.parseSkeleton('1\r\n1000000000\r\n', 'big'),
+      'declares 1000000000 bodies in frame 1',
+    );
     assert.ok(performance.now() - t0 < 50);
   });
 });
@@ -101,10 +159,21 @@ describe('.skeleton parser', () => {
 describe('NTU file names and benchmark splits', () => {
   it('parses SsssCcccPpppRrrrAaaa; label = action − 1', () => {
     assert.deepEqual(data.parseNtuFileName('/x/S017C003P020R002A060.skeleton'), {
-      setup: 17, camera: 3, performer: 20, replication: 2, action: 60, label: 59,
+      setup: 17,
+      camera: 3,
+      performer: 20,
+      replication: 2,
+      action: 60,
+      label: 59,
     });
-    assertIndrnnError(() => data.parseNtuFileName('S01C003P020R002A060.skeleton'), 'not an NTU clip name; expected SsssCcccPpppRrrrAaaa.skeleton');
-    assertIndrnnError(() => data.parseNtuFileName('S001C001P001R001A000.skeleton'), 'action 0 is outside 1..120');
+    assertIndrnnError(
+      () => data.parseNtuFileName('S01C003P020R002A060.skeleton'),
+      'not an NTU clip name; expected SsssCcccPpppRrrrAaaa.skeleton',
+    );
+    assertIndrnnError(
+      () => data.parseNtuFileName('S001C001P001R001A000.skeleton'),
+      'action 0 is outside 1..120',
+    );
   });
 
   it('cross-subject trains on the listed performers, cross-view on cameras 2 and 3; 5% held out', () => {
@@ -114,20 +183,33 @@ describe('NTU file names and benchmark splits', () => {
       for (let p = 1; p <= 40; p++) {
         for (let c = 1; c <= 3; c++) {
           const a = ((p + c) % 60) + 1;
-          files[`S001C00${c}P${String(p).padStart(3, '0')}R001A${String(a).padStart(3, '0')}.skeleton`] = markedClip(3 + (p % 5));
+          files[
+            `S001C00${c}P${String(p).padStart(3, '0')}R001A${String(a).padStart(3, '0')}.skeleton`
+          ] = markedClip(3 + (p % 5));
         }
       }
       files['S001C001P001R002A001.skeleton'] = '0\r\n'; // an empty clip (NTU's "missing skeletons")
       writeFiles(dir, files);
       const cs = loadNtu(dir, { benchmark: 'cross-subject', generator: new Generator(0) });
       const performer = (n: string): number => data.parseNtuFileName(n).performer;
-      assert.deepEqual([cs.train.clips.length, cs.valid.clips.length, cs.test.clips.length], [57, 3, 60]);
-      for (const n of [...cs.train.names, ...cs.valid.names]) assert.ok(data.CROSS_SUBJECT_TRAIN_PERFORMERS.includes(performer(n)), n);
-      for (const n of cs.test.names) assert.ok(!data.CROSS_SUBJECT_TRAIN_PERFORMERS.includes(performer(n)), n);
+      assert.deepEqual(
+        [cs.train.clips.length, cs.valid.clips.length, cs.test.clips.length],
+        [57, 3, 60],
+      );
+      for (const n of [...cs.train.names, ...cs.valid.names])
+        assert.ok(data.CROSS_SUBJECT_TRAIN_PERFORMERS.includes(performer(n)), n);
+      for (const n of cs.test.names)
+        assert.ok(!data.CROSS_SUBJECT_TRAIN_PERFORMERS.includes(performer(n)), n);
       assert.deepEqual(cs.skipped, ['S001C001P001R002A001.skeleton: no frames']);
-      assert.match(cs.note, /cross-subject from \.skeleton files: train 57 \+ valid 3, test 60, 1 skipped/);
+      assert.match(
+        cs.note,
+        /cross-subject from \.skeleton files: train 57 \+ valid 3, test 60, 1 skipped/,
+      );
       const cv = loadNtu(dir, { benchmark: 'cross-view', generator: new Generator(0) });
-      assert.deepEqual([cv.train.clips.length, cv.valid.clips.length, cv.test.clips.length], [76, 4, 40]);
+      assert.deepEqual(
+        [cv.train.clips.length, cv.valid.clips.length, cv.test.clips.length],
+        [76, 4, 40],
+      );
       for (const n of cv.test.names) assert.equal(data.parseNtuFileName(n).camera, 1);
       // labels and lengths follow the file
       const i = cv.test.names.indexOf('S001C001P007R001A009.skeleton');
@@ -147,7 +229,10 @@ describe('NTU file names and benchmark splits', () => {
         '--data-dir DIR',
       );
       writeFiles(dir, { 'clip1.skeleton': markedClip(2) });
-      assertIndrnnError(() => loadNtu(dir, { benchmark: 'cross-view' }), 'clip1.skeleton: not an NTU clip name');
+      assertIndrnnError(
+        () => loadNtu(dir, { benchmark: 'cross-view' }),
+        'clip1.skeleton: not an NTU clip name',
+      );
     });
   });
 });
@@ -160,7 +245,10 @@ describe('frame sampling', () => {
       for (let k = 0; k < 200; k++) {
         const idx = data.sampleFrameIndices(length, 20, gen);
         idx.forEach((f, j) => {
-          assert.ok(f >= Math.floor((j * length) / 20) && f < Math.floor(((j + 1) * length) / 20), `len ${length}: step ${j} took frame ${f}`);
+          assert.ok(
+            f >= Math.floor((j * length) / 20) && f < Math.floor(((j + 1) * length) / 20),
+            `len ${length}: step ${j} took frame ${f}`,
+          );
           hits.add(f);
         });
       }
@@ -178,11 +266,17 @@ describe('frame sampling', () => {
       assert.deepEqual(idx.slice(start, start + 7), [0, 1, 2, 3, 4, 5, 6]);
       assert.equal(idx.filter((f) => f === -1).length, 13);
     }
-    assert.deepEqual([...starts].sort((a, b) => a - b), Array.from({ length: 14 }, (_, i) => i));
+    assert.deepEqual(
+      [...starts].sort((a, b) => a - b),
+      Array.from({ length: 14 }, (_, i) => i),
+    );
   });
 
   it('batches are x [20, B, 150] of the sampled frames; eval gives several samplings of the same clips', () => {
-    const clips = [markedClip(40), markedClip(7)].map((t, i) => ({ name: `S001C002P001R001A00${i + 1}.skeleton`, clip: data.parseSkeleton(t, 'c') }));
+    const clips = [markedClip(40), markedClip(7)].map((t, i) => ({
+      name: `S001C002P001R001A00${i + 1}.skeleton`,
+      clip: data.parseSkeleton(t, 'c'),
+    }));
     const ds = data.splitNtuClips(clips, { benchmark: 'cross-view', validFraction: 0 });
     const batch = data.ntuBatch(ds.train, Int32Array.of(0, 1), { generator: new Generator(4) });
     assert.deepEqual(batch.x.shape, [20, 2, 150]);
@@ -192,15 +286,19 @@ describe('frame sampling', () => {
     for (let t = 0; t < 20; t++) {
       const frame = marker(t, 0) - 1; // clip 0: 40 frames, segment t = frames {2t, 2t+1}
       assert.ok(frame === 2 * t || frame === 2 * t + 1, `step ${t}: frame ${frame}`);
-      assert.equal(x[(t * 2) * 150 + 75], 0, 'second body slot is empty');
+      assert.equal(x[t * 2 * 150 + 75], 0, 'second body slot is empty');
     }
     const short = Array.from({ length: 20 }, (_, t) => marker(t, 1)).filter((m) => m > 0);
     assert.deepEqual(short, [1, 2, 3, 4, 5, 6, 7]);
-    const evals = [...data.ntuEvalBatches(ds.train, { batchSize: 2, samplings: 5, generator: new Generator(5) })];
+    const evals = [
+      ...data.ntuEvalBatches(ds.train, { batchSize: 2, samplings: 5, generator: new Generator(5) }),
+    ];
     assert.equal(evals.length, 1);
     assert.equal(evals[0]!.xs.length, 5);
     assert.deepEqual(Array.from(evals[0]!.labels.data()), [0, 1]);
-    const firsts = evals[0]!.xs.map((s) => Array.from({ length: 20 }, (_, t) => s.data()[t * 2 * 150]).join());
+    const firsts = evals[0]!.xs.map((s) =>
+      Array.from({ length: 20 }, (_, t) => s.data()[t * 2 * 150]).join(),
+    );
     assert.ok(new Set(firsts).size > 1, 'samplings should differ');
     const epoch = [...data.ntuBatches(ds.train, { batchSize: 1, generator: new Generator(6) })];
     assert.deepEqual(epoch.map((b) => b.indices[0]).sort(), [0, 1]);
@@ -223,12 +321,21 @@ describe('.npy arrays', () => {
     assert.deepEqual(f4.shape, [2, 3]);
     assert.ok(f4.data instanceof Float32Array);
     assert.deepEqual(Array.from(f4.data), [1, 2, 3, 4, 5, 0.5]);
-    assert.deepEqual(Array.from(data.parseNpy(npyBytes('<f8', [2], [0.1, -1e200])).data as Float64Array), [0.1, -1e200]);
-    assert.deepEqual(Array.from(data.parseNpy(npyBytes('<i4', [3], [-1, 0, 7])).data as Int32Array), [-1, 0, 7]);
+    assert.deepEqual(
+      Array.from(data.parseNpy(npyBytes('<f8', [2], [0.1, -1e200])).data as Float64Array),
+      [0.1, -1e200],
+    );
+    assert.deepEqual(
+      Array.from(data.parseNpy(npyBytes('<i4', [3], [-1, 0, 7])).data as Int32Array),
+      [-1, 0, 7],
+    );
     const i8 = data.parseNpy(npyBytes('<i8', [2], [59, -3]));
     assert.deepEqual(Array.from(i8.data as BigInt64Array), [59n, -3n]);
     assert.deepEqual(Array.from(data.npyToInt32(i8, 'x', -3, 59)), [59, -3]);
-    assert.deepEqual(data.encodeNpy([2, 3], Float32Array.of(1, 2, 3, 4, 5, 0.5)), npyBytes('<f4', [2, 3], [1, 2, 3, 4, 5, 0.5]));
+    assert.deepEqual(
+      data.encodeNpy([2, 3], Float32Array.of(1, 2, 3, 4, 5, 0.5)),
+      npyBytes('<f4', [2, 3], [1, 2, 3, 4, 5, 0.5]),
+    );
     assert.deepEqual(data.parseNpy(data.encodeNpy([], Float64Array.of(3))).shape, []);
   });
 
@@ -256,17 +363,47 @@ describe('.npy arrays', () => {
 
   it('errors name the file, the offset and the supported alternatives', () => {
     const ok = npyBytes('<f4', [2], [1, 2]);
-    const withHeader = (dict: string): Uint8Array => npyWithHeader(`{${dict}, }`, ok.subarray(ok.length - 8));
-    assertIndrnnError(() => data.parseNpy(withHeader("'descr': '>f4', 'fortran_order': False, 'shape': (2,)"), 'b.npy'), "b.npy: unsupported .npy dtype '>f4' (header at offset 10); supported: '<f4', '<f8', '<i4', '<i8'");
-    assertIndrnnError(() => data.parseNpy(withHeader("'descr': '|u1', 'fortran_order': False, 'shape': (2,)"), 'b.npy'), "unsupported .npy dtype '|u1'");
-    assertIndrnnError(() => data.parseNpy(withHeader("'descr': '<f4', 'fortran_order': True, 'shape': (2,)"), 'b.npy'), 'Fortran order');
-    assertIndrnnError(() => data.parseNpy(ok.subarray(0, ok.length - 1), 'b.npy'), 'b.npy: .npy header declares shape (2) of <f4 = 8 bytes of data at offset 128, but the file has 7 bytes there (truncated file?)');
-    assertIndrnnError(() => data.parseNpy(Uint8Array.of(0x50, 0x4b, 3, 4, 0, 0), 'z.npy'), 'z.npy: bad magic 50 4b 03 04 00 00 at offset 0', 'not a .npy file');
-    assertIndrnnError(() => data.parseNpy(new Uint8Array([...ok.subarray(0, 6), 9, 0]), 'v.npy'), 'unsupported .npy version 9 at offset 6');
+    const withHeader = (dict: string): Uint8Array =>
+      npyWithHeader(`{${dict}, }`, ok.subarray(ok.length - 8));
+    assertIndrnnError(
+      () =>
+        data.parseNpy(withHeader("'descr': '>f4', 'fortran_order': False, 'shape': (2,)"), 'b.npy'),
+      "b.npy: unsupported .npy dtype '>f4' (header at offset 10); supported: '<f4', '<f8', '<i4', '<i8'",
+    );
+    assertIndrnnError(
+      () =>
+        data.parseNpy(withHeader("'descr': '|u1', 'fortran_order': False, 'shape': (2,)"), 'b.npy'),
+      "unsupported .npy dtype '|u1'",
+    );
+    assertIndrnnError(
+      () =>
+        data.parseNpy(withHeader("'descr': '<f4', 'fortran_order': True, 'shape': (2,)"), 'b.npy'),
+      'Fortran order',
+    );
+    assertIndrnnError(
+      () => data.parseNpy(ok.subarray(0, ok.length - 1), 'b.npy'),
+      'b.npy: .npy header declares shape (2) of <f4 = 8 bytes of data at offset 128, but the file has 7 bytes there (truncated file?)',
+    );
+    assertIndrnnError(
+      () => data.parseNpy(Uint8Array.of(0x50, 0x4b, 3, 4, 0, 0), 'z.npy'),
+      'z.npy: bad magic 50 4b 03 04 00 00 at offset 0',
+      'not a .npy file',
+    );
+    assertIndrnnError(
+      () => data.parseNpy(new Uint8Array([...ok.subarray(0, 6), 9, 0]), 'v.npy'),
+      'unsupported .npy version 9 at offset 6',
+    );
     const t0 = performance.now();
-    assertIndrnnError(() => data.parseNpy(npyBytes('<f4', [1_000_000_000, 300, 50, 3], [1, 2]), 'huge.npy'), 'shape (1000000000, 300, 50, 3)', 'has 8 bytes');
+    assertIndrnnError(
+      () => data.parseNpy(npyBytes('<f4', [1_000_000_000, 300, 50, 3], [1, 2]), 'huge.npy'),
+      'shape (1000000000, 300, 50, 3)',
+      'has 8 bytes',
+    );
     assert.ok(performance.now() - t0 < 50);
-    assertIndrnnError(() => data.npyToInt32(data.parseNpy(npyBytes('<f8', [2], [1, 2.5])), 'len.npy', 0, 300), 'len.npy: element 1 is 2.5, expected an integer in 0..300');
+    assertIndrnnError(
+      () => data.npyToInt32(data.parseNpy(npyBytes('<f8', [2], [1, 2.5])), 'len.npy', 0, 300),
+      'len.npy: element 1 is 2.5, expected an integer in 0..300',
+    );
   });
 
   it("loads the authors' layout: (N, 300, 50, 3) data, labels and true lengths; CV file names", () => {
@@ -274,26 +411,48 @@ describe('.npy arrays', () => {
       const frames = 30;
       const side = (stem: string, n: number, labelOffset: number): Record<string, Uint8Array> => {
         const values = new Float32Array(n * frames * 150);
-        for (let i = 0; i < n; i++) for (let f = 0; f < frames; f++) values[(i * frames + f) * 150] = 100 * i + f + 1;
+        for (let i = 0; i < n; i++)
+          for (let f = 0; f < frames; f++) values[(i * frames + f) * 150] = 100 * i + f + 1;
         return {
           [`${stem}.npy`]: npyBytes('<f4', [n, frames, 50, 3], values),
-          [`${stem}_label.npy`]: npyBytes('<i8', [n], Array.from({ length: n }, (_, i) => (i + labelOffset) % 60)),
-          [`${stem}_len.npy`]: npyBytes('<i8', [n], Array.from({ length: n }, (_, i) => 5 + (i % 20))),
+          [`${stem}_label.npy`]: npyBytes(
+            '<i8',
+            [n],
+            Array.from({ length: n }, (_, i) => (i + labelOffset) % 60),
+          ),
+          [`${stem}_len.npy`]: npyBytes(
+            '<i8',
+            [n],
+            Array.from({ length: n }, (_, i) => 5 + (i % 20)),
+          ),
         };
       };
       writeFiles(dir, { ...side('train_CV_ntus', 40, 0), ...side('test_CV_ntus', 6, 7) });
       const ds = loadNtu(dir, { benchmark: 'cross-view', generator: new Generator(0) });
-      assert.deepEqual([ds.train.clips.length, ds.valid.clips.length, ds.test.clips.length], [38, 2, 6]);
+      assert.deepEqual(
+        [ds.train.clips.length, ds.valid.clips.length, ds.test.clips.length],
+        [38, 2, 6],
+      );
       assert.deepEqual(Array.from(ds.test.labels), [7, 8, 9, 10, 11, 12]);
       assert.deepEqual(Array.from(ds.test.lengths), [5, 6, 7, 8, 9, 10]);
       assert.equal(ds.test.clips[2]!.length, 7 * 150, 'a clip is cut to its true length');
       assert.equal(ds.test.clips[2]![6 * 150], 207);
       assert.equal(ds.test.names[2], 'test_CV_ntus.npy[2]');
-      assertIndrnnError(() => loadNtu(dir, { benchmark: 'cross-subject' }), 'NTU RGB+D (cross-subject) not found', 'train_ntus.npy');
+      assertIndrnnError(
+        () => loadNtu(dir, { benchmark: 'cross-subject' }),
+        'NTU RGB+D (cross-subject) not found',
+        'train_ntus.npy',
+      );
       writeFiles(dir, { 'test_CV_ntus_len.npy': npyBytes('<i8', [5], [1, 2, 3, 4, 5]) });
-      assertIndrnnError(() => loadNtu(dir, { benchmark: 'cross-view' }), 'test_CV_ntus_len.npy: shape (5), expected (6,) to match test_CV_ntus.npy');
+      assertIndrnnError(
+        () => loadNtu(dir, { benchmark: 'cross-view' }),
+        'test_CV_ntus_len.npy: shape (5), expected (6,) to match test_CV_ntus.npy',
+      );
       writeFiles(dir, { 'test_CV_ntus_len.npy': npyBytes('<i8', [6], [1, 2, 3, 4, 5, 31]) });
-      assertIndrnnError(() => loadNtu(dir, { benchmark: 'cross-view' }), 'test_CV_ntus_len.npy: element 5 is 31, expected an integer in 0..30');
+      assertIndrnnError(
+        () => loadNtu(dir, { benchmark: 'cross-view' }),
+        'test_CV_ntus_len.npy: element 5 is 31, expected an integer in 0..30',
+      );
     });
   });
 });

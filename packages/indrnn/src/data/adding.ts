@@ -4,7 +4,7 @@
  * Each sequence has T steps of two features: a value ~ U(0, 1) and a marker in {0, 1}. Exactly two
  * steps are marked, one at randint(T//2) in the first half and one at T//2 + randint(T//2) in the
  * second half; the target is the sum of the two marked values. Predicting the constant 1 scores an
- * MSE of Var(U + U) = 2/12 ≈ 0.167, the baseline in the papers' figures. Data is fresh on every call.
+ * MSE of Var(U + U) = 2/12 ≈ 0.167, the baseline in the papers' figures. Fresh data every call.
  *
  * Shape:
  *   x        [T, B, 2]  float32, x[t, b] = (value, marker)

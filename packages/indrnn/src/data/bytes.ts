@@ -55,8 +55,8 @@ export class ByteReader {
   need(n: number, what: string): void {
     if (n > this.remaining) {
       fail(
-        `${this.name}: file ends at byte ${this.bytes.length}, but ${what} needs ${n} bytes at offset ` +
-          `${this.offset} (truncated file?)`,
+        `${this.name}: file ends at byte ${this.bytes.length}, but ${what} needs ${n} bytes ` +
+          `at offset ${this.offset} (truncated file?)`,
       );
     }
   }
@@ -143,9 +143,9 @@ export function lineOfOffset(bytes: Uint8Array, offset: number): number {
 }
 
 /**
- * Decodes a text data file strictly. Invalid UTF-8 and NUL bytes are errors (with the offset), since
- * either means a binary or corrupt file was passed where text was expected; silently mapping them to
- * U+FFFD would put garbage tokens into a vocabulary.
+ * Decodes a text data file strictly. Invalid UTF-8 and NUL bytes are errors (with the offset),
+ * since either means a binary or corrupt file was passed where text was expected; silently mapping
+ * them to U+FFFD would put garbage tokens into a vocabulary.
  */
 export function decodeText(input: Uint8Array | string, name: string): string {
   if (typeof input === 'string') {
@@ -156,7 +156,10 @@ export function decodeText(input: Uint8Array | string, name: string): string {
   failIfGzip(input, name);
   const nul = input.indexOf(0);
   if (nul >= 0) {
-    fail(`${name}: NUL byte at offset ${nul} (line ${lineOfOffset(input, nul)}); expected a text file, got binary data`);
+    fail(
+      `${name}: NUL byte at offset ${nul} (line ${lineOfOffset(input, nul)}); expected a text ` +
+        `file, got binary data`,
+    );
   }
   const bad = firstInvalidUtf8(input);
   if (bad >= 0) {
@@ -189,7 +192,10 @@ export function decodeAscii(input: Uint8Array | string, name: string, what: stri
   for (let i = 0; i < input.length; i++) {
     const c = input.charCodeAt(i);
     if (c > 0x7e || (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d)) {
-      fail(`${name}: unexpected character U+${c.toString(16).padStart(4, '0')} at index ${i}; ${what} must be ASCII text`);
+      fail(
+        `${name}: unexpected character U+${c.toString(16).padStart(4, '0')} at index ${i}; ` +
+          `${what} must be ASCII text`,
+      );
     }
   }
   return input;

@@ -15,7 +15,8 @@ import { ByteReader, failIfGzip, hex32 } from './bytes.js';
 export const IDX_IMAGES_MAGIC = 2051;
 export const IDX_LABELS_MAGIC = 2049;
 
-export type IdxData = Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
+export type IdxData =
+  Uint8Array | Int8Array | Int16Array | Int32Array | Float32Array | Float64Array;
 
 export interface IdxArray {
   /** Element type code from the magic (0x08 ubyte … 0x0E float64). */
@@ -35,10 +36,30 @@ interface IdxType {
 const IDX_TYPES: Record<number, IdxType> = {
   0x08: { name: 'ubyte', bytes: 1, make: (n) => new Uint8Array(n), read: (v, o) => v.getUint8(o) },
   0x09: { name: 'byte', bytes: 1, make: (n) => new Int8Array(n), read: (v, o) => v.getInt8(o) },
-  0x0b: { name: 'int16', bytes: 2, make: (n) => new Int16Array(n), read: (v, o) => v.getInt16(o, false) },
-  0x0c: { name: 'int32', bytes: 4, make: (n) => new Int32Array(n), read: (v, o) => v.getInt32(o, false) },
-  0x0d: { name: 'float32', bytes: 4, make: (n) => new Float32Array(n), read: (v, o) => v.getFloat32(o, false) },
-  0x0e: { name: 'float64', bytes: 8, make: (n) => new Float64Array(n), read: (v, o) => v.getFloat64(o, false) },
+  0x0b: {
+    name: 'int16',
+    bytes: 2,
+    make: (n) => new Int16Array(n),
+    read: (v, o) => v.getInt16(o, false),
+  },
+  0x0c: {
+    name: 'int32',
+    bytes: 4,
+    make: (n) => new Int32Array(n),
+    read: (v, o) => v.getInt32(o, false),
+  },
+  0x0d: {
+    name: 'float32',
+    bytes: 4,
+    make: (n) => new Float32Array(n),
+    read: (v, o) => v.getFloat32(o, false),
+  },
+  0x0e: {
+    name: 'float64',
+    bytes: 8,
+    make: (n) => new Float64Array(n),
+    read: (v, o) => v.getFloat64(o, false),
+  },
 };
 
 /** What a magic number looks like, for error messages ("0x00000801 is an IDX labels file"). */
@@ -49,7 +70,9 @@ export function describeIdxMagic(magic: number): string {
   if (magic >>> 16 !== 0) return 'not an IDX file (IDX magics start with two zero bytes)';
   const type = IDX_TYPES[(magic >>> 8) & 0xff];
   const dims = magic & 0xff;
-  return type ? `an IDX ${type.name} file with ${dims} dims` : `an IDX header with unknown type ${hex32((magic >>> 8) & 0xff)}`;
+  return type
+    ? `an IDX ${type.name} file with ${dims} dims`
+    : `an IDX header with unknown type ${hex32((magic >>> 8) & 0xff)}`;
 }
 
 /** Parses any IDX file. `name` is used in error messages (pass the file name). */
@@ -59,15 +82,23 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
   r.need(4, 'the IDX magic number');
   const magic = new DataView(bytes.buffer, bytes.byteOffset, 4).getUint32(0, false);
   if (bytes[0] !== 0 || bytes[1] !== 0) {
-    fail(`${name}: bad magic ${hex32(magic)} at offset 0, expected an IDX file (00 00 <type> <ndims>); ${hex32(magic)} is ${describeIdxMagic(magic)}`);
+    fail(
+      `${name}: bad magic ${hex32(magic)} at offset 0, expected an IDX file (00 00 <type> ` +
+        `<ndims>); ${hex32(magic)} is ${describeIdxMagic(magic)}`,
+    );
   }
   const typeCode = bytes[2]!;
   const type = IDX_TYPES[typeCode];
   if (!type) {
-    fail(`${name}: unknown IDX element type 0x${typeCode.toString(16).padStart(2, '0')} at offset 2, expected one of 0x08 (ubyte), 0x09 (byte), 0x0b (int16), 0x0c (int32), 0x0d (float32), 0x0e (float64)`);
+    fail(
+      `${name}: unknown IDX element type 0x${typeCode.toString(16).padStart(2, '0')} at ` +
+        `offset 2, expected one of 0x08 (ubyte), 0x09 (byte), 0x0b (int16), 0x0c (int32), ` +
+        `0x0d (float32), 0x0e (float64)`,
+    );
   }
   const ndims = bytes[3]!;
-  if (ndims === 0) fail(`${name}: IDX header at offset 3 declares 0 dimensions, expected at least 1`);
+  if (ndims === 0)
+    fail(`${name}: IDX header at offset 3 declares 0 dimensions, expected at least 1`);
   r.offset = 4;
   r.need(4 * ndims, `the ${ndims} dimension sizes of the IDX header`);
   const dims: number[] = [];
@@ -77,10 +108,12 @@ export function parseIdx(bytes: Uint8Array, name = 'IDX data'): IdxArray {
   const count = dims.reduce((a, d) => a * d, 1);
   const dataBytes = count * type.bytes;
   if (dataBytes !== r.remaining) {
-    const why = dataBytes > r.remaining ? 'truncated file?' : 'extra bytes at the end, or a wrong header?';
+    const why =
+      dataBytes > r.remaining ? 'truncated file?' : 'extra bytes at the end, or a wrong header?';
     fail(
-      `${name}: IDX header declares dims [${dims.join(', ')}] of ${type.name} = ${count} elements (${dataBytes} bytes) ` +
-        `after the ${r.offset}-byte header, but the file has ${r.remaining} bytes there (${why})`,
+      `${name}: IDX header declares dims [${dims.join(', ')}] of ${type.name} = ${count} ` +
+        `elements (${dataBytes} bytes) after the ${r.offset}-byte header, but the file has ` +
+        `${r.remaining} bytes there (${why})`,
     );
   }
   let data: IdxData;
@@ -105,8 +138,8 @@ function checkMagic(bytes: Uint8Array, name: string, expected: number, kind: str
     const other = expected === IDX_IMAGES_MAGIC ? IDX_LABELS_MAGIC : IDX_IMAGES_MAGIC;
     const hint = magic === other ? ' (are the images and labels files swapped?)' : '';
     fail(
-      `${name}: bad magic ${hex32(magic)} at offset 0, expected ${expected} (${hex32(expected)}, IDX ${kind}); ` +
-        `${hex32(magic)} is ${describeIdxMagic(magic)}${hint}`,
+      `${name}: bad magic ${hex32(magic)} at offset 0, expected ${expected} ` +
+        `(${hex32(expected)}, IDX ${kind}); ${hex32(magic)} is ${describeIdxMagic(magic)}${hint}`,
     );
   }
 }
@@ -130,14 +163,21 @@ export function parseIdxImages(bytes: Uint8Array, name = 'images'): IdxImages {
  * MNIST-format labels (magic 2049) as int32 [count]. With `numClasses`, every label must be in
  * [0, numClasses); the message gives the index and byte offset of the first one that is not.
  */
-export function parseIdxLabels(bytes: Uint8Array, name = 'labels', numClasses?: number): Int32Array {
+export function parseIdxLabels(
+  bytes: Uint8Array,
+  name = 'labels',
+  numClasses?: number,
+): Int32Array {
   checkMagic(bytes, name, IDX_LABELS_MAGIC, 'labels');
   const raw = parseIdx(bytes, name).data as Uint8Array;
   const labels = Int32Array.from(raw);
   if (numClasses !== undefined) {
     for (let i = 0; i < labels.length; i++) {
       if (labels[i]! >= numClasses) {
-        fail(`${name}: label ${labels[i]} of item ${i} (offset ${8 + i}) is outside 0..${numClasses - 1}`);
+        fail(
+          `${name}: label ${labels[i]} of item ${i} (offset ${8 + i}) is outside ` +
+            `0..${numClasses - 1}`,
+        );
       }
     }
   }
@@ -150,9 +190,13 @@ export function encodeIdx(arr: IdxArray): Uint8Array {
   if (!type) fail(`encodeIdx: unknown IDX type code ${hex32(arr.typeCode)}`);
   const count = arr.dims.reduce((a, d) => a * d, 1);
   if (count !== arr.data.length) {
-    fail(`encodeIdx: dims [${arr.dims.join(', ')}] need ${count} elements, data has ${arr.data.length}`);
+    fail(
+      `encodeIdx: dims [${arr.dims.join(', ')}] need ${count} elements, data has ` +
+        `${arr.data.length}`,
+    );
   }
-  if (arr.dims.length < 1 || arr.dims.length > 255) fail(`encodeIdx: need 1..255 dims, got ${arr.dims.length}`);
+  if (arr.dims.length < 1 || arr.dims.length > 255)
+    fail(`encodeIdx: need 1..255 dims, got ${arr.dims.length}`);
   const header = 4 + 4 * arr.dims.length;
   const out = new Uint8Array(header + count * type.bytes);
   const view = new DataView(out.buffer);
@@ -162,12 +206,23 @@ export function encodeIdx(arr: IdxArray): Uint8Array {
     const o = header + i * type.bytes;
     const v = arr.data[i]!;
     switch (arr.typeCode) {
-      case 0x08: view.setUint8(o, v); break;
-      case 0x09: view.setInt8(o, v); break;
-      case 0x0b: view.setInt16(o, v, false); break;
-      case 0x0c: view.setInt32(o, v, false); break;
-      case 0x0d: view.setFloat32(o, v, false); break;
-      default: view.setFloat64(o, v, false);
+      case 0x08:
+        view.setUint8(o, v);
+        break;
+      case 0x09:
+        view.setInt8(o, v);
+        break;
+      case 0x0b:
+        view.setInt16(o, v, false);
+        break;
+      case 0x0c:
+        view.setInt32(o, v, false);
+        break;
+      case 0x0d:
+        view.setFloat32(o, v, false);
+        break;
+      default:
+        view.setFloat64(o, v, false);
     }
   }
   return out;

@@ -59,7 +59,14 @@ export {
   type BpttOptions,
   type BpttWindow,
 } from './text.js';
-export { parseNpy, encodeNpy, npyToInt32, type NpyArray, type NpyData, type NpyDescr } from './npy.js';
+export {
+  parseNpy,
+  encodeNpy,
+  npyToInt32,
+  type NpyArray,
+  type NpyData,
+  type NpyDescr,
+} from './npy.js';
 export {
   NTU_JOINTS,
   NTU_BODIES,

@@ -73,7 +73,9 @@ export interface MnistSource {
 
 export interface MnistOptions {
   name?: string;
-  /** true: draw a permutation from the generator; an Int32Array: use that one (e.g. a saved one). */
+  /**
+   * true: draw a permutation from the generator; an Int32Array: use that one (e.g. a saved one).
+   */
   permute?: boolean | Int32Array;
   /** Held-out fraction of the training pool (default 0.05). */
   validFraction?: number;
@@ -91,7 +93,10 @@ function parsePair(
   const img = parseIdxImages(images.bytes, images.name);
   const lab = parseIdxLabels(labels.bytes, labels.name, numClasses);
   if (lab.length !== img.count) {
-    fail(`${labels.name}: has ${lab.length} labels but ${images.name} has ${img.count} images; they must match`);
+    fail(
+      `${labels.name}: has ${lab.length} labels but ${images.name} has ${img.count} images; they ` +
+        `must match`,
+    );
   }
   return { pixels: img.pixels, labels: lab, count: img.count, rows: img.rows, cols: img.cols };
 }
@@ -133,29 +138,41 @@ function permutePixels(s: ImageSplit, perm: Int32Array): ImageSplit {
 
 /** Fails unless `perm` holds each of 0..size-1 exactly once. */
 export function checkPermutation(perm: Int32Array, size: number): void {
-  if (perm.length !== size) fail(`permutation has ${perm.length} entries, expected ${size} (one per pixel)`);
+  if (perm.length !== size)
+    fail(`permutation has ${perm.length} entries, expected ${size} (one per pixel)`);
   const seen = new Uint8Array(size);
   for (let i = 0; i < size; i++) {
     const p = perm[i]!;
     if (p < 0 || p >= size || seen[p]) {
-      fail(`permutation entry ${i} = ${p} is out of range or repeated; expected a permutation of 0..${size - 1}`);
+      fail(
+        `permutation entry ${i} = ${p} is out of range or repeated; expected a permutation of ` +
+          `0..${size - 1}`,
+      );
     }
     seen[p] = 1;
   }
 }
 
 /**
- * Builds the train/valid/test splits from decompressed IDX bytes. Without training files it switches
- * to test-only mode (see the file header).
+ * Builds the train/valid/test splits from decompressed IDX bytes. Without training files it
+ * switches to test-only mode (see the file header).
  */
 export function mnistFromIdx(source: MnistSource, opts: MnistOptions = {}): MnistDataset {
   const name = opts.name ?? 'mnist';
   const numClasses = opts.numClasses ?? 10;
-  const validFraction = checkNumber('mnistFromIdx', 'validFraction', opts.validFraction ?? 0.05, 0, 0.5);
+  const validFraction = checkNumber(
+    'mnistFromIdx',
+    'validFraction',
+    opts.validFraction ?? 0.05,
+    0,
+    0.5,
+  );
   const gen = opts.generator ?? defaultGenerator();
   const hasTrain = source.trainImages !== undefined && source.trainLabels !== undefined;
   if ((source.trainImages === undefined) !== (source.trainLabels === undefined)) {
-    fail(`mnistFromIdx: got only one of the training images and labels files; pass both or neither`);
+    fail(
+      `mnistFromIdx: got only one of the training images and labels files; pass both or neither`,
+    );
   }
 
   let pool: ImageSplit;
@@ -166,10 +183,14 @@ export function mnistFromIdx(source: MnistSource, opts: MnistOptions = {}): Mnis
     pool = parsePair(source.trainImages!, source.trainLabels!, numClasses);
     test = full;
     if (pool.rows !== test.rows || pool.cols !== test.cols) {
-      fail(`${source.testImages.name}: images are ${test.rows}×${test.cols} but the training images are ${pool.rows}×${pool.cols}`);
+      fail(
+        `${source.testImages.name}: images are ${test.rows}×${test.cols} but the training images ` +
+          `are ${pool.rows}×${pool.cols}`,
+      );
     }
   } else {
-    if (full.count < 20) fail(`${source.testImages.name}: test-only mode needs at least 20 images, got ${full.count}`);
+    if (full.count < 20)
+      fail(`${source.testImages.name}: test-only mode needs at least 20 images, got ${full.count}`);
     const cut = Math.floor(full.count * 0.9);
     pool = sliceSplit(full, 0, cut);
     test = sliceSplit(full, cut, full.count);
@@ -193,12 +214,15 @@ export function mnistFromIdx(source: MnistSource, opts: MnistOptions = {}): Mnis
   const valid = selectSplit(pool, validIdx);
   const order = permutation ? 'permuted' : 'sequential';
   if (hasTrain) {
-    note = `${name} (${order}): train ${train.count} + valid ${valid.count} from the training files, test ${test.count}`;
+    note =
+      `${name} (${order}): train ${train.count} + valid ${valid.count} from the training ` +
+      `files, test ${test.count}`;
   } else {
     note =
-      `${name} (${order}) TEST-ONLY MODE: training files absent; train ${train.count} + valid ${valid.count} ` +
-      `from the first ${pool.count} test images, test on the last ${test.count}; not comparable with ` +
-      `results trained on the full training set`;
+      `${name} (${order}) TEST-ONLY MODE: training files absent; ` +
+      `train ${train.count} + valid ${valid.count} from the first ${pool.count} test images, ` +
+      `test on the last ${test.count}; not comparable with results trained on the full ` +
+      `training set`;
   }
   return { name, train, valid, test, numClasses, permutation, testOnly: !hasTrain, note };
 }
@@ -225,12 +249,14 @@ export function imageBatch(
   const size = split.rows * split.cols;
   const x = new Float32Array(size * B);
   const labels = new Int32Array(B);
-  // Pixel layout [size, B, 1]: x[t, b] = pixel t. Row layout [rows, B, cols]: x[r, b, c] = pixel r·cols + c.
+  // Pixel layout [size, B, 1]: x[t, b] = pixel t.
+  // Row layout [rows, B, cols]: x[r, b, c] = pixel r·cols + c.
   const cols = layout === 'row' ? split.cols : 1;
   const steps = size / cols;
   for (let b = 0; b < B; b++) {
     const item = indices[b]!;
-    if (item < 0 || item >= split.count) fail(`imageBatch: index ${item} is outside the split (0..${split.count - 1})`);
+    if (item < 0 || item >= split.count)
+      fail(`imageBatch: index ${item} is outside the split (0..${split.count - 1})`);
     labels[b] = split.labels[item]!;
     const src = item * size;
     for (let t = 0; t < steps; t++) {
@@ -258,8 +284,14 @@ export interface ImageBatchOptions {
 }
 
 /** One epoch of batches. Call again for the next epoch; the generator's stream drives the order. */
-export function* imageBatches(split: ImageSplit, opts: ImageBatchOptions): IterableIterator<ImageBatch> {
-  const layout = checkChoice('imageBatches', 'layout', opts.layout ?? 'pixel', ['pixel', 'row'] as const);
+export function* imageBatches(
+  split: ImageSplit,
+  opts: ImageBatchOptions,
+): IterableIterator<ImageBatch> {
+  const layout = checkChoice('imageBatches', 'layout', opts.layout ?? 'pixel', [
+    'pixel',
+    'row',
+  ] as const);
   const batches = indexBatches('imageBatches', split.count, {
     batchSize: opts.batchSize,
     shuffle: opts.shuffle ?? true,

@@ -2,8 +2,9 @@
  * A small reader and writer for NumPy's .npy format, enough for the authors' NTU arrays
  * (`train_ntus.npy` float (N, 300, 50, 3), `_label.npy` and `_len.npy` integers).
  *
- * Layout: magic "\x93NUMPY", version major/minor bytes, header length (uint16 LE for v1, uint32 LE for
- * v2/v3), an ASCII Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (N, M), }
+ * Layout: magic "\x93NUMPY", version major/minor bytes, header length (uint16 LE for v1,
+ * uint32 LE for v2/v3), an ASCII Python dict literal such as
+ *   {'descr': '<f4', 'fortran_order': False, 'shape': (N, M), }
  * padded with spaces and ended by '\n', then the raw data. Supported: little-endian '<f4', '<f8',
  * '<i4', '<i8' in C order; anything else is an error that names the dtype found.
  */
@@ -25,26 +26,47 @@ const ITEM_BYTES: Record<NpyDescr, number> = { '<f4': 4, '<f8': 8, '<i4': 4, '<i
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Parses the header dict; `at` is the header's byte offset, for messages. */
-function parseHeader(header: string, name: string, at: number): { descr: NpyDescr; shape: number[] } {
+function parseHeader(
+  header: string,
+  name: string,
+  at: number,
+): { descr: NpyDescr; shape: number[] } {
   const h = header.trim();
   if (!h.startsWith('{') || !h.endsWith('}')) {
-    fail(`${name}: .npy header at offset ${at} is not a Python dict literal: ${JSON.stringify(h.slice(0, 80))}`);
+    fail(
+      `${name}: .npy header at offset ${at} is not a Python dict literal: ` +
+        `${JSON.stringify(h.slice(0, 80))}`,
+    );
   }
   const descr = /'descr'\s*:\s*'([^']*)'/.exec(h)?.[1];
   const fortran = /'fortran_order'\s*:\s*(True|False)/.exec(h)?.[1];
   const shapeText = /'shape'\s*:\s*\(([^)]*)\)/.exec(h)?.[1];
   if (descr === undefined || fortran === undefined || shapeText === undefined) {
-    fail(`${name}: .npy header at offset ${at} lacks 'descr', 'fortran_order' or 'shape': ${JSON.stringify(h.slice(0, 120))}`);
+    fail(
+      `${name}: .npy header at offset ${at} lacks 'descr', 'fortran_order' or 'shape': ` +
+        `${JSON.stringify(h.slice(0, 120))}`,
+    );
   }
   if (!(descr in ITEM_BYTES)) {
-    fail(`${name}: unsupported .npy dtype '${descr}' (header at offset ${at}); supported: '<f4', '<f8', '<i4', '<i8' (little-endian)`);
+    fail(
+      `${name}: unsupported .npy dtype '${descr}' (header at offset ${at}); supported: '<f4', ` +
+        `'<f8', '<i4', '<i8' (little-endian)`,
+    );
   }
-  if (fortran === 'True') fail(`${name}: .npy array is in Fortran order; only C order is supported (save with np.ascontiguousarray)`);
+  if (fortran === 'True')
+    fail(
+      `${name}: .npy array is in Fortran order; only C order is supported (save with ` +
+        `np.ascontiguousarray)`,
+    );
   const shape: number[] = [];
   for (const part of shapeText.split(',')) {
     const s = part.trim();
     if (s === '') continue;
-    if (!/^\d+L?$/.test(s)) fail(`${name}: .npy shape (${shapeText}) has a non-integer dimension '${s}' (header at offset ${at})`);
+    if (!/^\d+L?$/.test(s))
+      fail(
+        `${name}: .npy shape (${shapeText}) has a non-integer dimension '${s}' (header at offset ` +
+          `${at})`,
+      );
     shape.push(Number.parseInt(s, 10));
   }
   return { descr: descr as NpyDescr, shape };
@@ -57,14 +79,23 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   const magic = r.take(6, 'the .npy magic "\\x93NUMPY"');
   if (!MAGIC.every((b, i) => magic[i] === b)) {
     const got = Array.from(magic, (b) => b.toString(16).padStart(2, '0')).join(' ');
-    fail(`${name}: bad magic ${got} at offset 0, expected 93 4e 55 4d 50 59 ("\\x93NUMPY"); not a .npy file`);
+    fail(
+      `${name}: bad magic ${got} at offset 0, expected 93 4e 55 4d 50 59 ("\\x93NUMPY"); not a ` +
+        `.npy file`,
+    );
   }
   const major = r.u8('the .npy major version');
   r.u8('the .npy minor version');
-  if (major < 1 || major > 3) fail(`${name}: unsupported .npy version ${major} at offset 6, expected 1, 2 or 3`);
-  const headerLen = major === 1 ? r.u16le('the .npy header length') : r.u32le('the .npy header length');
+  if (major < 1 || major > 3)
+    fail(`${name}: unsupported .npy version ${major} at offset 6, expected 1, 2 or 3`);
+  const headerLen =
+    major === 1 ? r.u16le('the .npy header length') : r.u32le('the .npy header length');
   const headerAt = r.offset;
-  const header = decodeAscii(r.take(headerLen, `the ${headerLen}-byte .npy header`), name, 'a .npy header');
+  const header = decodeAscii(
+    r.take(headerLen, `the ${headerLen}-byte .npy header`),
+    name,
+    'a .npy header',
+  );
   const { descr, shape } = parseHeader(header, name, headerAt);
   const item = ITEM_BYTES[descr];
   // Check the size before allocating: a corrupt header may claim a huge shape.
@@ -73,8 +104,9 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
   if (dataBytes !== r.remaining) {
     const why = dataBytes > r.remaining ? 'truncated file?' : 'extra bytes at the end?';
     fail(
-      `${name}: .npy header declares shape (${shape.join(', ')}) of ${descr} = ${dataBytes} bytes of data at offset ` +
-        `${r.offset}, but the file has ${r.remaining} bytes there (${why})`,
+      `${name}: .npy header declares shape (${shape.join(', ')}) of ${descr} = ${dataBytes} ` +
+        `bytes of data at offset ${r.offset}, but the file has ${r.remaining} bytes there ` +
+        `(${why})`,
     );
   }
   return { descr, shape, data: decodeData(bytes.subarray(r.offset), descr, count) };
@@ -82,7 +114,7 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
 
 function decodeData(raw: Uint8Array, descr: NpyDescr, count: number): NpyData {
   if (LITTLE_ENDIAN_HOST) {
-    // A copy starts at offset 0, so any alignment works. (Not raw.slice(): on a Node Buffer that is a view.)
+    // A copy starts at offset 0, so any alignment works. Not raw.slice(): on a Buffer, a view.
     const aligned = new Uint8Array(raw).buffer;
     if (descr === '<f4') return new Float32Array(aligned, 0, count);
     if (descr === '<f8') return new Float64Array(aligned, 0, count);
@@ -90,9 +122,12 @@ function decodeData(raw: Uint8Array, descr: NpyDescr, count: number): NpyData {
     return new BigInt64Array(aligned, 0, count);
   }
   const view = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
-  if (descr === '<f4') return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));
-  if (descr === '<f8') return Float64Array.from({ length: count }, (_, i) => view.getFloat64(8 * i, true));
-  if (descr === '<i4') return Int32Array.from({ length: count }, (_, i) => view.getInt32(4 * i, true));
+  if (descr === '<f4')
+    return Float32Array.from({ length: count }, (_, i) => view.getFloat32(4 * i, true));
+  if (descr === '<f8')
+    return Float64Array.from({ length: count }, (_, i) => view.getFloat64(8 * i, true));
+  if (descr === '<i4')
+    return Int32Array.from({ length: count }, (_, i) => view.getInt32(4 * i, true));
   return BigInt64Array.from({ length: count }, (_, i) => view.getBigInt64(8 * i, true));
 }
 
@@ -106,7 +141,8 @@ function descrOf(data: NpyData): NpyDescr {
 /** Writes a v1 .npy file (header padded to a multiple of 64 bytes, as NumPy does). */
 export function encodeNpy(shape: readonly number[], data: NpyData): Uint8Array {
   const count = shape.reduce((a, d) => a * d, 1);
-  if (count !== data.length) fail(`encodeNpy: shape (${shape.join(', ')}) needs ${count} elements, data has ${data.length}`);
+  if (count !== data.length)
+    fail(`encodeNpy: shape (${shape.join(', ')}) needs ${count} elements, data has ${data.length}`);
   const shapeText = shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
   let header = `{'descr': '${descrOf(data)}', 'fortran_order': False, 'shape': ${shapeText}, }`;
   const unpadded = 10 + header.length + 1;
@@ -136,7 +172,9 @@ export function npyToInt32(arr: NpyArray, name: string, min: number, max: number
   for (let i = 0; i < arr.data.length; i++) {
     const v = Number(arr.data[i]!);
     if (!Number.isInteger(v) || v < min || v > max) {
-      fail(`${name}: element ${i} is ${String(arr.data[i])}, expected an integer in ${min}..${max}`);
+      fail(
+        `${name}: element ${i} is ${String(arr.data[i])}, expected an integer in ${min}..${max}`,
+      );
     }
     out[i] = v;
   }

@@ -5,7 +5,8 @@
  *   line 1                 frame count F
  *   per frame              body count K
  *   per body               10 values: bodyID clipedEdges handLeftConfidence handLeftState
- *                          handRightConfidence handRightState isRestricted leanX leanY trackingState
+ *                          handRightConfidence handRightState isRestricted leanX leanY
+ *                          trackingState
  *                          joint count (25)
  *                          25 lines of 12 values: x y z depthX depthY colorX colorY
  *                          orientationW orientationX orientationY orientationZ trackingState
@@ -13,13 +14,13 @@
  *
  * File names SsssCcccPpppRrrrAaaa.skeleton give setup, camera, performer, replication and action
  * (1..60; label = action − 1). Benchmarks: cross-subject trains on performers
- * CROSS_SUBJECT_TRAIN_PERFORMERS; cross-view trains on cameras 2 and 3. 5% of the training clips are
- * held out for validation (seeded), as the authors do.
+ * CROSS_SUBJECT_TRAIN_PERFORMERS; cross-view trains on cameras 2 and 3. 5% of the training clips
+ * are held out for validation (seeded), as the authors do.
  *
- * Model input (the authors' `data_reader.py`): each clip's frames are cut into T = 20 equal segments
- * and one random frame is taken from each (train and test alike); clips shorter than T frames are
- * zero-padded at a random start. Features per frame: 2 bodies × 25 joints × xyz = 150, the second
- * body all zeros when absent.
+ * Model input (the authors' `data_reader.py`): each clip's frames are cut into T = 20 equal
+ * segments and one random frame is taken from each (train and test alike); clips shorter than T
+ * frames are zero-padded at a random start. Features per frame: 2 bodies × 25 joints × xyz = 150,
+ * the second body all zeros when absent.
  *
  * Shape:
  *   clip   Float32Array [len, 150] = [len, 2, 25, 3]
@@ -76,7 +77,9 @@ class LineCursor {
     this.lines = text.split('\n');
   }
 
-  /** Upper bound on the lines left (blank ones included); used to reject impossible counts early. */
+  /**
+   * Upper bound on the lines left (blank ones included); used to reject impossible counts early.
+   */
   get left(): number {
     return this.lines.length - this.index;
   }
@@ -97,7 +100,8 @@ class LineCursor {
 
   next(what: string): string[] {
     const tokens = this.peek();
-    if (tokens === null) fail(`${this.name}: file ends after line ${this.lines.length}, expected ${what}`);
+    if (tokens === null)
+      fail(`${this.name}: file ends after line ${this.lines.length}, expected ${what}`);
     this.index++;
     return tokens;
   }
@@ -106,7 +110,10 @@ class LineCursor {
   count(what: string): number {
     const tokens = this.next(what);
     if (tokens.length !== 1 || !/^\d+$/.test(tokens[0]!)) {
-      fail(`${this.name}: line ${this.index}: expected ${what} (one integer), got ${JSON.stringify(tokens.join(' ').slice(0, 60))}`);
+      fail(
+        `${this.name}: line ${this.index}: expected ${what} (one integer), got ` +
+          `${JSON.stringify(tokens.join(' ').slice(0, 60))}`,
+      );
     }
     return Number(tokens[0]);
   }
@@ -114,9 +121,16 @@ class LineCursor {
   /** A line of exactly n finite numbers. */
   numbers(n: number, what: string): string[] {
     const tokens = this.next(what);
-    if (tokens.length !== n) fail(`${this.name}: line ${this.index}: expected ${n} values (${what}), got ${tokens.length}`);
+    if (tokens.length !== n)
+      fail(
+        `${this.name}: line ${this.index}: expected ${n} values (${what}), got ${tokens.length}`,
+      );
     for (const t of tokens) {
-      if (!Number.isFinite(Number(t))) fail(`${this.name}: line ${this.index}: ${JSON.stringify(t.slice(0, 30))} is not a number (${what})`);
+      if (!Number.isFinite(Number(t)))
+        fail(
+          `${this.name}: line ${this.index}: ${JSON.stringify(t.slice(0, 30))} is not a number ` +
+            `(${what})`,
+        );
     }
     return tokens;
   }
@@ -144,13 +158,19 @@ export function parseSkeleton(input: Uint8Array | string, name = 'clip.skeleton'
   const frameCount = cur.count('the frame count');
   // Each frame needs at least its body-count line: reject impossible counts before allocating.
   if (frameCount > cur.left) {
-    fail(`${name}: line ${cur.lineNumber} declares ${frameCount} frames, but only ${cur.left} lines follow`);
+    fail(
+      `${name}: line ${cur.lineNumber} declares ${frameCount} frames, but only ${cur.left} lines ` +
+        `follow`,
+    );
   }
   const perFrame: { id: string; joints: Float32Array }[][] = [];
   for (let f = 0; f < frameCount; f++) {
     const bodies = cur.count(`the body count of frame ${f + 1} of ${frameCount}`);
     if (bodies * LINES_PER_BODY > cur.left) {
-      fail(`${name}: line ${cur.lineNumber} declares ${bodies} bodies in frame ${f + 1}, needing ${bodies * LINES_PER_BODY} lines, but only ${cur.left} follow`);
+      fail(
+        `${name}: line ${cur.lineNumber} declares ${bodies} bodies in frame ${f + 1}, needing ` +
+          `${bodies * LINES_PER_BODY} lines, but only ${cur.left} follow`,
+      );
     }
     const frame: { id: string; joints: Float32Array }[] = [];
     for (let k = 0; k < bodies; k++) {
@@ -159,10 +179,17 @@ export function parseSkeleton(input: Uint8Array | string, name = 'clip.skeleton'
       // A repeated ID within one frame is a distinct body for our purposes.
       while (frame.some((b) => b.id === id)) id += "'";
       const joints = cur.count(`the joint count of body ${k + 1} in frame ${f + 1}`);
-      if (joints !== NTU_JOINTS) fail(`${name}: line ${cur.lineNumber}: joint count ${joints}, expected ${NTU_JOINTS} (Kinect v2)`);
+      if (joints !== NTU_JOINTS)
+        fail(
+          `${name}: line ${cur.lineNumber}: joint count ${joints}, expected ${NTU_JOINTS} ` +
+            `(Kinect v2)`,
+        );
       const xyz = new Float32Array(NTU_JOINTS * 3);
       for (let j = 0; j < NTU_JOINTS; j++) {
-        const v = cur.numbers(JOINT_VALUES, 'x y z depthX depthY colorX colorY orientationW X Y Z trackingState');
+        const v = cur.numbers(
+          JOINT_VALUES,
+          'x y z depthX depthY colorX colorY orientationW X Y Z trackingState',
+        );
         xyz[3 * j] = Number(v[0]);
         xyz[3 * j + 1] = Number(v[1]);
         xyz[3 * j + 2] = Number(v[2]);
@@ -172,7 +199,10 @@ export function parseSkeleton(input: Uint8Array | string, name = 'clip.skeleton'
     perFrame.push(frame);
   }
   if (cur.peek() !== null) {
-    fail(`${name}: line ${cur.lineNumber + 1}: unexpected content after the last of ${frameCount} frames`);
+    fail(
+      `${name}: line ${cur.lineNumber + 1}: unexpected content after the last of ${frameCount} ` +
+        `frames`,
+    );
   }
   return assembleClip(perFrame);
 }
@@ -184,11 +214,19 @@ function assembleClip(perFrame: { id: string; joints: Float32Array }[][]): Skele
     for (const body of frame) {
       let t = tracks.get(body.id);
       if (!t) {
-        t = { id: body.id, order: tracks.size, framesPresent: 0, motion: 0, last: null, lastFrame: -2 };
+        t = {
+          id: body.id,
+          order: tracks.size,
+          framesPresent: 0,
+          motion: 0,
+          last: null,
+          lastFrame: -2,
+        };
         tracks.set(body.id, t);
       }
       if (t.last && t.lastFrame === f - 1) {
-        for (let i = 0; i < body.joints.length; i++) t.motion += Math.abs(body.joints[i]! - t.last[i]!);
+        for (let i = 0; i < body.joints.length; i++)
+          t.motion += Math.abs(body.joints[i]! - t.last[i]!);
       }
       t.framesPresent++;
       t.last = body.joints;
@@ -207,7 +245,12 @@ function assembleClip(perFrame: { id: string; joints: Float32Array }[][]): Skele
       if (s !== undefined) frames.set(body.joints, f * NTU_FEATURES + s * NTU_JOINTS * 3);
     }
   });
-  return { frames, length: perFrame.length, bodyIds: kept.map((t) => t.id), bodiesSeen: tracks.size };
+  return {
+    frames,
+    length: perFrame.length,
+    bodyIds: kept.map((t) => t.id),
+    bodiesSeen: tracks.size,
+  };
 }
 
 /** What an NTU file name says about its clip. */
@@ -226,8 +269,18 @@ export interface NtuClipInfo {
 export function parseNtuFileName(fileName: string): NtuClipInfo {
   const base = fileName.split(/[\\/]/).pop()!;
   const m = /^S(\d{3})C(\d{3})P(\d{3})R(\d{3})A(\d{3})\.skeleton$/.exec(base);
-  if (!m) fail(`${fileName}: not an NTU clip name; expected SsssCcccPpppRrrrAaaa.skeleton, e.g. S001C002P003R002A013.skeleton`);
-  const [setup, camera, performer, replication, action] = m.slice(1).map(Number) as [number, number, number, number, number];
+  if (!m)
+    fail(
+      `${fileName}: not an NTU clip name; expected SsssCcccPpppRrrrAaaa.skeleton, e.g. ` +
+        `S001C002P003R002A013.skeleton`,
+    );
+  const [setup, camera, performer, replication, action] = m.slice(1).map(Number) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   if (action < 1 || action > 120) fail(`${fileName}: action ${action} is outside 1..120`);
   return { setup, camera, performer, replication, action, label: action - 1 };
 }
@@ -262,7 +315,9 @@ export interface NtuDataset {
   note: string;
 }
 
-function clipSet(items: { clip: Float32Array; length: number; label: number; name: string }[]): ClipSet {
+function clipSet(
+  items: { clip: Float32Array; length: number; label: number; name: string }[],
+): ClipSet {
   return {
     clips: items.map((i) => i.clip),
     lengths: Int32Array.from(items, (i) => i.length),
@@ -288,7 +343,13 @@ export function splitNtuClips(
   opts: NtuSplitOptions,
 ): NtuDataset {
   const benchmark = checkChoice('splitNtuClips', 'benchmark', opts.benchmark, NTU_BENCHMARKS);
-  const validFraction = checkNumber('splitNtuClips', 'validFraction', opts.validFraction ?? 0.05, 0, 0.5);
+  const validFraction = checkNumber(
+    'splitNtuClips',
+    'validFraction',
+    opts.validFraction ?? 0.05,
+    0,
+    0.5,
+  );
   const pool: { clip: Float32Array; length: number; label: number; name: string }[] = [];
   const test: typeof pool = [];
   const skipped: string[] = [];
@@ -303,7 +364,11 @@ export function splitNtuClips(
     const item = { clip: e.clip.frames, length: e.clip.length, label: info.label, name: e.name };
     (isTrainingClip(info, benchmark) ? pool : test).push(item);
   }
-  const { train, valid } = holdOut(pool.length, validFraction, opts.generator ?? defaultGenerator());
+  const { train, valid } = holdOut(
+    pool.length,
+    validFraction,
+    opts.generator ?? defaultGenerator(),
+  );
   const ds = {
     benchmark,
     train: clipSet(pick(pool, train)),
@@ -317,7 +382,10 @@ export function splitNtuClips(
 
 function ntuNote(ds: Omit<NtuDataset, 'note'>, source: string): string {
   const skipped = ds.skipped.length ? `, ${ds.skipped.length} skipped` : '';
-  return `NTU RGB+D ${ds.benchmark} from ${source}: train ${ds.train.clips.length} + valid ${ds.valid.clips.length}, test ${ds.test.clips.length}${skipped}`;
+  return (
+    `NTU RGB+D ${ds.benchmark} from ${source}: train ${ds.train.clips.length} + valid ` +
+    `${ds.valid.clips.length}, test ${ds.test.clips.length}${skipped}`
+  );
 }
 
 /** The three arrays of one side in the authors' .npy layout, with names for messages. */
@@ -327,15 +395,20 @@ export interface NtuNpySide {
   len: { array: NpyArray; name: string };
 }
 
-/** Views the authors' padded arrays as clips: data (N, F, 50, 3) or (N, F, 150), true length in len. */
-function npySide(side: NtuNpySide): { clip: Float32Array; length: number; label: number; name: string }[] {
+/**
+ * Views the authors' padded arrays as clips: data (N, F, 50, 3) or (N, F, 150), true length in len.
+ */
+function npySide(
+  side: NtuNpySide,
+): { clip: Float32Array; length: number; label: number; name: string }[] {
   const { data, label, len } = side;
   const s = data.array.shape;
   const features = s.slice(2).reduce((a, d) => a * d, 1);
   if (s.length < 3 || features !== NTU_FEATURES) {
     fail(`${data.name}: shape (${s.join(', ')}), expected (N, frames, 50, 3) or (N, frames, 150)`);
   }
-  if (data.array.descr !== '<f4' && data.array.descr !== '<f8') fail(`${data.name}: dtype ${data.array.descr}, expected float ('<f4' or '<f8')`);
+  if (data.array.descr !== '<f4' && data.array.descr !== '<f8')
+    fail(`${data.name}: dtype ${data.array.descr}, expected float ('<f4' or '<f8')`);
   const [n, maxFrames] = s as [number, number];
   const checkVector = (a: { array: NpyArray; name: string }): void => {
     const sh = a.array.shape;
@@ -351,7 +424,10 @@ function npySide(side: NtuNpySide): { clip: Float32Array; length: number; label:
   const out = [];
   for (let i = 0; i < n; i++) {
     const l = lengths[i]!;
-    const src = (data.array.data as Float32Array | Float64Array).subarray(i * per, i * per + l * NTU_FEATURES);
+    const src = (data.array.data as Float32Array | Float64Array).subarray(
+      i * per,
+      i * per + l * NTU_FEATURES,
+    );
     // float32 data is viewed in place (the full CS array is large); float64 is converted once.
     const clip = src instanceof Float32Array ? src : Float32Array.from(src as Float64Array);
     out.push({ clip, length: l, label: labels[i]!, name: `${data.name}[${i}]` });
@@ -359,16 +435,26 @@ function npySide(side: NtuNpySide): { clip: Float32Array; length: number; label:
   return out;
 }
 
-/** Builds the dataset from the authors' .npy arrays (train_ntus*.npy / test_ntus*.npy, or the _CV_ ones). */
+/** Builds the dataset from the authors' .npy arrays (train_ntus*, test_ntus* or the _CV_ ones). */
 export function ntuFromNpy(
   sides: { train: NtuNpySide; test: NtuNpySide },
   opts: NtuSplitOptions,
 ): NtuDataset {
   const benchmark = checkChoice('ntuFromNpy', 'benchmark', opts.benchmark, NTU_BENCHMARKS);
-  const validFraction = checkNumber('ntuFromNpy', 'validFraction', opts.validFraction ?? 0.05, 0, 0.5);
+  const validFraction = checkNumber(
+    'ntuFromNpy',
+    'validFraction',
+    opts.validFraction ?? 0.05,
+    0,
+    0.5,
+  );
   const pool = npySide(sides.train);
   const test = npySide(sides.test);
-  const { train, valid } = holdOut(pool.length, validFraction, opts.generator ?? defaultGenerator());
+  const { train, valid } = holdOut(
+    pool.length,
+    validFraction,
+    opts.generator ?? defaultGenerator(),
+  );
   const maxLabel = [...pool, ...test].reduce((m, c) => Math.max(m, c.label), 0);
   const ds = {
     benchmark,
@@ -435,7 +521,8 @@ export function ntuBatch(set: ClipSet, indices: Int32Array, opts: NtuSampleOptio
     const frames = sampleFrameIndices(set.lengths[item]!, T, gen);
     for (let t = 0; t < T; t++) {
       const f = frames[t]!;
-      if (f >= 0) x.set(clip.subarray(f * NTU_FEATURES, (f + 1) * NTU_FEATURES), (t * B + b) * NTU_FEATURES);
+      if (f >= 0)
+        x.set(clip.subarray(f * NTU_FEATURES, (f + 1) * NTU_FEATURES), (t * B + b) * NTU_FEATURES);
     }
   }
   return {

@@ -5,18 +5,18 @@
  * Three kinds of corpus:
  * - 'ptb-word': Mikolov's PTB files; tokens are the whitespace-separated words of each line plus
  *   `<eos>` at the end of every line. `<unk>` is already in the files.
- * - 'ptb-char': PTB char files (characters separated by spaces, `_` for word boundaries); tokens are
- *   the whitespace-separated symbols plus `<eos>` per line, exactly the word tokeniser.
+ * - 'ptb-char': PTB char files (characters separated by spaces, `_` for word boundaries);
+ *   tokens are the whitespace-separated symbols plus `<eos>` per line, exactly the word tokeniser.
  * - 'chars': any UTF-8 text, one token per code point (newlines included), e.g. tinyshakespeare.
  *
  * Vocabulary: for 'ptb-word' it is built from the training split alone, in order of first
- * occurrence; words of valid/test that are not in it map to `<unk>` (an error when the vocabulary has
- * no `<unk>`). For the character kinds the symbol set is closed, so the vocabulary is built from all
- * three splits (as AWD-LSTM's Corpus does for every kind), and nothing is ever unknown.
+ * occurrence; words of valid/test that are not in it map to `<unk>` (an error when the vocabulary
+ * has no `<unk>`). For the character kinds the symbol set is closed, so the vocabulary is built
+ * from all three splits (as AWD-LSTM's Corpus does for every kind), and nothing is ever unknown.
  *
- * Batching: `batchify` cuts the token stream into B contiguous columns → [N, B]; `BpttIterator` walks
- * it in order in windows of T rows, giving input rows [i, i+T) and target rows [i+1, i+T+1), so a
- * stateful model can carry its hidden state from one window to the next.
+ * Batching: `batchify` cuts the token stream into B contiguous columns → [N, B]; `BpttIterator`
+ * walks it in order in windows of T rows, giving input rows [i, i+T) and target rows [i+1, i+T+1),
+ * so a stateful model can carry its hidden state from one window to the next.
  */
 import type { Backend } from '../backend/backend.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
@@ -30,7 +30,9 @@ export const UNK = '<unk>';
 export type TextKind = 'ptb-word' | 'ptb-char' | 'chars';
 export const TEXT_KINDS: readonly TextKind[] = ['ptb-word', 'ptb-char', 'chars'];
 
-/** The JSON form of a Vocabulary, saved with a run so ids mean the same thing when it is reloaded. */
+/**
+ * The JSON form of a Vocabulary, saved with a run so ids mean the same thing when it is reloaded.
+ */
 export interface VocabularyJSON {
   format: 'indrnn.vocabulary';
   version: 1;
@@ -92,7 +94,11 @@ export class Vocabulary {
     const unk = this.unkId;
     tokens.forEach((t, i) => {
       const id = this.ids.get(t) ?? unk;
-      if (id === undefined) fail(`Vocabulary.encode: token ${JSON.stringify(t)} (position ${i}) is not in the vocabulary, which has no ${UNK}`);
+      if (id === undefined)
+        fail(
+          `Vocabulary.encode: token ${JSON.stringify(t)} (position ${i}) is not in the ` +
+            `vocabulary, which has no ${UNK}`,
+        );
       out[i] = id;
     });
     return out;
@@ -110,14 +116,22 @@ export class Vocabulary {
   static fromJSON(json: unknown): Vocabulary {
     const j = json as Partial<VocabularyJSON> | null;
     if (typeof j !== 'object' || j === null || j.format !== 'indrnn.vocabulary') {
-      fail(`Vocabulary.fromJSON: expected an object with format 'indrnn.vocabulary', got ${describe(json)}`);
+      fail(
+        `Vocabulary.fromJSON: expected an object with format 'indrnn.vocabulary', got ` +
+          `${describe(json)}`,
+      );
     }
-    if (j.version !== 1) fail(`Vocabulary.fromJSON: unsupported version ${String(j.version)}, expected 1`);
+    if (j.version !== 1)
+      fail(`Vocabulary.fromJSON: unsupported version ${String(j.version)}, expected 1`);
     if (!Array.isArray(j.tokens)) fail(`Vocabulary.fromJSON: 'tokens' must be an array of strings`);
     const v = new Vocabulary();
     j.tokens.forEach((t: unknown, i) => {
-      if (typeof t !== 'string') fail(`Vocabulary.fromJSON: tokens[${i}] is ${describe(t)}, expected a string`);
-      if (v.has(t)) fail(`Vocabulary.fromJSON: token ${JSON.stringify(t)} appears twice (ids ${v.id(t)} and ${i})`);
+      if (typeof t !== 'string')
+        fail(`Vocabulary.fromJSON: tokens[${i}] is ${describe(t)}, expected a string`);
+      if (v.has(t))
+        fail(
+          `Vocabulary.fromJSON: token ${JSON.stringify(t)} appears twice (ids ${v.id(t)} and ${i})`,
+        );
       v.add(t);
     });
     return v;
@@ -155,7 +169,9 @@ export function tokenize(text: string, kind: TextKind): string[] {
   return out;
 }
 
-/** A piece of text and the name used for it in messages (a file name, or "input.txt [train 90%]"). */
+/**
+ * A piece of text and the name used for it in messages (a file name, or "input.txt [train 90%]").
+ */
 export interface TextPart {
   text: string;
   name: string;
@@ -169,8 +185,8 @@ export function encodeText(part: TextPart, kind: TextKind, vocab: Vocabulary): I
   const unk = vocab.unkId;
   const missing = (token: string, line: number): never =>
     fail(
-      `${part.name}: line ${line}: token ${JSON.stringify(token)} is not in the vocabulary built from the ` +
-        `training text, and the vocabulary has no ${UNK} to map it to`,
+      `${part.name}: line ${line}: token ${JSON.stringify(token)} is not in the vocabulary ` +
+        `built from the training text, and the vocabulary has no ${UNK} to map it to`,
     );
   if (kind === 'chars') {
     const chars = Array.from(part.text);
@@ -226,10 +242,12 @@ export function buildTextDataset(
   opts: TextDatasetOptions,
 ): TextDataset {
   const kind = checkChoice('buildTextDataset', 'kind', opts.kind, TEXT_KINDS);
-  const vocabFrom = checkChoice('buildTextDataset', 'vocabFrom', opts.vocabFrom ?? (kind === 'ptb-word' ? 'train' : 'all'), [
-    'train',
-    'all',
-  ] as const);
+  const vocabFrom = checkChoice(
+    'buildTextDataset',
+    'vocabFrom',
+    opts.vocabFrom ?? (kind === 'ptb-word' ? 'train' : 'all'),
+    ['train', 'all'] as const,
+  );
   let vocab = opts.vocab;
   if (!vocab) {
     vocab = new Vocabulary();
@@ -237,11 +255,13 @@ export function buildTextDataset(
     for (const p of from) for (const t of tokenize(p.text, kind)) vocab.add(t);
   }
   const train = encodeText(parts.train, kind, vocab);
-  if (train.length < 2) fail(`${parts.train.name}: the training text has ${train.length} tokens; need at least 2`);
+  if (train.length < 2)
+    fail(`${parts.train.name}: the training text has ${train.length} tokens; need at least 2`);
   const fallback = opts.fallback ?? false;
   const note =
     opts.note ??
-    `${kind}: train ${train.length} tokens (${parts.train.name}), vocabulary ${vocab.size} built from ${vocabFrom === 'train' ? 'train' : 'all splits'}`;
+    `${kind}: train ${train.length} tokens (${parts.train.name}), vocabulary ${vocab.size} built ` +
+      `from ${vocabFrom === 'train' ? 'train' : 'all splits'}`;
   return {
     kind,
     vocab,
@@ -289,7 +309,7 @@ export function splitByLines(text: string, fraction: number): [string, string] {
   return [join(lines.slice(0, cut)), join(lines.slice(cut))];
 }
 
-/** A token stream cut into columns: data [steps, batchSize], column b = tokens [b·steps, (b+1)·steps). */
+/** A token stream cut into columns: data [steps, B], column b = tokens [b·steps, (b+1)·steps). */
 export interface BatchedStream {
   data: Int32Array;
   steps: number;
@@ -303,7 +323,11 @@ export interface BatchedStream {
 export function batchify(ids: Int32Array, batchSize: number): BatchedStream {
   const B = checkInt('batchify', 'batchSize', batchSize, 1);
   const steps = Math.floor(ids.length / B);
-  if (steps < 2) fail(`batchify: ${ids.length} tokens give ${steps} rows at batch size ${B}; need at least 2 (smaller batch?)`);
+  if (steps < 2)
+    fail(
+      `batchify: ${ids.length} tokens give ${steps} rows at batch size ${B}; need at least 2 ` +
+        `(smaller batch?)`,
+    );
   const data = new Int32Array(steps * B);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < steps; i++) data[i * B + b] = ids[b * steps + i]!;
@@ -338,9 +362,9 @@ export interface BpttWindow {
 }
 
 /**
- * Truncated-BPTT windows over a batchified stream, in order. `next()` returns the next window of the
- * current epoch, or null at its end; the next call begins a new epoch (drawing a new start offset).
- * Iterating with for-of runs one epoch.
+ * Truncated-BPTT windows over a batchified stream, in order. `next()` returns the next window of
+ * the current epoch, or null at its end; the next call begins a new epoch (drawing a new start
+ * offset). Iterating with for-of runs one epoch.
  */
 export class BpttIterator implements Iterable<BpttWindow> {
   readonly seqLen: number;
@@ -365,7 +389,9 @@ export class BpttIterator implements Iterable<BpttWindow> {
     return this.epochs;
   }
 
-  /** Windows the current epoch would give with fixed-length windows from row 0 (for progress bars). */
+  /**
+   * Windows the current epoch would give with fixed-length windows from row 0 (for progress bars).
+   */
   get windowsPerEpoch(): number {
     return Math.ceil((this.stream.steps - 1) / this.seqLen);
   }

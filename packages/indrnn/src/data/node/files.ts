@@ -9,7 +9,9 @@ import { gunzipSync } from 'node:zlib';
 import { fail } from '../../util/errors.js';
 import { isGzip } from '../bytes.js';
 
-/** Decompressed sizes above this are refused (a corrupt or hostile header must not exhaust memory). */
+/**
+ * Decompressed sizes above this are refused (a corrupt or hostile header must not exhaust memory).
+ */
 export const DEFAULT_MAX_DATA_BYTES = 2 ** 31 - 1;
 
 function reason(e: unknown): string {
@@ -46,12 +48,18 @@ export function readFileBytes(path: string): Uint8Array {
  * Gunzips bytes that start with the gzip magic 1f 8b and returns other bytes unchanged. zlib's own
  * errors (bad header, CRC mismatch, unexpected end) are rethrown as IndrnnError naming the file.
  */
-export function gunzipIfNeeded(bytes: Uint8Array, name: string, maxBytes = DEFAULT_MAX_DATA_BYTES): Uint8Array {
+export function gunzipIfNeeded(
+  bytes: Uint8Array,
+  name: string,
+  maxBytes = DEFAULT_MAX_DATA_BYTES,
+): Uint8Array {
   if (!isGzip(bytes)) return bytes;
   try {
     return gunzipSync(bytes, { maxOutputLength: maxBytes });
   } catch (e) {
-    return fail(`${name}: gzip data is corrupt, truncated or too large (${reason(e)}); re-download the file`);
+    return fail(
+      `${name}: gzip data is corrupt, truncated or too large (${reason(e)}); re-download the file`,
+    );
   }
 }
 
@@ -70,7 +78,12 @@ export function findFile(dir: string, names: readonly string[]): string | null {
 }
 
 /** Fails with the message every loader uses for a data set it cannot find. */
-export function missingData(dataset: string, dir: string, expected: readonly string[], detail = ''): never {
+export function missingData(
+  dataset: string,
+  dir: string,
+  expected: readonly string[],
+  detail = '',
+): never {
   const where = resolve(dir);
   const exists = isDirectory(where) ? '' : ' (that directory does not exist)';
   return fail(

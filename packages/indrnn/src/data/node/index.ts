@@ -9,4 +9,10 @@ export {
 } from './files.js';
 export { loadMnist, loadFashionMnist } from './mnist.js';
 export { loadTextDataset, type LoadTextOptions, type TextSource } from './text.js';
-export { loadNtu, readSkeletonFile, readNpyFile, NTU_NPY_FILES, type LoadNtuOptions } from './ntu.js';
+export {
+  loadNtu,
+  readSkeletonFile,
+  readNpyFile,
+  NTU_NPY_FILES,
+  type LoadNtuOptions,
+} from './ntu.js';

@@ -65,20 +65,32 @@ function loadNpySide(dir: string, stem: string): NtuNpySide {
 /** Loads NTU RGB+D from `dir` and splits it by the chosen benchmark. */
 export function loadNtu(dir: string, opts: LoadNtuOptions): NtuDataset {
   const benchmark = checkChoice('loadNtu', 'benchmark', opts.benchmark, NTU_BENCHMARKS);
-  const format = checkChoice('loadNtu', 'format', opts.format ?? 'auto', ['auto', 'skeleton', 'npy'] as const);
+  const format = checkChoice('loadNtu', 'format', opts.format ?? 'auto', [
+    'auto',
+    'skeleton',
+    'npy',
+  ] as const);
   let files = format === 'npy' ? [] : skeletonFiles(dir);
   if (files.length > 0) {
-    if (opts.limit !== undefined) files = files.slice(0, checkInt('loadNtu', 'limit', opts.limit, 1));
+    if (opts.limit !== undefined)
+      files = files.slice(0, checkInt('loadNtu', 'limit', opts.limit, 1));
     const entries = files.map((f) => ({ name: f, clip: readSkeletonFile(join(dir, f)) }));
     return splitNtuClips(entries, { ...opts, benchmark });
   }
   const npy = npyNames(benchmark);
   if (format !== 'skeleton' && npy.every((f) => findFile(dir, [f]))) {
     const { train, test } = NTU_NPY_FILES[benchmark];
-    return ntuFromNpy({ train: loadNpySide(dir, train), test: loadNpySide(dir, test) }, { ...opts, benchmark });
+    return ntuFromNpy(
+      { train: loadNpySide(dir, train), test: loadNpySide(dir, test) },
+      { ...opts, benchmark },
+    );
   }
   const expected = [];
   if (format !== 'npy') expected.push('*.skeleton files named SsssCcccPpppRrrrAaaa.skeleton');
   if (format !== 'skeleton') expected.push(`the ${benchmark} arrays ${npy.join(', ')}`);
-  return missingData(`NTU RGB+D (${benchmark})`, dir, expected.length > 1 ? [`${expected[0]}, or ${expected[1]}`] : expected);
+  return missingData(
+    `NTU RGB+D (${benchmark})`,
+    dir,
+    expected.length > 1 ? [`${expected[0]}, or ${expected[1]}`] : expected,
+  );
 }

@@ -4,7 +4,7 @@
  *
  * PTB fallback: when a directory has the valid and test files but not the training file (as the
  * shared data here), the first 90% of the valid file's lines train, its last 10% validate, and the
- * test file tests. `fallback` is true and `note` says so; report it with any number from such a run.
+ * test file tests. `fallback` is true and `note` says so; report it with any result of such a run.
  */
 import { basename, join } from 'node:path';
 import { checkChoice } from '../../util/errors.js';
@@ -23,8 +23,8 @@ export type TextSource = 'auto' | 'ptb-word' | 'ptb-char' | 'file';
 
 export interface LoadTextOptions {
   /**
-   * What to look for in a directory: 'auto' tries PTB word files, then PTB char files, then input.txt.
-   * A path that is a file is always read as a single text file.
+   * What to look for in a directory: 'auto' tries PTB word files, then PTB char files, then
+   * input.txt. A path that is a file is always read as a single text file.
    */
   source?: TextSource;
   /** How to tokenise a single text file (default 'chars'). */
@@ -58,12 +58,18 @@ function loadSingleFile(path: string, opts: LoadTextOptions): TextDataset {
     },
     { kind, vocabFrom: opts.vocabFrom, vocab: opts.vocab },
   );
-  ds.note = `${kind} from ${name}: split 90/5/5 by position into train ${ds.train.length}, valid ${ds.valid.length}, test ${ds.test.length} tokens; vocabulary ${ds.vocab.size}`;
+  ds.note =
+    `${kind} from ${name}: split 90/5/5 by position into train ${ds.train.length}, valid ` +
+    `${ds.valid.length}, test ${ds.test.length} tokens; vocabulary ${ds.vocab.size}`;
   return ds;
 }
 
-/** PTB files, or the documented fallback when the training file is absent. Null when neither applies. */
-function loadPtb(dir: string, kind: 'ptb-word' | 'ptb-char', opts: LoadTextOptions): TextDataset | null {
+/** PTB files, or the documented fallback without the training file; null when neither applies. */
+function loadPtb(
+  dir: string,
+  kind: 'ptb-word' | 'ptb-char',
+  opts: LoadTextOptions,
+): TextDataset | null {
   const [trainName, validName, testName] = ptbNames(kind);
   const has = (n: string): boolean => isFile(join(dir, n));
   if (!has(validName) || !has(testName)) return null;
@@ -72,7 +78,9 @@ function loadPtb(dir: string, kind: 'ptb-word' | 'ptb-char', opts: LoadTextOptio
   const common = { kind, vocabFrom: opts.vocabFrom, vocab: opts.vocab };
   if (has(trainName)) {
     const ds = buildTextDataset({ train: read(join(dir, trainName)), valid, test }, common);
-    ds.note = `${kind} PTB from ${dir}: train ${ds.train.length}, valid ${ds.valid.length}, test ${ds.test.length} tokens; vocabulary ${ds.vocab.size}`;
+    ds.note =
+      `${kind} PTB from ${dir}: train ${ds.train.length}, valid ${ds.valid.length}, test ` +
+      `${ds.test.length} tokens; vocabulary ${ds.vocab.size}`;
     return ds;
   }
   const [head, tail] = splitByLines(valid.text, 0.9);
@@ -85,18 +93,26 @@ function loadPtb(dir: string, kind: 'ptb-word' | 'ptb-char', opts: LoadTextOptio
     { ...common, fallback: true },
   );
   ds.note =
-    `${kind} PTB FALLBACK (${trainName} absent in ${dir}): training on the first 90% of ${validName}'s lines ` +
-    `(${ds.train.length} tokens), validating on its last 10% (${ds.valid.length}), testing on ${testName} ` +
-    `(${ds.test.length}); vocabulary ${ds.vocab.size}. Not comparable with results trained on ${trainName}`;
+    `${kind} PTB FALLBACK (${trainName} absent in ${dir}): ` +
+    `training on the first 90% of ${validName}'s lines (${ds.train.length} tokens), ` +
+    `validating on its last 10% (${ds.valid.length}), ` +
+    `testing on ${testName} (${ds.test.length}); vocabulary ${ds.vocab.size}. ` +
+    `Not comparable with results trained on ${trainName}`;
   return ds;
 }
 
 /** Loads a text corpus from a file or a directory (see LoadTextOptions.source). */
 export function loadTextDataset(path: string, opts: LoadTextOptions = {}): TextDataset {
-  const source = checkChoice('loadTextDataset', 'source', opts.source ?? 'auto', ['auto', 'ptb-word', 'ptb-char', 'file'] as const);
+  const source = checkChoice('loadTextDataset', 'source', opts.source ?? 'auto', [
+    'auto',
+    'ptb-word',
+    'ptb-char',
+    'file',
+  ] as const);
   if (isFile(path)) return loadSingleFile(path, opts);
   const dir = path;
-  const kinds = source === 'auto' ? (['ptb-word', 'ptb-char'] as const) : source === 'file' ? [] : [source];
+  const kinds =
+    source === 'auto' ? (['ptb-word', 'ptb-char'] as const) : source === 'file' ? [] : [source];
   if (isDirectory(dir)) {
     for (const k of kinds) {
       const ds = loadPtb(dir, k, opts);
@@ -109,8 +125,11 @@ export function loadTextDataset(path: string, opts: LoadTextOptions = {}): TextD
   const expected: string[] = [];
   for (const k of kinds) {
     const [tr, va, te] = ptbNames(k);
-    expected.push(`${tr} (optional), ${va}, ${te} (${k === 'ptb-word' ? 'PTB word level' : 'PTB char level'})`);
+    expected.push(
+      `${tr} (optional), ${va}, ${te} (${k === 'ptb-word' ? 'PTB word level' : 'PTB char level'})`,
+    );
   }
-  if (source === 'auto' || source === 'file') expected.push(`${SINGLE_FILE} (one text file, split 90/5/5)`);
+  if (source === 'auto' || source === 'file')
+    expected.push(`${SINGLE_FILE} (one text file, split 90/5/5)`);
   return missingData(`text corpus (${source})`, dir, expected);
 }
