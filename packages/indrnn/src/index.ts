@@ -19,3 +19,6 @@ export * from './optim/index.js';
 export * from './io/index.js';
 export { initTensor, recurrentBound, type InitSpec } from './init/init.js';
 export * as data from './data/index.js';
+export { Trainer, validateTrainOptions, type TrainOptions, type StepRecord, type EvalRecord, type TrainerState } from './train/trainer.js';
+export type { Task, TaskState, Split } from './train/task.js';
+export { encodeCheckpoint, decodeCheckpoint, restoreTrainer, checkpointWeights, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointMeta, type DecodedCheckpoint } from './train/checkpoint.js';

@@ -1,0 +1,26 @@
+/** `indrnn summary <task>`: the model the same flags would train, its layers and parameter count. */
+import { Command } from 'commander';
+import { buildModel } from 'indrnn';
+import { getTask } from 'indrnn/node';
+import { addModelFlags, applyFlags } from '../flags.js';
+
+export function summaryCommand(): Command {
+  const cmd = new Command('summary')
+    .description('print the layers and parameter count of the model `train` would build with the same flags')
+    .argument('<task>', 'task name')
+    .option('--json', 'print {task, parameters, config} as JSON');
+  addModelFlags(cmd);
+  cmd.action((taskName: string, flags: Record<string, unknown>) => {
+    const def = getTask(taskName);
+    const settings = applyFlags(def.presets[flags['preset'] as 'paper' | 'quick'], flags);
+    const config = def.modelConfig(settings);
+    const model = buildModel(config);
+    const parameters = model.numParameters();
+    if (flags['json']) {
+      process.stdout.write(JSON.stringify({ task: taskName, parameters, config }) + '\n');
+      return;
+    }
+    process.stdout.write(`${model.toString()}\n\ntotal parameters: ${parameters.toLocaleString('en-US')}\n`);
+  });
+  return cmd;
+}

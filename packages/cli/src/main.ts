@@ -1,0 +1,30 @@
+#!/usr/bin/env node
+/** The `indrnn` command. Each subcommand parses flags into library calls; the work is in 'indrnn'. */
+import { Command, CommanderError } from 'commander';
+import { IndrnnError } from 'indrnn';
+import { trainCommand } from './commands/train.js';
+import { summaryCommand } from './commands/summary.js';
+import { infoCommand } from './commands/info.js';
+
+const program = new Command('indrnn')
+  .description('Independently Recurrent Neural Networks: train, evaluate and inspect the papers\' experiments')
+  .showHelpAfterError('(add --help for usage)')
+  .exitOverride();
+
+for (const cmd of [trainCommand(), summaryCommand(), infoCommand()]) {
+  program.addCommand(cmd.showHelpAfterError('(add --help for usage)').exitOverride());
+}
+
+try {
+  await program.parseAsync(process.argv);
+} catch (e) {
+  if (e instanceof CommanderError) {
+    // commander already printed the message (or the help text)
+    process.exitCode = e.exitCode;
+  } else if (e instanceof IndrnnError || (e instanceof Error && !process.env['INDRNN_DEBUG'])) {
+    process.stderr.write(`indrnn: ${(e as Error).message}\n`);
+    process.exitCode = 2;
+  } else {
+    throw e;
+  }
+}

@@ -1,0 +1,17 @@
+/** The experiments of the papers, by task name (Node-only: the real data sets are read from disk). */
+import { addingTask } from './adding.js';
+import type { TaskDefinition } from './task-definition.js';
+import { fail } from '../util/errors.js';
+
+export const TASKS: Record<string, TaskDefinition> = {
+  adding: addingTask,
+};
+
+export function getTask(name: string): TaskDefinition {
+  const t = TASKS[name];
+  if (!t) fail(`unknown task '${name}'; available tasks: ${Object.keys(TASKS).join(', ')}`);
+  return t;
+}
+
+export { BASE_SETTINGS, MODEL_FAMILIES, encoderFromSettings, trainOptionsFromSettings, validateSettings, type Settings, type ModelFamily, type PresetName } from './settings.js';
+export type { TaskDefinition } from './task-definition.js';

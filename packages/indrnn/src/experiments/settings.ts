@@ -1,0 +1,160 @@
+/**
+ * Experiment settings: one flat, JSON-serialisable record per run (what the CLI flags set and what a
+ * run directory's config.json stores), and the translation from settings to a model config.
+ */
+import type { Activation } from '../backend/backend.js';
+import type { BnMode, BnPosition } from '../nn/indrnn.js';
+import type { EncoderConfig } from '../nn/models.js';
+import type { InitSpec } from '../init/init.js';
+import type { TrainOptions } from '../train/trainer.js';
+import { checkChoice, checkInt, checkNumber, fail } from '../util/errors.js';
+
+export const MODEL_FAMILIES = ['indrnn', 'res-indrnn', 'dense-indrnn', 'lstm', 'rnn'] as const;
+export type ModelFamily = (typeof MODEL_FAMILIES)[number];
+export type PresetName = 'paper' | 'quick';
+
+export interface Settings {
+  task: string;
+  preset: PresetName;
+  // ---- model ----
+  model: ModelFamily;
+  layers: number;
+  hidden: number;
+  /** Residual blocks (res-indrnn). */
+  blocks: number;
+  /** Growth rate k (dense-indrnn). */
+  growth: number;
+  blockConfig: number[];
+  activation: Activation;
+  bn: BnMode;
+  bnPosition: BnPosition;
+  dropout: number;
+  dropoutFirst: number;
+  dropoutBottleneck: number;
+  dropoutTransition: number;
+  dropoutLast: number;
+  /** γ of |u| <= γ^(1/T). */
+  gamma: number;
+  /** Explicit bound for |u| (overrides gamma); null = from gamma and seqLen. */
+  uBound: number | null;
+  /** Last IndRNN layer u ~ U(γ^(-1/T), γ^(1/T)) (tasks that read only the last step). */
+  lastLayerInit: boolean;
+  /** Input-weight init; null = the library default (kaiming_uniform a=8). */
+  inputInit: InitSpec | null;
+  // ---- data ----
+  seqLen: number;
+  batchSize: number;
+  dataDir: string | null;
+  // ---- training ----
+  steps: number;
+  /** When set, steps = epochs × batches per epoch (tasks with a finite training set). */
+  epochs: number | null;
+  optimizer: 'adam' | 'sgd';
+  lr: number;
+  weightDecay: number;
+  gradClip: number;
+  gradNorm: number;
+  schedule: 'none' | 'step' | 'plateau';
+  decayEvery: number;
+  decayFactor: number;
+  patience: number;
+  minLr: number;
+  evalEvery: number;
+  checkpointEvery: number;
+  checkpointMinutes: number;
+  seed: number;
+  // ---- task-specific ----
+  /** Validation / test set size for synthetic tasks; a cap for real ones (0 = all). */
+  evalSize: number;
+  /** NTU benchmark. */
+  benchmark: 'cs' | 'cv';
+  /** NTU test-time averaging over this many random frame samplings. */
+  testSamples: number;
+  /** Language models: vocabulary size (train reads it from the data; summary uses this). */
+  vocabSize: number;
+  embedSize: number;
+  tieWeights: boolean;
+  dropoutWords: number;
+  dropoutEmbedding: number;
+  dropoutOutput: number;
+}
+
+/** Values shared by every preset unless it says otherwise. */
+export const BASE_SETTINGS: Omit<Settings, 'task' | 'preset'> = {
+  model: 'indrnn', layers: 2, hidden: 128, blocks: 5, growth: 16, blockConfig: [8, 6, 4], activation: 'relu',
+  bn: 'none', bnPosition: 'after', dropout: 0, dropoutFirst: 0, dropoutBottleneck: 0, dropoutTransition: 0, dropoutLast: 0,
+  gamma: 2, uBound: null, lastLayerInit: true, inputInit: null,
+  seqLen: 100, batchSize: 32, dataDir: null,
+  steps: 10000, epochs: null, optimizer: 'adam', lr: 2e-4, weightDecay: 0, gradClip: 10, gradNorm: 0,
+  schedule: 'none', decayEvery: 20000, decayFactor: 0.1, patience: 100, minLr: 1e-6,
+  evalEvery: 100, checkpointEvery: 1000, checkpointMinutes: 10, seed: 1,
+  evalSize: 1000, benchmark: 'cs', testSamples: 20, vocabSize: 50, embedSize: 600, tieWeights: false,
+  dropoutWords: 0, dropoutEmbedding: 0, dropoutOutput: 0,
+};
+
+export function validateSettings(s: Settings): Settings {
+  const w = 'settings';
+  checkChoice(w, 'model', s.model, MODEL_FAMILIES);
+  checkInt(w, 'layers', s.layers, 1);
+  checkInt(w, 'hidden', s.hidden, 1);
+  checkInt(w, 'blocks', s.blocks, 0);
+  checkInt(w, 'growth', s.growth, 1);
+  checkInt(w, 'seqLen', s.seqLen, 1);
+  checkInt(w, 'batchSize', s.batchSize, 1);
+  checkInt(w, 'steps', s.steps, 1);
+  if (s.epochs !== null) checkNumber(w, 'epochs', s.epochs, Number.MIN_VALUE);
+  for (const k of ['dropout', 'dropoutFirst', 'dropoutBottleneck', 'dropoutTransition', 'dropoutLast', 'dropoutWords', 'dropoutEmbedding', 'dropoutOutput'] as const) {
+    checkNumber(w, k, s[k], 0, 0.99);
+  }
+  checkNumber(w, 'gamma', s.gamma, Number.MIN_VALUE);
+  if (s.uBound !== null) checkNumber(w, 'uBound', s.uBound, 0);
+  checkInt(w, 'evalEvery', s.evalEvery, 0);
+  checkInt(w, 'checkpointEvery', s.checkpointEvery, 0);
+  checkNumber(w, 'checkpointMinutes', s.checkpointMinutes, 0);
+  checkInt(w, 'seed', s.seed, 0);
+  return s;
+}
+
+/**
+ * The encoder config for settings, given the task's input size. `lastStepTask`: only the last step is
+ * read (adding, classification), which enables the papers' last-layer init of u.
+ */
+export function encoderFromSettings(s: Settings, inputSize: number, lastStepTask: boolean): EncoderConfig {
+  const indrnn = {
+    inputSize,
+    activation: s.activation,
+    bn: s.bn,
+    bnPosition: s.bnPosition,
+    bnOptions: s.bn === 'frame' ? { maxPositions: 4 * s.seqLen + 1 } : undefined,
+    dropout: s.dropout,
+    ...(s.uBound !== null ? { uBound: s.uBound } : { gamma: s.gamma, seqLen: s.seqLen }),
+    lastLayerInit: lastStepTask && s.lastLayerInit && s.uBound === null,
+    ...(s.inputInit ? { inputInit: s.inputInit } : {}),
+  };
+  switch (s.model) {
+    case 'indrnn':
+      return { type: 'indrnn', hiddenSize: s.hidden, numLayers: s.layers, ...indrnn };
+    case 'res-indrnn':
+      return { type: 'res-indrnn', hiddenSize: s.hidden, numBlocks: s.blocks, ...indrnn };
+    case 'dense-indrnn':
+      return {
+        type: 'dense-indrnn', growthRate: s.growth, blockConfig: s.blockConfig, ...indrnn,
+        dropoutFirst: s.dropoutFirst, dropoutBottleneck: s.dropoutBottleneck, dropoutTransition: s.dropoutTransition,
+        dropoutLast: s.dropoutLast,
+      };
+    case 'lstm':
+      return { type: 'lstm', inputSize, hiddenSize: s.hidden, numLayers: s.layers, dropout: s.dropout, forgetBias: 1 };
+    case 'rnn':
+      return { type: 'rnn', inputSize, hiddenSize: s.hidden, numLayers: s.layers, dropout: s.dropout, nonlinearity: s.activation === 'tanh' ? 'tanh' : 'relu' };
+    default:
+      fail(`unknown model '${String(s.model)}'; expected one of ${MODEL_FAMILIES.join(', ')}`);
+  }
+}
+
+export function trainOptionsFromSettings(s: Settings, steps = s.steps): TrainOptions {
+  return {
+    steps, evalEvery: s.evalEvery, optimizer: s.optimizer, lr: s.lr, weightDecay: s.weightDecay,
+    gradClip: s.gradClip, gradNorm: s.gradNorm, schedule: s.schedule, decayEvery: s.decayEvery,
+    decayFactor: s.decayFactor, patience: s.patience, minLr: s.minLr,
+  };
+}

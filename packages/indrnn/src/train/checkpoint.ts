@@ -1,0 +1,124 @@
+/**
+ * Checkpoints: one safetensors file holding the model weights, the optimizer slots, the plateau
+ * schedule's best snapshot and the task's tensors, with the run config and the loop state as JSON in
+ * the metadata. One file can be written atomically (temporary file + rename) and read by any
+ * safetensors tool. Tensor names: `model/<param>`, `optim/<i>/<slot>`, `best/model/<param>`,
+ * `best/optim/<i>/<slot>`, `task/<name>`.
+ */
+import { decodeSafetensors, encodeSafetensors } from '../io/safetensors.js';
+import type { Trainer, TrainerState } from './trainer.js';
+import type { OptimizerState } from '../optim/optimizer.js';
+import { tensor, type Tensor } from '../tensor/tensor.js';
+import { fail } from '../util/errors.js';
+
+export const CHECKPOINT_FORMAT = 'indrnn-checkpoint';
+export const CHECKPOINT_VERSION = 1;
+
+/** What a checkpoint file holds besides tensors. */
+export interface CheckpointMeta<C> {
+  config: C;
+  /** Trainer state with the optimizer slots and task tensors moved out into tensors. */
+  state: Omit<TrainerState, 'optimizer' | 'task'> & {
+    optimizer: Omit<OptimizerState, 'slots'> & { slotCounts: number[] };
+    task: { json: unknown; tensorNames: string[] };
+    bestOptimizer: (Omit<OptimizerState, 'slots'> & { slotCounts: number[] }) | null;
+  };
+  /** Wall-clock seconds of training so far (reports show it). */
+  elapsed: number;
+}
+
+function splitSlots(prefix: string, o: OptimizerState, out: [string, Tensor][]): Omit<OptimizerState, 'slots'> & { slotCounts: number[] } {
+  o.slots.forEach((slots, i) => slots.forEach((s, j) => out.push([`${prefix}/${i}/${j}`, tensor(s, [s.length])])));
+  return { step: o.step, groups: o.groups, slotCounts: o.slots.map((s) => s.length) };
+}
+
+function joinSlots(prefix: string, meta: Omit<OptimizerState, 'slots'> & { slotCounts: number[] }, tensors: Map<string, Tensor>, source: string): OptimizerState {
+  const slots = meta.slotCounts.map((n, i) =>
+    Array.from({ length: n }, (_, j) => {
+      const t = tensors.get(`${prefix}/${i}/${j}`);
+      if (!t) fail(`${source}: checkpoint lacks optimizer slot ${prefix}/${i}/${j}`);
+      return t.data().slice() as Float32Array | Float64Array;
+    }),
+  );
+  return { step: meta.step, groups: meta.groups, slots };
+}
+
+export function encodeCheckpoint<C>(config: C, trainer: Trainer, elapsed: number): Uint8Array {
+  const s = trainer.getState();
+  const tensors: [string, Tensor][] = [];
+  for (const [name, t] of trainer.task.model.stateDict()) tensors.push([`model/${name}`, t]);
+  const optimizer = splitSlots('optim', s.optimizer, tensors);
+  const snap = trainer.plateauSnapshot();
+  let bestOptimizer = null;
+  if (snap) {
+    for (const [name, t] of snap.weights) tensors.push([`best/model/${name}`, t]);
+    bestOptimizer = splitSlots('best/optim', snap.optimizer, tensors);
+  }
+  const taskTensors = s.task.tensors ?? new Map<string, Tensor>();
+  for (const [name, t] of taskTensors) tensors.push([`task/${name}`, t]);
+  const meta: CheckpointMeta<C> = {
+    config,
+    state: { ...s, optimizer, bestOptimizer, task: { json: s.task.json, tensorNames: [...taskTensors.keys()] } },
+    elapsed,
+  };
+  return encodeSafetensors(tensors, {
+    format: CHECKPOINT_FORMAT,
+    version: String(CHECKPOINT_VERSION),
+    meta: JSON.stringify(meta),
+  });
+}
+
+export interface DecodedCheckpoint<C> {
+  meta: CheckpointMeta<C>;
+  tensors: Map<string, Tensor>;
+  source: string;
+}
+
+/** Parses a checkpoint file's bytes; throws naming the file when it is not a valid checkpoint. */
+export function decodeCheckpoint<C>(bytes: Uint8Array, source: string): DecodedCheckpoint<C> {
+  const { tensors, metadata } = decodeSafetensors(bytes, source);
+  if (metadata['format'] !== CHECKPOINT_FORMAT) fail(`${source}: not an indrnn checkpoint (metadata format is ${JSON.stringify(metadata['format'])})`);
+  if (metadata['version'] !== String(CHECKPOINT_VERSION)) {
+    fail(`${source}: checkpoint version ${metadata['version']} is not supported (this build reads version ${CHECKPOINT_VERSION})`);
+  }
+  let meta: CheckpointMeta<C>;
+  try {
+    meta = JSON.parse(metadata['meta'] ?? '') as CheckpointMeta<C>;
+  } catch (e) {
+    fail(`${source}: checkpoint metadata is not valid JSON (${(e as Error).message}); the file is corrupt`);
+  }
+  if (!meta || typeof meta !== 'object' || !meta.state || typeof meta.state.step !== 'number') fail(`${source}: checkpoint metadata lacks the training state; the file is corrupt`);
+  return { meta, tensors, source };
+}
+
+/** Model weights of a decoded checkpoint, by parameter name. */
+export function checkpointWeights(ckpt: DecodedCheckpoint<unknown>, prefix = 'model/'): Map<string, Tensor> {
+  const out = new Map<string, Tensor>();
+  for (const [name, t] of ckpt.tensors) if (name.startsWith(prefix)) out.set(name.slice(prefix.length), t);
+  return out;
+}
+
+/** Loads weights and loop state into a trainer built from the same config. */
+export function restoreTrainer(trainer: Trainer, ckpt: DecodedCheckpoint<unknown>): void {
+  const { meta, tensors, source } = ckpt;
+  try {
+    trainer.task.model.loadStateDict(checkpointWeights(ckpt));
+  } catch (e) {
+    fail(`${source}: checkpoint does not fit this model: ${(e as Error).message}`);
+  }
+  const s = meta.state;
+  const taskTensors = new Map<string, Tensor>();
+  for (const name of s.task.tensorNames) {
+    const t = tensors.get(`task/${name}`);
+    if (!t) fail(`${source}: checkpoint lacks task tensor '${name}'`);
+    taskTensors.set(name, t);
+  }
+  trainer.setState({
+    ...s,
+    optimizer: joinSlots('optim', s.optimizer, tensors, source),
+    task: { json: s.task.json, tensors: taskTensors },
+  });
+  if (s.bestOptimizer && trainer.plateau) {
+    trainer.plateau.setBestSnapshot(checkpointWeights(ckpt, 'best/model/'), joinSlots('best/optim', s.bestOptimizer, tensors, source));
+  }
+}

@@ -1,0 +1,33 @@
+/**
+ * The contract between the training loop and an experiment: a task owns its model and data, gives the
+ * loss of the next training batch, evaluates on validation and test data, and can save and restore
+ * every bit of state that affects later batches (so a resumed run repeats an uninterrupted one).
+ */
+import type { Model } from '../nn/models.js';
+import type { Tensor } from '../tensor/tensor.js';
+
+export type Split = 'val' | 'test';
+
+export interface TaskState {
+  /** JSON-serialisable state (generator states, iterator positions, ...). */
+  json: unknown;
+  /** Tensors to carry (e.g. hidden states of a stateful language model). */
+  tensors?: Map<string, Tensor>;
+}
+
+export interface Task {
+  readonly name: string;
+  readonly model: Model;
+  /** The validation metric that selects the best checkpoint and drives reduce-on-plateau. */
+  readonly monitor: { metric: string; mode: 'min' | 'max' };
+  /** Facts a report must state (e.g. which data the run trained and tested on). */
+  readonly notes: readonly string[];
+  /** Loss of the next training batch, with its graph, and optional training metrics. */
+  trainLoss(): { loss: Tensor; metrics?: Record<string, number> };
+  /** Metrics on held-out data, keys prefixed `val_` or `test_`. Called in eval mode under noGrad. */
+  evaluate(split: Split): Record<string, number>;
+  /** Training progress in epochs (fractional), when the task has epochs. */
+  epoch?(): number;
+  getState(): TaskState;
+  setState(state: TaskState): void;
+}
