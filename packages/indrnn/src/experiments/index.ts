@@ -1,10 +1,14 @@
 /** The experiments of the papers, by task name (Node-only: the real data sets are read from disk). */
 import { addingTask } from './adding.js';
+import { fashionMnistTask, mnistTask, pmnistTask } from './mnist.js';
 import type { TaskDefinition } from './task-definition.js';
 import { fail } from '../util/errors.js';
 
 export const TASKS: Record<string, TaskDefinition> = {
   adding: addingTask,
+  mnist: mnistTask,
+  pmnist: pmnistTask,
+  'fashion-mnist': fashionMnistTask,
 };
 
 export function getTask(name: string): TaskDefinition {

@@ -89,6 +89,8 @@ function truncateMetrics(file: string, step: number): void {
   writeFileAtomic(file, kept.map((l) => l + '\n').join(''));
 }
 
+const round = (v: number): number => Math.round(v * 1e4) / 1e4;
+
 export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const out = opts.outDir;
   const stdout = opts.stdout ?? process.stdout;
@@ -129,6 +131,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   }
   fs.mkdirSync(path.join(out, 'checkpoints'), { recursive: true });
   writeFileAtomic(file(RUN_FILES.config), JSON.stringify(config, null, 2) + '\n');
+  for (const [name, content] of Object.entries(task.artifacts ?? {})) writeFileAtomic(file(name), content);
 
   const metricsFd = fs.openSync(file(RUN_FILES.metrics), 'a');
   const log = (rec: object, echo: boolean): void => {
@@ -161,7 +164,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       if (stopSignal || (opts.maxStepsThisRun !== undefined && ranThisInvocation >= opts.maxStepsThisRun)) break;
       const rec = trainer.trainStep();
       ranThisInvocation++;
-      log({ step: rec.step, loss: rec.loss, lr: rec.lr, ...rec.metrics }, rec.step % logEvery === 0);
+      const epoch = task.epoch?.();
+      log({ step: rec.step, loss: rec.loss, lr: rec.lr, ...rec.metrics, ...(epoch !== undefined ? { epoch: round(epoch) } : {}) }, rec.step % logEvery === 0);
       progress.update(rec.step, rec.loss);
       if (trainer.evalDue) {
         const ev = trainer.validate();

@@ -26,6 +26,8 @@ export interface Task {
   trainLoss(): { loss: Tensor; metrics?: Record<string, number> };
   /** Metrics on held-out data, keys prefixed `val_` or `test_`. Called in eval mode under noGrad. */
   evaluate(split: Split): Record<string, number>;
+  /** Files to save in the run directory (e.g. the pMNIST permutation, a vocabulary), by name. */
+  readonly artifacts?: Record<string, string | Uint8Array>;
   /** Training progress in epochs (fractional), when the task has epochs. */
   epoch?(): number;
   getState(): TaskState;
