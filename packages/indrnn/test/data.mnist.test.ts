@@ -249,6 +249,11 @@ describe('MNIST-format data sets', () => {
       () => epoch(gen, { batchSize: 0 }),
       'imageBatches: batchSize must be an integer >= 1',
     );
+    const noValid = full({ validFraction: 0 }).valid;
+    assertIndrnnError(
+      () => [...data.imageBatches(noValid, { batchSize: 4 })],
+      'imageBatches: the split has no items to batch',
+    );
   });
 });
 

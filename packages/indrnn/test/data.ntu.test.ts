@@ -216,6 +216,14 @@ describe('NTU file names and benchmark splits', () => {
       assert.deepEqual([cv.test.labels[i], cv.test.lengths[i]], [8, 5]);
       const again = loadNtu(dir, { benchmark: 'cross-view', generator: new Generator(0) });
       assert.deepEqual(again.valid.names, cv.valid.names, 'same seed, same hold-out');
+      // the 5-frame clip, read from its file, becomes 5 consecutive steps of x [20, 1, 150]
+      const x = data.ntuBatch(cv.test, Int32Array.of(i), { generator: new Generator(1) }).x;
+      assert.deepEqual(x.shape, [20, 1, 150]);
+      const steps = Array.from({ length: 20 }, (_, t) => x.data()[t * 150]!);
+      const start = steps.findIndex((v) => v !== 0);
+      assert.deepEqual(steps.slice(start, start + 5), [1, 2, 3, 4, 5]);
+      assert.equal(steps.filter((v) => v !== 0).length, 5);
+      assert.equal(x.data()[start * 150 + 3], Math.fround(0.003), 'joint 1 x of the written file');
     });
   });
 

@@ -54,7 +54,8 @@ export function* indexBatches(
   opts: { batchSize: number; shuffle: boolean; dropLast: boolean; generator: Generator },
 ): IterableIterator<Int32Array> {
   checkInt(where, 'batchSize', opts.batchSize, 1);
-  if (n === 0) fail(`${where}: the split is empty, there is nothing to batch`);
+  // An empty split is an error rather than an empty epoch, which would average a loss over nothing.
+  if (n === 0) fail(`${where}: the split has no items to batch (validFraction 0, or no data?)`);
   const order = epochOrder(n, opts.shuffle, opts.generator);
   const batches = batchCount(n, opts.batchSize, opts.dropLast);
   for (let k = 0; k < batches; k++) {
