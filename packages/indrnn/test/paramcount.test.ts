@@ -34,3 +34,16 @@ describe('parameter counts match the papers\' logs', () => {
     assert.equal(count({ type: 'rnn', inputSize: 2, hiddenSize: 128 }, 1) - 129, 2 * 128 + 128 * 128 + 128);
   });
 });
+
+describe('language-model parameter counts match the authors\' PTB logs', () => {
+  const lm = (encoder: EncoderConfig, extra: object) => buildModel({
+    kind: 'lm', vocabSize: 10000, embedSize: 600, tieWeights: true, encoder, ...extra,
+  }).numParameters();
+  const out = { outputLayer: { bn: 'frame' as const, bnPosition: 'before' as const }, outputNorm: true };
+  it('word-PTB residual, 5 blocks × 2000, embedding 600, tied = 48,501,600', () => {
+    assert.equal(lm({ type: 'res-indrnn', inputSize: 600, hiddenSize: 2000, numBlocks: 5, bn: 'frame', bnPosition: 'before' }, out), 48_501_600);
+  });
+  it('word-PTB dense, k = 256, blocks (8,6,4), tied = 51,655,712', () => {
+    assert.equal(lm({ type: 'dense-indrnn', inputSize: 600, growthRate: 256, blockConfig: [8, 6, 4], firstSize: 0, addLastLayer: false, bn: 'frame', bnPosition: 'before' }, out), 51_655_712);
+  });
+});

@@ -1,6 +1,7 @@
 /** The experiments of the papers, by task name (Node-only: the real data sets are read from disk). */
 import { addingTask } from './adding.js';
 import { fashionMnistTask, mnistTask, pmnistTask } from './mnist.js';
+import { charLmTask, wordLmTask } from './textlm.js';
 import type { TaskDefinition } from './task-definition.js';
 import { fail } from '../util/errors.js';
 
@@ -9,6 +10,8 @@ export const TASKS: Record<string, TaskDefinition> = {
   mnist: mnistTask,
   pmnist: pmnistTask,
   'fashion-mnist': fashionMnistTask,
+  'char-lm': charLmTask,
+  'word-lm': wordLmTask,
 };
 
 export function getTask(name: string): TaskDefinition {

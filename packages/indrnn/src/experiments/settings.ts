@@ -77,6 +77,10 @@ export interface Settings {
   dropoutWords: number;
   dropoutEmbedding: number;
   dropoutOutput: number;
+  /** Language models: the authors' variable BPTT length (N(T, 5), T/2 w.p. 0.05). */
+  variableBptt: boolean;
+  /** Language models: probability of resetting the carried state before a batch (authors: 1/10). */
+  stateResetProb: number;
 }
 
 /** Values shared by every preset unless it says otherwise. */
@@ -89,7 +93,7 @@ export const BASE_SETTINGS: Omit<Settings, 'task' | 'preset'> = {
   schedule: 'none', decayEvery: 20000, decayFactor: 0.1, patience: 100, minLr: 1e-6,
   evalEvery: 100, checkpointEvery: 1000, checkpointMinutes: 10, seed: 1,
   evalSize: 1000, benchmark: 'cs', testSamples: 20, vocabSize: 50, embedSize: 600, tieWeights: false,
-  dropoutWords: 0, dropoutEmbedding: 0, dropoutOutput: 0,
+  dropoutWords: 0, dropoutEmbedding: 0, dropoutOutput: 0, variableBptt: false, stateResetProb: 0,
 };
 
 export function validateSettings(s: Settings): Settings {

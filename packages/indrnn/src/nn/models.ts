@@ -3,9 +3,12 @@
  * language-model head, and the JSON configs that rebuild them exactly (see io/).
  */
 import { Module, parameter, type Parameter } from './module.js';
-import { Dropout, Embedding, Linear } from './layers.js';
+import { BatchNorm, Dropout, Embedding, Linear } from './layers.js';
 import { Bidirectional, LSTM, RNN, type LSTMConfig, type RNNConfig } from './rnn.js';
-import { DenseIndRNN, PlainIndRNN, ResidualIndRNN, type DenseIndRNNConfig, type PlainIndRNNConfig, type ResidualIndRNNConfig } from './indrnn.js';
+import {
+  DenseIndRNN, IndRNNLayer, PlainIndRNN, ResidualIndRNN,
+  type DenseIndRNNConfig, type IndRNNStackOptions, type PlainIndRNNConfig, type ResidualIndRNNConfig,
+} from './indrnn.js';
 import { Encoder, type EncodeOptions } from './encoder.js';
 import type { InitSpec } from '../init/init.js';
 import { gatherRows } from '../ops/layout.js';
@@ -100,8 +103,16 @@ export interface LanguageModelConfig {
   vocabSize: number;
   embedSize: number;
   encoder: EncoderConfig;
-  /** Decoder shares the embedding matrix (needs encoder output size = embedSize). */
+  /** Decoder shares the embedding matrix (needs the output width to equal embedSize). */
   tieWeights?: boolean;
+  /**
+   * A last IndRNN layer (Linear + recurrence, with these options) mapping the encoder output to
+   * embedSize before the decoder: the authors' last_fc + last_indrnn (or the dense net's extra
+   * transition), which weight tying needs when the encoder is wider than the embedding.
+   */
+  outputLayer?: IndRNNStackOptions & { dropout?: number };
+  /** Frame-wise BN after the output layer (the authors' extra_bn when BN sits before recurrences). */
+  outputNorm?: boolean;
   /** Time-shared dropout on the embedded input (the authors' dropout_words). */
   dropoutWords?: number;
   /** Row dropout on the embedding matrix (AWD-LSTM embedded_dropout). */
@@ -115,6 +126,8 @@ export interface LanguageModelConfig {
 export class LanguageModel extends Module {
   readonly embedding: Embedding;
   readonly encoder: Encoder;
+  readonly outputLayer: IndRNNLayer | null;
+  readonly outputNorm: BatchNorm | null;
   readonly decoder: Linear | null;
   /** Decoder bias when the decoder weight is tied to the embedding. */
   readonly decoderBias: Parameter | null = null;
@@ -129,12 +142,19 @@ export class LanguageModel extends Module {
     this.embedding = this.registerModule('embedding', new Embedding(V, E, config.embeddingInit ?? { kind: 'uniform', low: -0.01, high: 0.01 }));
     this.encoder = this.registerModule('encoder', buildEncoder(config.encoder));
     if (this.encoder.inputSize !== E) fail(`LanguageModel: encoder inputSize ${this.encoder.inputSize} must equal embedSize ${E}`);
+    this.outputLayer = config.outputLayer
+      ? this.registerModule('outputLayer', new IndRNNLayer(this.encoder.outputSize, E, config.outputLayer))
+      : null;
+    const width = this.outputLayer ? E : this.encoder.outputSize;
+    this.outputNorm = config.outputNorm
+      ? this.registerModule('outputNorm', new BatchNorm(width, { mode: 'frame', ...config.outputLayer?.bnOptions }))
+      : null;
     if (config.tieWeights) {
-      if (this.encoder.outputSize !== E) fail(`LanguageModel: tieWeights needs the encoder output size (${this.encoder.outputSize}) to equal embedSize (${E}); add a last layer of width ${E}`);
+      if (width !== E) fail(`LanguageModel: tieWeights needs the output width (${width}) to equal embedSize (${E}); add an outputLayer`);
       this.decoder = null;
       this.decoderBias = this.registerParameter('decoderBias', parameter([V]));
     } else {
-      this.decoder = this.registerModule('decoder', new Linear(this.encoder.outputSize, V));
+      this.decoder = this.registerModule('decoder', new Linear(width, V));
     }
     this.wordDrop = this.registerModule('wordDrop', new Dropout(config.dropoutWords ?? 0));
     this.outDrop = this.registerModule('outDrop', new Dropout(config.dropoutOutput ?? 0));
@@ -148,7 +168,18 @@ export class LanguageModel extends Module {
     const w = this.embedding.weight;
     const table = this.training && p > 0 ? w.mul(dropoutMask(w, [this.config.vocabSize, 1], p)) : w;
     const x = this.wordDrop.forward(gatherRows(table, ids, 'embedding'));
-    const { output, states } = this.encoder.forward(x, opts);
+    // carried states: the encoder's, then the output layer's (when there is one)
+    const carried = opts.states ?? null;
+    const enc = this.encoder.forward(x, { ...opts, states: carried && this.outputLayer ? carried.slice(0, -1) : carried });
+    let output = enc.output;
+    const states = enc.states;
+    if (this.outputLayer) {
+      const s0 = carried ? carried[carried.length - 1]! : null;
+      const last = this.outputLayer.forward(output, s0, opts.lengths ?? null, opts.position ?? 0);
+      output = last.output;
+      states.push(last.state);
+    }
+    if (this.outputNorm) output = this.outputNorm.forward(output, opts.position ?? 0);
     const h = this.outDrop.forward(output);
     const logits = this.decoder
       ? this.decoder.forward(h)
