@@ -2,6 +2,7 @@
 import { addingTask } from './adding.js';
 import { fashionMnistTask, mnistTask, pmnistTask } from './mnist.js';
 import { charLmTask, wordLmTask } from './textlm.js';
+import { ntuTaskDefinition } from './ntu.js';
 import type { TaskDefinition } from './task-definition.js';
 import { fail } from '../util/errors.js';
 
@@ -12,6 +13,7 @@ export const TASKS: Record<string, TaskDefinition> = {
   'fashion-mnist': fashionMnistTask,
   'char-lm': charLmTask,
   'word-lm': wordLmTask,
+  ntu: ntuTaskDefinition,
 };
 
 export function getTask(name: string): TaskDefinition {
