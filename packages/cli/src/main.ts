@@ -5,13 +5,14 @@ import { IndrnnError } from 'indrnn';
 import { trainCommand } from './commands/train.js';
 import { summaryCommand } from './commands/summary.js';
 import { infoCommand } from './commands/info.js';
+import { evalCommand } from './commands/eval.js';
 
 const program = new Command('indrnn')
   .description('Independently Recurrent Neural Networks: train, evaluate and inspect the papers\' experiments')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-for (const cmd of [trainCommand(), summaryCommand(), infoCommand()]) {
+for (const cmd of [trainCommand(), evalCommand(), summaryCommand(), infoCommand()]) {
   program.addCommand(cmd.showHelpAfterError('(add --help for usage)').exitOverride());
 }
 
