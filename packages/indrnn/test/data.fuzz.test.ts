@@ -7,7 +7,11 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
-import { Generator, IndrnnError, data } from '../src/index.js';
+import {
+  Adam, Generator, IndrnnError, buildModel, data, decodeCheckpoint, decodeSafetensors, deserializeModel,
+  encodeSafetensors, manualSeed, randn, serializeModel, tensor,
+} from '../src/index.js';
+import { Trainer, encodeCheckpoint, restoreTrainer, type Task } from '../src/index.js';
 import { gunzipIfNeeded } from '../src/node.js';
 import { idxBytes, npyBytes, randomJoints, skeletonText, tinyMnist } from './data.helpers.js';
 
@@ -310,9 +314,72 @@ const npy: Target = {
   },
 };
 
+// ---- serialization: safetensors, model files, checkpoints ----
+
+manualSeed(1);
+const fuzzModel = buildModel({ kind: 'sequence', outputSize: 2, encoder: { type: 'indrnn', inputSize: 2, hiddenSize: 3, numLayers: 1, bn: 'frame' } });
+const fuzzModelFiles = serializeModel(fuzzModel);
+
+const safetensors: Target = {
+  name: 'safetensors',
+  valid: [
+    encodeSafetensors([['a', randn([3, 2])], ['b', tensor(Int32Array.from([1, 2]), [2], 'int32')]], { k: 'v' }),
+    fuzzModelFiles.weights,
+  ],
+  parse: (bytes) => deserializeModel(fuzzModelFiles.config, bytes, { config: `${NAME}.json`, weights: NAME }),
+  structured: (gen) => {
+    const entry = {
+      dtype: ['F32', 'F64', 'I32', 'BF16', 7][gen.int(5)],
+      shape: [gen.int(4), gen.random() < 0.2 ? gen.nextUint32() : gen.int(3)],
+      data_offsets: [gen.int(8), gen.random() < 0.2 ? gen.nextUint32() : gen.int(64)],
+    };
+    const header = new TextEncoder().encode(JSON.stringify({ x: entry }));
+    const out = new Uint8Array(8 + header.length + gen.int(64));
+    new DataView(out.buffer).setBigUint64(0, BigInt(gen.random() < 0.2 ? gen.nextUint32() : header.length), true);
+    out.set(header, 8);
+    return out;
+  },
+};
+
+const modelConfig: Target = {
+  name: 'model config',
+  valid: [new TextEncoder().encode(fuzzModelFiles.config)],
+  text: true,
+  parse: (bytes) => deserializeModel(new TextDecoder().decode(bytes), fuzzModelFiles.weights, { config: NAME, weights: `${NAME}.safetensors` }),
+};
+
+/** A minimal task so a Trainer (and so a real checkpoint) can be built without data. */
+function fuzzTask(): Task {
+  manualSeed(2);
+  const model = buildModel({ kind: 'sequence', outputSize: 1, encoder: { type: 'indrnn', inputSize: 1, hiddenSize: 2, numLayers: 1 } });
+  const x = randn([3, 2, 1]);
+  return {
+    name: 'fuzz', model, monitor: { metric: 'val_loss', mode: 'min' }, notes: [],
+    trainLoss: () => ({ loss: (model as { forward(x: unknown): ReturnType<typeof randn> }).forward(x).square().mean() }),
+    evaluate: () => ({ val_loss: 0 }),
+    getState: () => ({ json: { k: 1 } }),
+    setState: () => {},
+  };
+}
+const fuzzTrainer = new Trainer(fuzzTask(), { steps: 2, evalEvery: 0, optimizer: 'adam', lr: 1e-3, weightDecay: 0, gradClip: 0, gradNorm: 0, schedule: 'none', decayFactor: 0.1 });
+fuzzTrainer.trainStep();
+void Adam;
+
+const checkpoint: Target = {
+  name: 'checkpoint',
+  valid: [encodeCheckpoint({ any: 'config' }, fuzzTrainer, 1)],
+  parse: (bytes) => {
+    const ckpt = decodeCheckpoint(bytes, NAME);
+    restoreTrainer(new Trainer(fuzzTask(), fuzzTrainer.options), ckpt);
+  },
+};
+
 describe('data parsers under fuzzing: parse or IndrnnError, never anything else', () => {
   let total = 0;
   for (const [target, seed] of [
+    [safetensors, 6],
+    [modelConfig, 7],
+    [checkpoint, 8],
     [idxRaw, 1],
     [idxGzip, 2],
     [text, 3],

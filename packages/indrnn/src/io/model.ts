@@ -39,7 +39,12 @@ export function parseModelConfig(text: string, source = 'model config'): ModelCo
 /** Rebuilds a model from its config text and safetensors bytes; names and shapes must match exactly. */
 export function deserializeModel(configText: string, weights: Uint8Array, sources = { config: 'model config', weights: 'model weights' }): Model {
   const config = parseModelConfig(configText, sources.config);
-  const model = buildModel(config);
+  let model: Model;
+  try {
+    model = buildModel(config);
+  } catch (e) {
+    fail(`${sources.config}: invalid model config: ${(e as Error).message}`);
+  }
   const { tensors } = decodeSafetensors(weights, sources.weights);
   try {
     model.loadStateDict(tensors);

@@ -74,6 +74,44 @@ export interface DecodedCheckpoint<C> {
   source: string;
 }
 
+const isNum = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+const isNumArray = (v: unknown): boolean => Array.isArray(v) && v.every((x) => typeof x === 'number');
+
+function checkOptimizerMeta(o: unknown, what: string): string | null {
+  const m = o as { step?: unknown; groups?: unknown; slotCounts?: unknown };
+  if (!m || typeof m !== 'object') return `${what} is missing`;
+  if (!Number.isInteger(m.step) || (m.step as number) < 0) return `${what}.step is not a count`;
+  if (!Array.isArray(m.groups) || !m.groups.every((g) => g && isNum((g as { lr: unknown }).lr) && isNum((g as { weightDecay: unknown }).weightDecay))) {
+    return `${what}.groups is not a list of {lr, weightDecay}`;
+  }
+  if (!Array.isArray(m.slotCounts) || !m.slotCounts.every((c) => Number.isInteger(c) && c >= 0 && c <= 16)) return `${what}.slotCounts is invalid`;
+  return null;
+}
+
+/** What is wrong with the shape of checkpoint metadata, or null when it has every field it needs. */
+function checkMetaShape(meta: unknown): string | null {
+  const m = meta as CheckpointMeta<unknown>;
+  if (!m || typeof m !== 'object') return 'not an object';
+  const s = m.state as unknown as Record<string, unknown>;
+  if (!s || typeof s !== 'object') return 'no training state';
+  if (!Number.isInteger(s['step']) || (s['step'] as number) < 0) return 'state.step is not a step count';
+  const opt = checkOptimizerMeta(s['optimizer'], 'state.optimizer');
+  if (opt) return opt;
+  if (s['bestOptimizer'] !== null) {
+    const best = checkOptimizerMeta(s['bestOptimizer'], 'state.bestOptimizer');
+    if (best) return best;
+  }
+  const rng = s['globalRng'] as number[];
+  if (!isNumArray(rng) || (rng.length !== 4 && rng.length !== 5)) return 'state.globalRng is not a generator state';
+  const task = s['task'] as { tensorNames?: unknown } | undefined;
+  if (!task || typeof task !== 'object' || !Array.isArray(task.tensorNames) || !task.tensorNames.every((n) => typeof n === 'string')) {
+    return 'state.task is malformed';
+  }
+  if (s['best'] !== null && !(s['best'] && typeof s['best'] === 'object' && isNum((s['best'] as { value: unknown }).value))) return 'state.best is malformed';
+  if (!isNum(m.elapsed)) return 'elapsed is not a number';
+  return null;
+}
+
 /** Parses a checkpoint file's bytes; throws naming the file when it is not a valid checkpoint. */
 export function decodeCheckpoint<C>(bytes: Uint8Array, source: string): DecodedCheckpoint<C> {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
@@ -87,7 +125,8 @@ export function decodeCheckpoint<C>(bytes: Uint8Array, source: string): DecodedC
   } catch (e) {
     fail(`${source}: checkpoint metadata is not valid JSON (${(e as Error).message}); the file is corrupt`);
   }
-  if (!meta || typeof meta !== 'object' || !meta.state || typeof meta.state.step !== 'number') fail(`${source}: checkpoint metadata lacks the training state; the file is corrupt`);
+  const problem = checkMetaShape(meta);
+  if (problem) fail(`${source}: checkpoint metadata is malformed (${problem}); the file is corrupt`);
   return { meta, tensors, source };
 }
 
@@ -113,11 +152,16 @@ export function restoreTrainer(trainer: Trainer, ckpt: DecodedCheckpoint<unknown
     if (!t) fail(`${source}: checkpoint lacks task tensor '${name}'`);
     taskTensors.set(name, t);
   }
-  trainer.setState({
-    ...s,
-    optimizer: joinSlots('optim', s.optimizer, tensors, source),
-    task: { json: s.task.json, tensors: taskTensors },
-  });
+  try {
+    trainer.setState({
+      ...s,
+      optimizer: joinSlots('optim', s.optimizer, tensors, source),
+      task: { json: s.task.json, tensors: taskTensors },
+    });
+  } catch (e) {
+    // the task's own state (iterator positions, generator states) is validated by its setState
+    fail(`${source}: checkpoint state does not fit this run: ${(e as Error).message}`);
+  }
   if (s.bestOptimizer && trainer.plateau) {
     trainer.plateau.setBestSnapshot(checkpointWeights(ckpt, 'best/model/'), joinSlots('best/optim', s.bestOptimizer, tensors, source));
   }

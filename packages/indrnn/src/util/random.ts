@@ -34,13 +34,15 @@ export class Generator {
 
   /** Full generator state, for checkpoints (resume continues the same stream). */
   getState(): number[] {
-    return [this.s0, this.s1, this.s2, this.s3, this.spareNormal ?? NaN];
+    // the cached second normal is part of the state (JSON-safe: omitted when there is none)
+    const words = [this.s0, this.s1, this.s2, this.s3];
+    return this.spareNormal === null ? words : [...words, this.spareNormal];
   }
 
   setState(state: readonly number[]): void {
     [this.s0, this.s1, this.s2, this.s3] = state.map((v) => v >>> 0) as [number, number, number, number];
     const spare = state[4];
-    this.spareNormal = spare === undefined || Number.isNaN(spare) ? null : spare;
+    this.spareNormal = typeof spare === 'number' && Number.isFinite(spare) ? spare : null;
   }
 
   /** Next uniformly distributed 32-bit unsigned integer. */
