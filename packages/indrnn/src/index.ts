@@ -22,3 +22,4 @@ export * as data from './data/index.js';
 export { Trainer, validateTrainOptions, type TrainOptions, type StepRecord, type EvalRecord, type TrainerState } from './train/trainer.js';
 export type { Task, TaskState, Split } from './train/task.js';
 export { encodeCheckpoint, decodeCheckpoint, restoreTrainer, checkpointWeights, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointMeta, type DecodedCheckpoint } from './train/checkpoint.js';
+export * as analysis from './analysis/index.js';

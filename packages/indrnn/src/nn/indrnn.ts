@@ -83,11 +83,15 @@ export class IndRecurrent extends Module {
     this.applyConstraint();
   }
 
+  /** Called with every hidden-state sequence h [T, B, N] this layer computes (neuron analysis). */
+  onHidden: ((h: Tensor) => void) | null = null;
+
   /** z: [T, B, N] pre-activations (W x + b). Returns the output and the last state [B, N]. */
   forward(z: Tensor, h0: Tensor | null, lengths: Tensor | null, position: number): { output: Tensor; state: Tensor } {
     let input = z;
     if (this.norm && this.bnPosition === 'before') input = this.norm.forward(input, position);
     const h = indrnnScan(input, this.weightHh, h0, lengths, this.activation);
+    this.onHidden?.(h);
     const T = h.shape[0]!;
     const state = h.slice([T - 1, 0, 0], [1, -1, -1]).reshape(h.shape.slice(1));
     const output = this.norm && this.bnPosition === 'after' ? this.norm.forward(h, position) : h;

@@ -102,7 +102,7 @@ export class RNNLayer extends Module {
   readonly weightHh: Parameter;
   readonly bias: Parameter;
 
-  constructor(inputSize: number, readonly hiddenSize: number, readonly nonlinearity: 'tanh' | 'relu', irnn: boolean) {
+  constructor(inputSize: number, readonly hiddenSize: number, readonly nonlinearity: 'tanh' | 'relu' | 'identity', irnn: boolean) {
     super();
     const H = hiddenSize;
     this.weightIh = this.registerParameter('weightIh', parameter([H, inputSize]));
@@ -129,7 +129,8 @@ export interface RNNConfig {
   inputSize: number;
   hiddenSize: number;
   numLayers?: number;
-  nonlinearity?: 'tanh' | 'relu';
+  /** tanh (default), relu, or identity (a linear RNN, e.g. for the CVPR §4 equivalence). */
+  nonlinearity?: 'tanh' | 'relu' | 'identity';
   /** IRNN: identity recurrent init with relu (Le et al. 2015). */
   irnn?: boolean;
   dropout?: number;
@@ -147,7 +148,7 @@ export class RNN extends Encoder {
     this.inputSize = checkInt('RNN', 'inputSize', config.inputSize, 1);
     this.outputSize = checkInt('RNN', 'hiddenSize', config.hiddenSize, 1);
     const n = checkInt('RNN', 'numLayers', config.numLayers ?? 1, 1);
-    const act = checkChoice('RNN', 'nonlinearity', config.nonlinearity ?? (config.irnn ? 'relu' : 'tanh'), ['tanh', 'relu']);
+    const act = checkChoice('RNN', 'nonlinearity', config.nonlinearity ?? (config.irnn ? 'relu' : 'tanh'), ['tanh', 'relu', 'identity']);
     const layers: RNNLayer[] = [];
     for (let i = 0; i < n; i++) layers.push(new RNNLayer(i === 0 ? config.inputSize : config.hiddenSize, config.hiddenSize, act, config.irnn ?? false));
     this.layers = this.registerModule('layers', new ModuleList(layers));
