@@ -43,6 +43,9 @@ export function addModelFlags(cmd: Command): Command {
     .option('--blocks <n>', 'residual blocks (res-indrnn)', intArg(0))
     .option('--growth <k>', 'growth rate (dense-indrnn)', intArg(1))
     .option('--block-config <list>', 'dense layers per block (dense-indrnn), e.g. 8,6,4', intListArg)
+    .option('--channels <list>', 'output channels per layer (conv-indrnn), e.g. 32,32', intListArg)
+    .option('--kernel-size <k>', 'odd convolution kernel size (conv-indrnn)', intArg(1))
+    .option('--residual', 'residual connections between conv layers of equal width (conv-indrnn)')
     .addOption(new Option('--activation <fn>', 'IndRNN activation').choices(['relu', 'tanh', 'identity']))
     .addOption(new Option('--bn <mode>', 'batch norm: none, sequence-wise or frame-wise').choices(['none', 'sequence', 'frame']))
     .addOption(new Option('--bn-position <where>', 'batch norm before or after the recurrence').choices(['before', 'after']))
@@ -83,7 +86,7 @@ export function addTrainFlags(cmd: Command): Command {
 
 const FLAG_TO_SETTING: [string, keyof Settings][] = [
   ['model', 'model'], ['layers', 'layers'], ['hidden', 'hidden'], ['blocks', 'blocks'], ['growth', 'growth'],
-  ['blockConfig', 'blockConfig'], ['activation', 'activation'], ['bn', 'bn'], ['bnPosition', 'bnPosition'],
+  ['blockConfig', 'blockConfig'], ['channels', 'convChannels'], ['kernelSize', 'kernelSize'], ['residual', 'residual'], ['activation', 'activation'], ['bn', 'bn'], ['bnPosition', 'bnPosition'],
   ['dropout', 'dropout'], ['gamma', 'gamma'], ['uBound', 'uBound'], ['seqLen', 'seqLen'], ['vocabSize', 'vocabSize'],
   ['embedSize', 'embedSize'], ['tieWeights', 'tieWeights'], ['batchSize', 'batchSize'], ['steps', 'steps'],
   ['epochs', 'epochs'], ['lr', 'lr'], ['weightDecay', 'weightDecay'], ['gradClip', 'gradClip'],

@@ -7,3 +7,4 @@ export { saveModel, loadModel, writeFileAtomic, MODEL_CONFIG_FILE, MODEL_WEIGHTS
 export { TASKS, getTask, BASE_SETTINGS, MODEL_FAMILIES, encoderFromSettings, trainOptionsFromSettings, validateSettings, type Settings, type ModelFamily, type PresetName, type TaskDefinition } from './experiments/index.js';
 export { runExperiment, readCheckpointFile, RUN_FILES, type RunConfig, type RunOptions, type RunResult } from './train/run.js';
 export { ProgressLine, formatDuration } from './train/progress.js';
+export * from './report/index.js';

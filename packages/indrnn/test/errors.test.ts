@@ -64,7 +64,7 @@ describe('bad configs name the option', () => {
     ['unknown bn mode', { type: 'indrnn', inputSize: 2, hiddenSize: 4, numLayers: 1, bn: 'layer' as 'none' }, "IndRNN: bn must be one of 'none', 'sequence', 'frame', got \"layer\""],
     ['constraint without a bound', { type: 'indrnn', inputSize: 2, hiddenSize: 4, numLayers: 1, constrain: true }, 'IndRNN: constrain is set but no bound is given (pass uBound, or gamma and seqLen)'],
     ['empty dense block config', { type: 'dense-indrnn', inputSize: 2, growthRate: 4, blockConfig: [] }, 'DenseIndRNN: blockConfig must be a non-empty list of layer counts, got []'],
-    ['unknown encoder type', { type: 'gru' } as unknown as EncoderConfig, 'buildEncoder: unknown encoder type "gru"; expected one of indrnn, res-indrnn, dense-indrnn, lstm, rnn, bidirectional'],
+    ['unknown encoder type', { type: 'gru' } as unknown as EncoderConfig, 'buildEncoder: unknown encoder type "gru"; expected one of indrnn, res-indrnn, dense-indrnn, conv-indrnn, lstm, rnn, bidirectional'],
   ];
   for (const [name, cfg, msg] of cases) it(name, () => throwsWith(() => buildEncoder(cfg), msg));
   it('optimizer and layer options', () => {

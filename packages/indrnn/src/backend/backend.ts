@@ -42,6 +42,20 @@ export interface SgdHyper {
   hasMomentum: boolean;
 }
 
+/** Geometry of a channels-last 2-D convolution (1-D convolutions use H = 1, KH = 1). */
+export interface ConvGeometry {
+  N: number;
+  H: number;
+  W: number;
+  C: number;
+  KH: number;
+  KW: number;
+  padH: number;
+  padW: number;
+  strideH: number;
+  strideW: number;
+}
+
 export interface Backend<S = unknown> {
   readonly name: string;
   /** Whether tensors of this dtype can live on this backend (float64 is reference-only). */
@@ -145,6 +159,12 @@ export interface Backend<S = unknown> {
   lstmScanGrad(
     dh: S, dc: S, gates: S, h: S, c: S, whh: S, h0: S, c0: S, lengths: S | null, T: number, B: number, H: number,
   ): { dgx: S; dwhh: S; dh0: S; dc0: S };
+
+  // ---- convolution (optional: host backends without them use the reference kernels) ----
+  /** x [N, H, W, C] → cols [N·OH·OW, KH·KW·C] (see backend/reference/conv.ts). */
+  im2col?(x: S, g: ConvGeometry): S;
+  /** Adjoint of im2col: cols → [N, H, W, C], summing overlapping windows. */
+  col2im?(cols: S, g: ConvGeometry): S;
 
   // ---- optimizer updates (in place on param and state) ----
   adamStep(param: S, grad: S, m: S, v: S, hyper: AdamHyper): void;

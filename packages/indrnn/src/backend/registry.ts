@@ -1,7 +1,8 @@
 /**
  * Backend registry and selection. Backends register a factory under a name with a priority;
  * `setBackend(name)` picks one explicitly, otherwise the highest-priority backend that loads is used
- * (cuda > native > wasm > reference). `INDRNN_BACKEND` overrides the automatic choice.
+ * (cuda > native > wasm > reference). `INDRNN_BACKEND` overrides the automatic choice. When the
+ * automatic choice skips a backend that failed to load, it says so once (console.warn).
  */
 import type { Backend } from './backend.js';
 import { createReferenceBackend } from './reference/index.js';
@@ -13,6 +14,8 @@ interface Entry {
   instance?: Backend;
   /** Why the factory failed, when it did (said once, then remembered). */
   error?: string;
+  /** Whether the automatic choice has already warned that it skipped this backend. */
+  warned?: boolean;
 }
 
 const entries = new Map<string, Entry>();
@@ -24,6 +27,34 @@ export function registerBackend(name: string, factory: () => Backend, priority: 
 }
 
 registerBackend('reference', createReferenceBackend as () => Backend, 0);
+
+interface NodeProcess {
+  versions?: { node?: string };
+  getBuiltinModule?: (id: string) => unknown;
+}
+
+/**
+ * The native CPU backend (packages/native), loaded on demand through Node's require so the core
+ * never imports a Node-only module statically and stays browser-safe.
+ */
+function createNativeBackend(): Backend {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const mod = proc?.getBuiltinModule?.('module') as { createRequire(url: string): (id: string) => unknown } | undefined;
+  if (!mod) fail('the native backend needs Node.js >= 20.16 (process.getBuiltinModule)');
+  let pkg: { createNativeBackend(options: { reference: Backend }): Backend };
+  try {
+    pkg = mod.createRequire(import.meta.url)('@indrnn/native') as typeof pkg;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'MODULE_NOT_FOUND') fail(`package '@indrnn/native' is not installed`);
+    throw e;
+  }
+  return pkg.createNativeBackend({ reference: referenceBackend() });
+}
+
+if ((globalThis as { process?: NodeProcess }).process?.versions?.node) {
+  registerBackend('native', createNativeBackend, 20);
+}
 
 /** The reference backend (always available); gradient checks and float64 use it. */
 export function referenceBackend(): Backend {
@@ -75,12 +106,24 @@ export function getBackend(): Backend {
   if (current) return current;
   const forced = envBackend();
   if (forced) return setBackend(forced);
+  const skipped: string[] = [];
   for (const name of listBackends()) {
     try {
-      return setBackend(name);
+      const chosen = setBackend(name);
+      for (const s of skipped) warnSkipped(s, chosen.name);
+      return chosen;
     } catch {
       // fall through to the next backend; the reason stays in backendErrors()
+      skipped.push(name);
     }
   }
   return setBackend('reference');
+}
+
+/** Says once per backend that automatic selection skipped it, and why. */
+function warnSkipped(name: string, using: string): void {
+  const entry = entries.get(name);
+  if (!entry || entry.warned) return;
+  entry.warned = true;
+  console.warn(`indrnn: the ${name} backend is unavailable (${entry.error ?? 'unknown error'}); using the ${using} backend`);
 }

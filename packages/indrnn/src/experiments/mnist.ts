@@ -15,6 +15,7 @@ import { ClassificationMeter, EpochSampler, type SamplerState } from './sampler.
 import type { TaskDefinition } from './task-definition.js';
 
 const PIXELS = 784;
+const ROWS = 28;
 
 /** Deep IndRNN §5.2.2 / PT pixelMNIST/run*.sh: 6 × 128, BN after each layer, dropout 0.1, Adam 2e-4,
  * weight decay 1e-4, gradient clamp 10, batch 32, |u| ≤ 5^(1/784) (PT opts MAG 5), last-layer init,
@@ -50,7 +51,12 @@ function makeDefinition(name: 'mnist' | 'pmnist' | 'fashion-mnist'): TaskDefinit
     defaultDataDir: name === 'fashion-mnist' ? FASHION_MNIST_DEFAULT_DIR : null,
     presets: { paper: paperPreset(name), quick: quickPreset(name) },
     modelConfig(s: Settings) {
-      return { kind: 'sequence', encoder: encoderFromSettings({ ...s, seqLen: PIXELS }, 1, true), outputSize: 10 };
+      // conv-indrnn reads one 28-pixel row per step (T = 28) through a 1-D convolution over the row
+      const conv = s.model === 'conv-indrnn';
+      const enc = conv
+        ? encoderFromSettings({ ...s, seqLen: ROWS }, ROWS, true, [ROWS, 1])
+        : encoderFromSettings({ ...s, seqLen: PIXELS }, 1, true);
+      return { kind: 'sequence', encoder: enc, outputSize: 10 };
     },
     create(s: Settings) {
       if (!s.dataDir) fail(`${name}: pass --data-dir DIR with the MNIST-format files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])`);
@@ -63,13 +69,14 @@ function makeDefinition(name: 'mnist' | 'pmnist' | 'fashion-mnist'): TaskDefinit
 
 function classificationTask(name: string, model: SequenceModel, ds: MnistDataset, s: Settings): Task & { stepsPerEpoch: number } {
   const sampler = new EpochSampler(ds.train.count, s.batchSize, s.seed);
+  const layout = s.model === 'conv-indrnn' ? 'row' : 'pixel';
   const evalSplit = (split: ImageSplit, prefix: string): Record<string, number> => {
     const meter = new ClassificationMeter();
     const n = s.evalSize > 0 ? Math.min(s.evalSize, split.count) : split.count;
     const chunk = Math.max(s.batchSize, 100);
     for (let i = 0; i < n; i += chunk) {
       const idx = Int32Array.from({ length: Math.min(chunk, n - i) }, (_, j) => i + j);
-      const b = imageBatch(split, idx);
+      const b = imageBatch(split, idx, layout);
       const logits = model.forward(b.x);
       meter.add(softmaxCrossEntropy(logits, b.labels).item(), argmax(logits).data(), b.labels.data());
     }
@@ -85,7 +92,7 @@ function classificationTask(name: string, model: SequenceModel, ds: MnistDataset
     stepsPerEpoch: sampler.batchesPerEpoch,
     artifacts: ds.permutation ? { 'permutation.json': JSON.stringify(Array.from(ds.permutation)) + '\n' } : {},
     trainLoss() {
-      const b = imageBatch(ds.train, sampler.next());
+      const b = imageBatch(ds.train, sampler.next(), layout);
       const logits = model.forward(b.x);
       const loss = softmaxCrossEntropy(logits, b.labels);
       return { loss };

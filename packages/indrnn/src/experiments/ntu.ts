@@ -5,7 +5,7 @@
  */
 import type { Task } from '../train/task.js';
 import { buildModel, type SequenceModel } from '../nn/models.js';
-import { NTU_FEATURES, NTU_CLASSES, NTU_SEQ_LEN, ntuBatch, ntuEvalBatches, type ClipSet, type NtuDataset } from '../data/ntu.js';
+import { NTU_BODIES, NTU_JOINTS, NTU_FEATURES, NTU_CLASSES, NTU_SEQ_LEN, ntuBatch, ntuEvalBatches, type ClipSet, type NtuDataset } from '../data/ntu.js';
 import { loadNtu } from '../data/node/ntu.js';
 import { softmaxCrossEntropy } from '../ops/loss.js';
 import { argmax } from '../ops/reduce.js';
@@ -59,6 +59,11 @@ function ntuTask(model: SequenceModel, ds: NtuDataset, s: Settings): Task & { st
   };
 }
 
+/** conv-indrnn convolves over the 50 joints (2 bodies × 25) with xyz as channels. */
+function ntuEncoder(s: Settings) {
+  return encoderFromSettings(s, NTU_FEATURES, true, [NTU_BODIES * NTU_JOINTS, 3]);
+}
+
 export const ntuTaskDefinition: TaskDefinition = {
   name: 'ntu',
   description: 'NTU RGB+D skeleton action recognition: raw .skeleton files or the authors\' .npy arrays; --benchmark cs|cv',
@@ -81,12 +86,12 @@ export const ntuTaskDefinition: TaskDefinition = {
     },
   },
   modelConfig(s: Settings) {
-    return { kind: 'sequence', encoder: encoderFromSettings(s, NTU_FEATURES, true), outputSize: NTU_CLASSES };
+    return { kind: 'sequence', encoder: ntuEncoder(s), outputSize: NTU_CLASSES };
   },
   create(s: Settings) {
     if (!s.dataDir) fail('ntu: pass --data-dir with NTU RGB+D .skeleton files (SsssCcccPpppRrrrAaaa.skeleton) or the authors\' .npy arrays (train_ntus.npy, train_ntus_label.npy, train_ntus_len.npy, test_ntus*.npy)');
     const ds = loadNtu(s.dataDir, { benchmark: s.benchmark === 'cv' ? 'cross-view' : 'cross-subject', generator: new Generator(s.seed * 1000 + 30) });
-    const model = buildModel({ kind: 'sequence', encoder: encoderFromSettings(s, NTU_FEATURES, true), outputSize: ds.numClasses }) as SequenceModel;
+    const model = buildModel({ kind: 'sequence', encoder: ntuEncoder(s), outputSize: ds.numClasses }) as SequenceModel;
     return ntuTask(model, ds, s);
   },
 };

@@ -9,7 +9,7 @@ import type { InitSpec } from '../init/init.js';
 import type { TrainOptions } from '../train/trainer.js';
 import { checkChoice, checkInt, checkNumber, fail } from '../util/errors.js';
 
-export const MODEL_FAMILIES = ['indrnn', 'res-indrnn', 'dense-indrnn', 'lstm', 'rnn'] as const;
+export const MODEL_FAMILIES = ['indrnn', 'res-indrnn', 'dense-indrnn', 'conv-indrnn', 'lstm', 'rnn'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
 export type PresetName = 'paper' | 'quick';
 
@@ -25,6 +25,12 @@ export interface Settings {
   /** Growth rate k (dense-indrnn). */
   growth: number;
   blockConfig: number[];
+  /** Output channels per layer (conv-indrnn). */
+  convChannels: number[];
+  /** Odd convolution kernel size (conv-indrnn). */
+  kernelSize: number;
+  /** Residual connections between conv layers of equal width (conv-indrnn). */
+  residual: boolean;
   activation: Activation;
   bn: BnMode;
   bnPosition: BnPosition;
@@ -85,7 +91,7 @@ export interface Settings {
 
 /** Values shared by every preset unless it says otherwise. */
 export const BASE_SETTINGS: Omit<Settings, 'task' | 'preset'> = {
-  model: 'indrnn', layers: 2, hidden: 128, blocks: 5, growth: 16, blockConfig: [8, 6, 4], activation: 'relu',
+  model: 'indrnn', layers: 2, hidden: 128, blocks: 5, growth: 16, blockConfig: [8, 6, 4], convChannels: [32, 32], kernelSize: 3, residual: false, activation: 'relu',
   bn: 'none', bnPosition: 'after', dropout: 0, dropoutFirst: 0, dropoutBottleneck: 0, dropoutTransition: 0, dropoutLast: 0,
   gamma: 2, uBound: null, lastLayerInit: true, inputInit: null,
   seqLen: 100, batchSize: 32, dataDir: null,
@@ -123,7 +129,7 @@ export function validateSettings(s: Settings): Settings {
  * The encoder config for settings, given the task's input size. `lastStepTask`: only the last step is
  * read (adding, classification), which enables the papers' last-layer init of u.
  */
-export function encoderFromSettings(s: Settings, inputSize: number, lastStepTask: boolean): EncoderConfig {
+export function encoderFromSettings(s: Settings, inputSize: number, lastStepTask: boolean, inputShape: number[] = [1, inputSize]): EncoderConfig {
   const indrnn = {
     inputSize,
     activation: s.activation,
@@ -146,6 +152,12 @@ export function encoderFromSettings(s: Settings, inputSize: number, lastStepTask
         dropoutFirst: s.dropoutFirst, dropoutBottleneck: s.dropoutBottleneck, dropoutTransition: s.dropoutTransition,
         dropoutLast: s.dropoutLast,
       };
+    case 'conv-indrnn':
+    {
+      const { inputSize: _unused, ...recurrence } = indrnn;
+      void _unused;
+      return { type: 'conv-indrnn', inputShape, channels: s.convChannels, kernelSize: s.kernelSize, residual: s.residual, ...recurrence };
+    }
     case 'lstm':
       return { type: 'lstm', inputSize, hiddenSize: s.hidden, numLayers: s.layers, dropout: s.dropout, forgetBias: 1 };
     case 'rnn':

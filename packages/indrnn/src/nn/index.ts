@@ -14,3 +14,4 @@ export {
   type SequenceModelConfig, type LanguageModelConfig, type ModelConfig, type Model, type EncoderConfig,
   type BidirectionalConfig,
 } from './models.js';
+export { ConvIndRNN, ConvIndRNNLayer, ConvProjection, type ConvIndRNNConfig } from './conv.js';

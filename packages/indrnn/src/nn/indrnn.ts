@@ -44,6 +44,12 @@ export interface IndRecurrentOptions {
   /** BN before the recurrence (on W x + b) or after the activation (default 'after'). */
   bnPosition?: BnPosition;
   bnOptions?: BatchNormOptions;
+  /**
+   * Convolutional IndRNN: the hidden state is `positions` × channels (channels-last); BN statistics and,
+   * unless perPositionU, the recurrent weight are per channel, shared by all positions (CVPR 2018 §4).
+   */
+  positions?: number;
+  perPositionU?: boolean;
 }
 
 /** The bound on |u| implied by options, or null for unconstrained. */
@@ -68,18 +74,26 @@ export class IndRecurrent extends Module {
   readonly constrain: boolean;
   readonly bnPosition: BnPosition;
 
+  /** Spatial positions sharing one recurrent weight per channel (1 for ordinary layers). */
+  readonly positions: number;
+  readonly channels: number;
+
   constructor(readonly hiddenSize: number, opts: IndRecurrentOptions = {}) {
     super();
     checkInt('IndRNN', 'hiddenSize', hiddenSize, 1);
+    this.positions = checkInt('IndRNN', 'positions', opts.positions ?? 1, 1);
+    if (hiddenSize % this.positions !== 0) fail(`IndRNN: hiddenSize ${hiddenSize} is not a multiple of positions ${this.positions}`);
+    this.channels = hiddenSize / this.positions;
     this.activation = checkChoice('IndRNN', 'activation', opts.activation ?? 'relu', ['relu', 'tanh', 'identity']);
     const bn = checkChoice('IndRNN', 'bn', opts.bn ?? 'none', ['none', 'sequence', 'frame']);
     this.bnPosition = checkChoice('IndRNN', 'bnPosition', opts.bnPosition ?? 'after', ['before', 'after']);
     this.bound = boundFromOptions(opts);
     this.constrain = opts.constrain ?? this.bound !== null;
     if (this.constrain && this.bound === null) fail('IndRNN: constrain is set but no bound is given (pass uBound, or gamma and seqLen)');
-    this.weightHh = this.registerParameter('weightHh', parameter([hiddenSize]));
+    const uSize = opts.perPositionU || this.positions === 1 ? hiddenSize : this.channels;
+    this.weightHh = this.registerParameter('weightHh', parameter([uSize]));
     initTensor(this.weightHh, opts.recurrentInit ?? { kind: 'uniform', low: 0, high: this.bound ?? 1 });
-    this.norm = bn === 'none' ? null : this.registerModule('norm', new BatchNorm(hiddenSize, { ...opts.bnOptions, mode: bn }));
+    this.norm = bn === 'none' ? null : this.registerModule('norm', new BatchNorm(this.channels, { ...opts.bnOptions, mode: bn }));
     this.applyConstraint();
   }
 
@@ -89,13 +103,26 @@ export class IndRecurrent extends Module {
   /** z: [T, B, N] pre-activations (W x + b). Returns the output and the last state [B, N]. */
   forward(z: Tensor, h0: Tensor | null, lengths: Tensor | null, position: number): { output: Tensor; state: Tensor } {
     let input = z;
-    if (this.norm && this.bnPosition === 'before') input = this.norm.forward(input, position);
-    const h = indrnnScan(input, this.weightHh, h0, lengths, this.activation);
+    if (this.norm && this.bnPosition === 'before') input = this.normalize(input, position);
+    const h = indrnnScan(input, this.fullU(), h0, lengths, this.activation);
     this.onHidden?.(h);
     const T = h.shape[0]!;
     const state = h.slice([T - 1, 0, 0], [1, -1, -1]).reshape(h.shape.slice(1));
-    const output = this.norm && this.bnPosition === 'after' ? this.norm.forward(h, position) : h;
+    const output = this.norm && this.bnPosition === 'after' ? this.normalize(h, position) : h;
     return { output, state };
+  }
+
+  /** BN per channel: positions are folded into the rows the statistics run over. */
+  private normalize(x: Tensor, position: number): Tensor {
+    if (this.positions === 1) return this.norm!.forward(x, position);
+    const [T, B] = x.shape as [number, number];
+    return this.norm!.forward(x.reshape([T, B * this.positions, this.channels]), position).reshape(x.shape);
+  }
+
+  /** u for every hidden unit: per-channel weights repeated over positions (differentiably). */
+  private fullU(): Tensor {
+    if (this.weightHh.size === this.hiddenSize) return this.weightHh;
+    return this.weightHh.reshape([1, this.channels]).broadcastTo([this.positions, this.channels]).reshape([this.hiddenSize]);
   }
 
   /** Clamps u to [-bound, bound] (the papers' constraint; not gradient clipping). */

@@ -10,6 +10,7 @@ import {
   type DenseIndRNNConfig, type IndRNNStackOptions, type PlainIndRNNConfig, type ResidualIndRNNConfig,
 } from './indrnn.js';
 import { Encoder, type EncodeOptions } from './encoder.js';
+import { ConvIndRNN, type ConvIndRNNConfig } from './conv.js';
 import type { InitSpec } from '../init/init.js';
 import { gatherRows } from '../ops/layout.js';
 import { dropoutMask } from '../ops/normalization.js';
@@ -28,9 +29,10 @@ export type EncoderConfig =
   | DenseIndRNNConfig
   | LSTMConfig
   | RNNConfig
+  | ConvIndRNNConfig
   | BidirectionalConfig;
 
-export const ENCODER_TYPES = ['indrnn', 'res-indrnn', 'dense-indrnn', 'lstm', 'rnn', 'bidirectional'] as const;
+export const ENCODER_TYPES = ['indrnn', 'res-indrnn', 'dense-indrnn', 'conv-indrnn', 'lstm', 'rnn', 'bidirectional'] as const;
 
 export function buildEncoder(config: EncoderConfig): Encoder {
   if (!config || typeof config !== 'object') fail(`buildEncoder: config must be an object, got ${JSON.stringify(config)}`);
@@ -41,6 +43,8 @@ export function buildEncoder(config: EncoderConfig): Encoder {
       return new ResidualIndRNN(config);
     case 'dense-indrnn':
       return new DenseIndRNN(config);
+    case 'conv-indrnn':
+      return new ConvIndRNN(config);
     case 'lstm':
       return new LSTM(config);
     case 'rnn':

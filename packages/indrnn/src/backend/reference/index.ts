@@ -12,6 +12,7 @@ import * as nn from './nn.js';
 import { indrnnScan, indrnnScanGrad } from './indrnnScan.js';
 import { lstmScan, lstmScanGrad, rnnScan, rnnScanGrad } from './rnnScan.js';
 import { adamStep, sgdStep } from './optim.js';
+import { col2im, im2col } from './conv.js';
 
 export function createReferenceBackend(): Backend<TypedArray> {
   return {
@@ -51,6 +52,8 @@ export function createReferenceBackend(): Backend<TypedArray> {
     rnnScanGrad,
     lstmScan,
     lstmScanGrad,
+    im2col,
+    col2im,
     adamStep,
     sgdStep,
   };
