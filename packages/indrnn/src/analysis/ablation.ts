@@ -74,26 +74,12 @@ function leastSquares(h: ArrayLike<number>, y: ArrayLike<number>): [number, numb
   return [a, my - a * mh];
 }
 
-/** Least-squares MSE of y ≈ a·h + c for one column h. */
+/** MSE of the least-squares readout y ≈ a·h + c of one column h. */
 function readoutMse(h: ArrayLike<number>, y: ArrayLike<number>): number {
-  const n = y.length;
-  let mh = 0;
-  let my = 0;
-  for (let i = 0; i < n; i++) {
-    mh += h[i]!;
-    my += y[i]!;
-  }
-  mh /= n;
-  my /= n;
-  let shh = 0;
-  let shy = 0;
-  let syy = 0;
-  for (let i = 0; i < n; i++) {
-    shh += (h[i]! - mh) ** 2;
-    shy += (h[i]! - mh) * (y[i]! - my);
-    syy += (y[i]! - my) ** 2;
-  }
-  return (syy - (shh > 0 ? (shy * shy) / shh : 0)) / n;
+  const [a, c] = leastSquares(h, y);
+  let sum = 0;
+  for (let i = 0; i < y.length; i++) sum += (y[i]! - a * h[i]! - c) ** 2;
+  return sum / y.length;
 }
 
 export function singleNeuronAblation(model: SequenceModel, opts: AblationOptions): AblationResult {

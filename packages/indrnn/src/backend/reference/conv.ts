@@ -16,11 +16,14 @@ export function convOutputSize(g: ConvGeometry): [number, number] {
   ];
 }
 
-export function im2col(x: TypedArray, g: ConvGeometry): TypedArray {
+/**
+ * Calls visit(colOffset, pixelOffset) for every (output position, kernel tap) whose input pixel lies
+ * inside the image; each pair addresses C contiguous channels in cols and in x.
+ */
+function forEachTap(g: ConvGeometry, visit: (col: number, pixel: number) => void): void {
   const [OH, OW] = convOutputSize(g);
   const { N, H, W, C, KH, KW } = g;
   const rowLen = KH * KW * C;
-  const cols = like(x, N * OH * OW * rowLen);
   for (let n = 0; n < N; n++) {
     for (let oh = 0; oh < OH; oh++) {
       for (let ow = 0; ow < OW; ow++) {
@@ -30,41 +33,30 @@ export function im2col(x: TypedArray, g: ConvGeometry): TypedArray {
           if (ih < 0 || ih >= H) continue;
           for (let kw = 0; kw < KW; kw++) {
             const iw = ow * g.strideW - g.padW + kw;
-            if (iw < 0 || iw >= W) continue;
-            const src = ((n * H + ih) * W + iw) * C;
-            const dst = row + (kh * KW + kw) * C;
-            for (let c = 0; c < C; c++) cols[dst + c] = x[src + c]!;
+            if (iw >= 0 && iw < W) visit(row + (kh * KW + kw) * C, ((n * H + ih) * W + iw) * C);
           }
         }
       }
     }
   }
+}
+
+export function im2col(x: TypedArray, g: ConvGeometry): TypedArray {
+  const [OH, OW] = convOutputSize(g);
+  const C = g.C;
+  const cols = like(x, g.N * OH * OW * g.KH * g.KW * C);
+  forEachTap(g, (col, pixel) => {
+    for (let c = 0; c < C; c++) cols[col + c] = x[pixel + c]!;
+  });
   return cols;
 }
 
 /** The adjoint of im2col: every column entry is added back to the pixel it was read from. */
 export function col2im(cols: TypedArray, g: ConvGeometry): TypedArray {
-  const [OH, OW] = convOutputSize(g);
-  const { N, H, W, C, KH, KW } = g;
-  const rowLen = KH * KW * C;
-  const x = like(cols, N * H * W * C);
-  for (let n = 0; n < N; n++) {
-    for (let oh = 0; oh < OH; oh++) {
-      for (let ow = 0; ow < OW; ow++) {
-        const row = ((n * OH + oh) * OW + ow) * rowLen;
-        for (let kh = 0; kh < KH; kh++) {
-          const ih = oh * g.strideH - g.padH + kh;
-          if (ih < 0 || ih >= H) continue;
-          for (let kw = 0; kw < KW; kw++) {
-            const iw = ow * g.strideW - g.padW + kw;
-            if (iw < 0 || iw >= W) continue;
-            const dst = ((n * H + ih) * W + iw) * C;
-            const src = row + (kh * KW + kw) * C;
-            for (let c = 0; c < C; c++) x[dst + c] += cols[src + c]!;
-          }
-        }
-      }
-    }
-  }
+  const C = g.C;
+  const x = like(cols, g.N * g.H * g.W * C);
+  forEachTap(g, (col, pixel) => {
+    for (let c = 0; c < C; c++) x[pixel + c] += cols[col + c]!;
+  });
   return x;
 }

@@ -1,0 +1,87 @@
+/**
+ * Test helpers for the native backend: the backend under test (or why it is skipped), seeded
+ * random inputs that are never zero, and a closeness assertion that prints the first mismatches.
+ */
+import assert from 'node:assert/strict';
+import { Generator, referenceBackend, type Backend, type TypedArray } from 'indrnn';
+import { createNativeBackend, nativeInfo, setSimd } from '../lib/index.js';
+
+const info = nativeInfo();
+
+/** Why the native tests are skipped (addon not built), or false when they run. */
+export const skipReason: string | false = info.available
+  ? false
+  : `native addon unavailable, native tests skipped: ${info.error}`;
+if (skipReason) console.log(`# ${skipReason}`);
+
+export const native: Backend<TypedArray> | null = info.available
+  ? createNativeBackend({ reference: referenceBackend() })
+  : null;
+export const reference = referenceBackend() as Backend<TypedArray>;
+
+/** The SIMD levels this CPU can run, best first (each test family runs on all of them). */
+export const simdLevels: ('avx512' | 'avx2' | 'generic')[] = info.available
+  ? (['avx512', 'avx2', 'generic'] as const).filter(
+      (l) => ['avx512', 'avx2', 'generic'].indexOf(l) >= ['avx512', 'avx2', 'generic'].indexOf(info.simdSupported),
+    )
+  : [];
+
+/** Runs fn with the micro-kernels of `level`, restoring the best level afterwards. */
+export function withSimd(level: 'avx512' | 'avx2' | 'generic', fn: () => void): void {
+  setSimd(level);
+  try {
+    fn();
+  } finally {
+    setSimd('avx512');
+  }
+}
+
+/** N(offset, scale) float32 values; exact zeros are replaced so no test passes on zeros. */
+export function rnd(n: number, gen: Generator, scale = 1, offset = 0): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = offset + scale * gen.normal();
+    a[i] = v === 0 ? scale * 0.5 : v;
+  }
+  return a;
+}
+
+/** Uniform values in [lo, hi), never zero. */
+export function uniform(n: number, gen: Generator, lo: number, hi: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = gen.uniform(lo, hi);
+    a[i] = v === 0 ? (lo + hi) / 2 || 0.25 : v;
+  }
+  return a;
+}
+
+/**
+ * Asserts |actual - expected| <= atol + rtol·|expected| elementwise (NaN matches NaN, ±Inf must be
+ * equal), listing the first five mismatches with their flat index.
+ */
+export function assertClose(
+  actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, atol = 1e-5, rtol = 1e-4,
+): void {
+  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} vs ${expected.length}`);
+  const bad: string[] = [];
+  let count = 0;
+  for (let i = 0; i < expected.length; i++) {
+    const a = actual[i]!;
+    const e = expected[i]!;
+    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    if (!ok) {
+      count++;
+      if (bad.length < 5) bad.push(`[${i}] native ${a} vs reference ${e} (diff ${Math.abs(a - e).toExponential(2)})`);
+    }
+  }
+  assert.ok(
+    count === 0,
+    `${what}: ${count} of ${expected.length} values differ (atol ${atol}, rtol ${rtol}); first mismatches:\n  ${bad.join('\n  ')}`,
+  );
+}
+
+/** Asserts two int arrays are identical, listing the first mismatches. */
+export function assertEqualInts(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+  assertClose(actual, expected, what, 0, 0);
+}
