@@ -6,13 +6,14 @@ import { trainCommand } from './commands/train.js';
 import { summaryCommand } from './commands/summary.js';
 import { infoCommand } from './commands/info.js';
 import { evalCommand } from './commands/eval.js';
+import { reportCommand } from './commands/report.js';
 
 const program = new Command('indrnn')
   .description('Independently Recurrent Neural Networks: train, evaluate and inspect the papers\' experiments')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-for (const cmd of [trainCommand(), evalCommand(), summaryCommand(), infoCommand()]) {
+for (const cmd of [trainCommand(), evalCommand(), summaryCommand(), infoCommand(), reportCommand()]) {
   program.addCommand(cmd.showHelpAfterError('(add --help for usage)').exitOverride());
 }
 

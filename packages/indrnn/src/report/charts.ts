@@ -4,8 +4,9 @@
  */
 import { ema, emaWeight, lrChanges, type Curves } from './curves.js';
 import { formatMetric } from './format.js';
-import { histogram, histogramBins, lineChart, type LineSeries, type Point } from './svg.js';
-import type { RecurrentLayerWeights } from './recurrent-weights.js';
+import { histogram } from '../analysis/weights.js';
+import { histogramSvg, lineChartSvg, type LineSeries, type Point } from './svg.js';
+import type { LayerWeights } from '../analysis/weights.js';
 
 export interface Chart {
   /** File name relative to the Markdown file. */
@@ -45,7 +46,7 @@ export function runCharts(
       caption:
         `Training loss of every step (faint) and its bias-corrected exponential moving average ` +
         `(weight ${weight}, time constant ≈ ${Math.round(1 / (1 - weight))} steps).`,
-      svg: lineChart({ title: 'Training loss', xLabel: 'step', yLabel: 'loss', series }),
+      svg: lineChartSvg({ title: 'Training loss', xLabel: 'step', yLabel: 'loss', series }),
     });
   }
   for (const [key, points] of curves.val) {
@@ -62,7 +63,7 @@ export function runCharts(
       title: key,
       caption:
         `${key} at each validation` + (test === null ? '.' : `; dashed: the final test_${metric}.`),
-      svg: lineChart({ title: key, xLabel: 'step', yLabel: metric, series, hLines }),
+      svg: lineChartSvg({ title: key, xLabel: 'step', yLabel: metric, series, hLines }),
     });
   }
   if (curves.lr.length > 0 && lrChanges(curves.lr)) {
@@ -71,7 +72,14 @@ export function runCharts(
       file: chartFile('report', 'lr'),
       title: 'learning rate',
       caption: 'Learning rate of each step (decay schedule or reduce-on-plateau).',
-      svg: lineChart({ title: 'Learning rate', xLabel: 'step', yLabel: 'lr', series }),
+      // decays are multiplicative: on a log axis each one is a step of the same height
+      svg: lineChartSvg({
+        title: 'Learning rate',
+        xLabel: 'step',
+        yLabel: 'lr',
+        series,
+        yScale: 'log',
+      }),
     });
   }
   return charts;
@@ -81,13 +89,10 @@ export function runCharts(
 export const U_HISTOGRAM_BINS = 40;
 
 /** One histogram of u per IndRNN layer, over a common range that always shows 0 and 1. */
-export function recurrentWeightCharts(
-  layers: readonly RecurrentLayerWeights[],
-  bins: number,
-): Chart[] {
+export function recurrentWeightCharts(layers: readonly LayerWeights[], bins: number): Chart[] {
   let [min, max] = [0, 1];
   for (const layer of layers) {
-    for (const u of layer.values) {
+    for (const u of layer.u) {
       if (u < min) min = u;
       if (u > max) max = u;
     }
@@ -101,12 +106,12 @@ export function recurrentWeightCharts(
     return {
       file: chartFile('report', `u-layer${i + 1}`),
       title,
-      caption: `Layer ${i + 1}: ${layer.values.length} values of u in ${bins} bins.`,
-      svg: histogram({
+      caption: `Layer ${i + 1}: ${layer.u.length} values of u in ${bins} bins.`,
+      svg: histogramSvg({
         title,
         xLabel: 'recurrent weight u',
         yLabel: 'neurons',
-        bins: histogramBins(layer.values, { bins, min, max }),
+        bins: histogram(layer.u, bins, [min, max]),
         markers,
       }),
     };
@@ -131,6 +136,6 @@ export function comparisonChart(
     file: chartFile('compare', key),
     title,
     caption: `${title}, one line per run.`,
-    svg: lineChart({ title, xLabel: 'step', yLabel, series }),
+    svg: lineChartSvg({ title, xLabel: 'step', yLabel, series }),
   };
 }

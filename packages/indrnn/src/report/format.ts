@@ -29,16 +29,17 @@ export function formatMetric(value: number | null | undefined): string {
 /** An axis tick label on a linear axis whose ticks are `step` apart: just enough decimals. */
 export function formatTick(value: number, step: number): string {
   if (value === 0) return '0';
-  const abs = Math.abs(value);
-  // steps of a training run: 60000 → "60k" keeps the x axis readable
-  if (abs >= 1e4 && value % 1000 === 0) return `${value / 1000}k`;
+  // steps of a training run: ticks 5000 apart read "5k, 10k, …" (the whole axis, never mixed)
+  if (step >= 1000 && step % 1000 === 0) return `${value / 1000}k`;
+  // tiny steps (learning rates): "1.5e-4" is shorter and clearer than "0.00015"
+  if (step < 1e-3) return value.toExponential();
   const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9));
-  return value.toFixed(Math.min(20, decimals));
+  return value.toFixed(decimals);
 }
 
-/** A tick label on a log axis at m × 10^e: "0.002", "1", "5,000", or "1e-5" / "2e6" further out. */
+/** A tick label on a log axis at m × 10^e: "0.002", "1", "5,000", or "2e-4" / "1e5" further out. */
 export function formatLogTick(mantissa: number, exponent: number): string {
-  if (exponent < -4 || exponent > 4) return `${mantissa}e${exponent}`;
+  if (exponent < -3 || exponent > 4) return `${mantissa}e${exponent}`;
   return withThousands(Number((mantissa * Math.pow(10, exponent)).toPrecision(6)));
 }
 

@@ -21,9 +21,8 @@ export {
   type MetricsRecord,
 } from './run-files.js';
 export {
-  lineChart,
-  histogram,
-  histogramBins,
+  lineChartSvg,
+  histogramSvg,
   escapeXml,
   PALETTE,
   type LineChartSpec,

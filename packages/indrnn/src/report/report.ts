@@ -13,7 +13,8 @@ import { formatMetric, formatSeconds, withThousands } from './format.js';
 import { codeBlock, details, image, inlineCode, percent, table } from './markdown.js';
 import { loadRunModel, type LoadedRunModel } from './run-model.js';
 import { readRun, type RunData } from './run-files.js';
-import { recurrentWeights, summarizeWeights } from './recurrent-weights.js';
+import { recurrentWeights } from '../analysis/weights.js';
+import { summarizeWeights } from './weight-summary.js';
 import { settingsSection } from './settings-table.js';
 
 export const REPORT_FILE = 'report.md';
@@ -144,7 +145,7 @@ function recurrentSection(
   }
   const charts = recurrentWeightCharts(layers, bins);
   const rows = layers.map((layer, i) => {
-    const s = summarizeWeights(layer.values);
+    const s = summarizeWeights(layer.u);
     const bound = layer.bound === null ? 'none' : formatMetric(layer.bound);
     const stats = [s.min, s.median, s.max].map(formatMetric);
     const shares = [s.negative, s.nearZero, s.nearOne].map(percent);

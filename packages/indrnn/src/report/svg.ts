@@ -64,7 +64,10 @@ export interface LineChartSpec {
   maxPoints?: number;
 }
 
-/** Histogram bins: counts[i] holds values in [edges[i], edges[i+1]) (the last bin is closed). */
+/**
+ * Histogram bins: counts[i] holds values in [edges[i], edges[i+1]) (the last bin is closed), as
+ * analysis.histogram computes them.
+ */
 export interface HistogramBins {
   edges: number[];
   counts: number[];
@@ -83,7 +86,7 @@ export interface HistogramSpec {
 }
 
 const FONT_CHAR_WIDTH = 6.6; // approximate advance of a 12 px sans-serif character
-const MARGIN = { top: 40, right: 16, bottom: 46, left: 66 };
+const MARGIN = { top: 40, right: 16, bottom: 46 };
 const LEGEND_SAMPLE = 22;
 /** Series with at most this many points also get a dot per point (sparse validation curves). */
 const DOTS_UP_TO = 40;
@@ -93,6 +96,12 @@ interface Frame {
   right: number;
   top: number;
   bottom: number;
+}
+
+/** Room left of the plot for the y tick labels and the rotated y axis label. */
+function leftMargin(y: Scale): number {
+  const longest = Math.max(0, ...y.ticks.map((t) => t.label.length));
+  return Math.max(48, 32 + longest * FONT_CHAR_WIDTH);
 }
 
 /** Grid lines, tick labels, axis labels and the title around a plot area. */
@@ -183,7 +192,7 @@ function legendRow(
 }
 
 /** A line chart of several named series against a shared x (the training step). */
-export function lineChart(spec: LineChartSpec): string {
+export function lineChartSvg(spec: LineChartSpec): string {
   const width = spec.width ?? 720;
   const height = spec.height ?? 360;
   const hLines = spec.hLines ?? [];
@@ -205,13 +214,7 @@ export function lineChart(spec: LineChartSpec): string {
   ];
   const longest = Math.max(0, ...legendItems.map((l) => l.name.length));
   const legendWidth = legendItems.length ? LEGEND_SAMPLE + 16 + longest * FONT_CHAR_WIDTH : 0;
-  const frame = {
-    left: MARGIN.left,
-    right: width - MARGIN.right - legendWidth,
-    top: MARGIN.top,
-    bottom: height - MARGIN.bottom,
-  };
-
+  const [top, bottom] = [MARGIN.top, height - MARGIN.bottom];
   const [xMin, xMax] = extent(
     series.flatMap((s) => s.points.map((p) => p[0])),
     [0, 1],
@@ -223,12 +226,13 @@ export function lineChart(spec: LineChartSpec): string {
     ysAll.filter((v) => drawable(v, yKind)),
     [yKind === 'log' ? 1 : 0, 1],
   );
-  // steps count from 0: starting the axis there shows how early the first point is
-  const x = linearScale(Math.min(0, xMin), xMax, frame.left, frame.right);
   const y =
     yKind === 'log'
-      ? logScale(yMin, yMax, frame.bottom, frame.top)
-      : linearScale(yMin, yMax, frame.bottom, frame.top, { snap: true });
+      ? logScale(yMin, yMax, bottom, top)
+      : linearScale(yMin, yMax, bottom, top, { snap: true });
+  const frame = { left: leftMargin(y), right: width - MARGIN.right - legendWidth, top, bottom };
+  // steps count from 0: starting the axis there shows how early the first point is
+  const x = linearScale(Math.min(0, xMin), xMax, frame.left, frame.right);
 
   const body = axes(frame, x, y, spec.title, spec.xLabel, spec.yLabel);
   for (const s of series) {
@@ -255,47 +259,16 @@ export function lineChart(spec: LineChartSpec): string {
   return svgDocument(width, height, spec.title, body);
 }
 
-/**
- * Bins values into `bins` equal-width bins over [min, max] (default: the values' own range).
- * Values outside an explicit range go into the end bins; non-finite values are not counted and
- * are returned as `skipped`, so counts always sum to values.length - skipped.
- */
-export function histogramBins(
-  values: ArrayLike<number>,
-  opts: { bins?: number; min?: number; max?: number } = {},
-): HistogramBins & { skipped: number } {
-  const finite = Array.from(values).filter(Number.isFinite);
-  const bins = Math.max(1, Math.floor(opts.bins ?? 30));
-  const [dataMin, dataMax] = extent(finite, [0, 1]);
-  let [min, max] = [opts.min ?? dataMin, opts.max ?? dataMax];
-  if (!(max > min)) [min, max] = [min - 0.5, min + 0.5]; // all values equal: one unit wide
-  const width = (max - min) / bins;
-  const edges = Array.from({ length: bins + 1 }, (_, i) => (i === bins ? max : min + i * width));
-  const counts = new Array<number>(bins).fill(0);
-  for (const v of finite) {
-    const i = Math.floor((v - min) / width);
-    counts[Math.min(bins - 1, Math.max(0, i))]!++;
-  }
-  return { edges, counts, skipped: values.length - finite.length };
-}
-
 /** A histogram: one bar per bin; each bar carries data-count and a hover title. */
-export function histogram(spec: HistogramSpec): string {
+export function histogramSvg(spec: HistogramSpec): string {
   const width = spec.width ?? 480;
   const height = spec.height ?? 300;
   const { edges, counts } = spec.bins;
-  const frame = {
-    left: MARGIN.left,
-    right: width - MARGIN.right,
-    top: MARGIN.top,
-    bottom: height - MARGIN.bottom,
-  };
-  const x = linearScale(edges[0]!, edges[edges.length - 1]!, frame.left, frame.right);
+  const [top, bottom] = [MARGIN.top, height - MARGIN.bottom];
   const maxCount = Math.max(1, extent(counts, [0, 0])[1]);
-  const y = linearScale(0, maxCount, frame.bottom, frame.top, {
-    snap: true,
-    tickCount: Math.min(5, maxCount),
-  });
+  const y = linearScale(0, maxCount, bottom, top, { snap: true, tickCount: Math.min(5, maxCount) });
+  const frame = { left: leftMargin(y), right: width - MARGIN.right, top, bottom };
+  const x = linearScale(edges[0]!, edges[edges.length - 1]!, frame.left, frame.right);
   const body = axes(frame, x, y, spec.title, spec.xLabel, spec.yLabel ?? 'count');
   const color = spec.color ?? PALETTE[0];
   counts.forEach((count, i) => {
