@@ -56,6 +56,32 @@ if ((globalThis as { process?: NodeProcess }).process?.versions?.node) {
   registerBackend('native', createNativeBackend, 20);
 }
 
+/**
+ * The WebAssembly backend (packages/wasm). Browsers compile it asynchronously: `await initWasm()`
+ * from '@indrnn/wasm' registers the compiled backend over this entry. Node loads it on demand
+ * (require of the ESM package, Node >= 20.19, then a synchronous compile).
+ */
+type WasmRequireApi = { createRequire(url: string): (id: string) => unknown };
+
+function createWasmBackend(): Backend {
+  const hint = "call `await initWasm()` from '@indrnn/wasm' before the first tensor";
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const mod = proc?.getBuiltinModule?.('module') as WasmRequireApi | undefined;
+  if (!mod) fail(`not initialised; ${hint}`);
+  let pkg: { createWasmBackendSync(): Backend };
+  try {
+    pkg = mod.createRequire(import.meta.url)('@indrnn/wasm') as typeof pkg;
+  } catch (e) {
+    const code = (e as { code?: string }).code;
+    if (code === 'MODULE_NOT_FOUND') fail(`package '@indrnn/wasm' is not installed`);
+    if (code === 'ERR_REQUIRE_ESM') fail(`this Node cannot load it synchronously; ${hint}`);
+    throw e;
+  }
+  return pkg.createWasmBackendSync();
+}
+
+registerBackend('wasm', createWasmBackend, 10);
+
 /** The reference backend (always available); gradient checks and float64 use it. */
 export function referenceBackend(): Backend {
   reference ??= createReferenceBackend() as Backend;

@@ -1,0 +1,192 @@
+// Softmax, cross-entropy and batch norm. Twin of reference/nn.ts. Sums that span many rows
+// (softmax denominators, BN statistics) are accumulated in f64 like the reference.
+import { addWide, at, at64 } from './util';
+
+function rowMax(x: usize, cols: i32): f32 {
+  let m: f32 = -Infinity;
+  for (let c = 0; c < cols; c++) m = max(m, load<f32>(at(x, c)));
+  return m;
+}
+
+/** out[r] = softmax(x[r]) over rows of `cols`. */
+export function softmax(x: usize, rows: i32, cols: i32, out: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = at(x, r * cols);
+    const yr = at(out, r * cols);
+    const m = rowMax(xr, cols);
+    let s: f64 = 0;
+    for (let c = 0; c < cols; c++) {
+      const e = Mathf.exp(load<f32>(at(xr, c)) - m);
+      store<f32>(at(yr, c), e);
+      s += <f64>e;
+    }
+    for (let c = 0; c < cols; c++) store<f32>(at(yr, c), <f32>(<f64>load<f32>(at(yr, c)) / s));
+  }
+}
+
+/**
+ * Per-row loss = logsumexp(logits[r]) - logits[r, t] (0 where t == ignore) and the probabilities.
+ * The log-sum-exp form keeps the loss finite when a probability underflows.
+ */
+export function softmaxCrossEntropy(
+  logits: usize, rows: i32, cols: i32, targets: usize, ignore: i32, loss: usize, probs: usize,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = at(logits, r * cols);
+    const pr = at(probs, r * cols);
+    const m = rowMax(xr, cols);
+    let s: f64 = 0;
+    for (let c = 0; c < cols; c++) {
+      const e = Mathf.exp(load<f32>(at(xr, c)) - m);
+      store<f32>(at(pr, c), e);
+      s += <f64>e;
+    }
+    for (let c = 0; c < cols; c++) store<f32>(at(pr, c), <f32>(<f64>load<f32>(at(pr, c)) / s));
+    const t = load<i32>(at(targets, r));
+    const l: f64 = t == ignore ? 0 : <f64>m + Math.log(s) - <f64>load<f32>(at(xr, t));
+    store<f32>(at(loss, r), <f32>l);
+  }
+}
+
+/** dlogits = (probs - onehot(target)) · dloss[row]; ignored rows get 0. */
+export function softmaxCrossEntropyGrad(
+  probs: usize, targets: usize, dloss: usize, rows: i32, cols: i32, ignore: i32, dx: usize,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const t = load<i32>(at(targets, r));
+    const pr = at(probs, r * cols);
+    const dr = at(dx, r * cols);
+    if (t == ignore) {
+      memory.fill(dr, 0, <usize>cols << 2);
+      continue;
+    }
+    const g = load<f32>(at(dloss, r));
+    const gv = f32x4.splat(g);
+    let c = 0;
+    for (; c + 4 <= cols; c += 4) v128.store(at(dr, c), f32x4.mul(v128.load(at(pr, c)), gv));
+    for (; c < cols; c++) store<f32>(at(dr, c), load<f32>(at(pr, c)) * g);
+    store<f32>(at(dr, t), load<f32>(at(dr, t)) - g);
+  }
+}
+
+/** acc[c] (f64) += Σ_r rows of x[rows, C] (SIMD over channels). */
+function sumRows(x: usize, rows: i32, C: i32, acc: usize): void {
+  for (let r = 0; r < rows; r++) {
+    const xr = at(x, r * C);
+    let c = 0;
+    for (; c + 4 <= C; c += 4) addWide(at64(acc, c), v128.load(at(xr, c)));
+    for (; c < C; c++) store<f64>(at64(acc, c), load<f64>(at64(acc, c)) + <f64>load<f32>(at(xr, c)));
+  }
+}
+
+/**
+ * Training-mode BN on x viewed as [G, R, C]: statistics per (group, channel) over R rows, two-pass
+ * variance. Outputs y [G, R, C]; mean, variance, invStd [G, C]. Scratch: f64 [2C].
+ */
+export function batchNormTrain(
+  x: usize, G: i32, R: i32, C: i32, gamma: usize, beta: usize, eps: f64,
+  y: usize, mean: usize, variance: usize, invStd: usize, scratch: usize,
+): void {
+  const sum = scratch;
+  const sq = at64(scratch, C);
+  for (let g = 0; g < G; g++) {
+    const xg = at(x, g * R * C);
+    const yg = at(y, g * R * C);
+    memory.fill(sum, 0, <usize>C << 3);
+    memory.fill(sq, 0, <usize>C << 3);
+    sumRows(xg, R, C, sum);
+    for (let c = 0; c < C; c++) store<f32>(at(mean, g * C + c), <f32>(load<f64>(at64(sum, c)) / R));
+    const mg = at(mean, g * C);
+    for (let r = 0; r < R; r++) {
+      const xr = at(xg, r * C);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const d = f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c)));
+        addWide(at64(sq, c), f32x4.mul(d, d));
+      }
+      for (; c < C; c++) {
+        const d = <f64>load<f32>(at(xr, c)) - <f64>load<f32>(at(mg, c));
+        store<f64>(at64(sq, c), load<f64>(at64(sq, c)) + d * d);
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      const v = load<f64>(at64(sq, c)) / R;
+      store<f32>(at(variance, g * C + c), <f32>v);
+      store<f32>(at(invStd, g * C + c), <f32>(1 / Math.sqrt(v + eps)));
+    }
+    // y = (x - mean) · (invStd · gamma) + beta; the per-channel scale is formed once
+    const ig = at(invStd, g * C);
+    for (let r = 0; r < R; r++) {
+      const xr = at(xg, r * C);
+      const yr = at(yg, r * C);
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const s = f32x4.mul(v128.load(at(ig, c)), v128.load(at(gamma, c)));
+        const d = f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c)));
+        v128.store(at(yr, c), f32x4.add(f32x4.mul(d, s), v128.load(at(beta, c))));
+      }
+      for (; c < C; c++) {
+        const s = load<f32>(at(ig, c)) * load<f32>(at(gamma, c));
+        store<f32>(at(yr, c), (load<f32>(at(xr, c)) - load<f32>(at(mg, c))) * s + load<f32>(at(beta, c)));
+      }
+    }
+  }
+}
+
+/**
+ * BN backward (training mode), per (group, channel) with x̂ = (x - mean)·invStd:
+ *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·invStd/R · (R·dy - Σdy - x̂·Σ(dy·x̂)).
+ * dgamma, dbeta [C] sum over groups. Scratch: f64 [4C].
+ */
+export function batchNormGrad(
+  dy: usize, x: usize, G: i32, R: i32, C: i32, mean: usize, invStd: usize, gamma: usize,
+  dx: usize, dgamma: usize, dbeta: usize, scratch: usize,
+): void {
+  const sumDy = scratch;
+  const sumDyXhat = at64(scratch, C);
+  const dgAcc = at64(scratch, 2 * C);
+  const dbAcc = at64(scratch, 3 * C);
+  memory.fill(dgAcc, 0, <usize>(2 * C) << 3);
+  const rf = <f32>R;
+  for (let g = 0; g < G; g++) {
+    const base = g * R * C;
+    const mg = at(mean, g * C);
+    const ig = at(invStd, g * C);
+    memory.fill(sumDy, 0, <usize>(2 * C) << 3);
+    for (let r = 0; r < R; r++) {
+      const o = base + r * C;
+      let c = 0;
+      for (; c + 4 <= C; c += 4) {
+        const d = v128.load(at(dy, o + c));
+        const xh = f32x4.mul(f32x4.sub(v128.load(at(x, o + c)), v128.load(at(mg, c))), v128.load(at(ig, c)));
+        addWide(at64(sumDy, c), d);
+        addWide(at64(sumDyXhat, c), f32x4.mul(d, xh));
+      }
+      for (; c < C; c++) {
+        const d = load<f32>(at(dy, o + c));
+        const xh = (load<f32>(at(x, o + c)) - load<f32>(at(mg, c))) * load<f32>(at(ig, c));
+        store<f64>(at64(sumDy, c), load<f64>(at64(sumDy, c)) + <f64>d);
+        store<f64>(at64(sumDyXhat, c), load<f64>(at64(sumDyXhat, c)) + <f64>(d * xh));
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      store<f64>(at64(dgAcc, c), load<f64>(at64(dgAcc, c)) + load<f64>(at64(sumDyXhat, c)));
+      store<f64>(at64(dbAcc, c), load<f64>(at64(dbAcc, c)) + load<f64>(at64(sumDy, c)));
+    }
+    for (let r = 0; r < R; r++) {
+      const o = base + r * C;
+      for (let c = 0; c < C; c++) {
+        const is = load<f32>(at(ig, c));
+        const xh = (load<f32>(at(x, o + c)) - load<f32>(at(mg, c))) * is;
+        const k = (load<f32>(at(gamma, c)) * is) / rf;
+        const sd = <f32>load<f64>(at64(sumDy, c));
+        const sdx = <f32>load<f64>(at64(sumDyXhat, c));
+        store<f32>(at(dx, o + c), k * (rf * load<f32>(at(dy, o + c)) - sd - xh * sdx));
+      }
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    store<f32>(at(dgamma, c), <f32>load<f64>(at64(dgAcc, c)));
+    store<f32>(at(dbeta, c), <f32>load<f64>(at64(dbAcc, c)));
+  }
+}

@@ -1,0 +1,344 @@
+/**
+ * The 'wasm' backend: the Backend interface over kernels.wasm. Storage is the same host typed arrays
+ * the reference and native backends use, so tensors move between them freely; each call copies
+ * its inputs into the arena, runs one kernel and copies the outputs out (GEMM and the scans do
+ * O(n³) or O(T·B·N) work over O(n²) copies). float64 and int32 inputs, the layout kernels, gather /
+ * scatter, argmax and cast run on the reference kernels (they are copies, not arithmetic).
+ */
+import {
+  referenceBackend, type Activation, type AdamHyper, type Backend, type BinaryOp, type SgdHyper,
+  type Shape, type TypedArray, type UnaryOp,
+} from 'indrnn';
+import { Arena } from './arena.js';
+import type { KernelExports } from './exports.js';
+import { broadcastStrides, coalesce, descriptor, stridesOf } from './layout.js';
+
+export type WasmBackend = Backend<TypedArray> & {
+  /** Bytes of WebAssembly memory the arena holds now (it grows, never shrinks). */
+  memoryBytes(): number;
+};
+
+const UNARY_CODES: Record<UnaryOp, number> = {
+  neg: 0, relu: 1, tanh: 2, sigmoid: 3, exp: 4, log: 5, sqrt: 6, square: 7, abs: 8,
+};
+const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+const ACT_CODES: Record<Activation, number> = { relu: 0, tanh: 1, identity: 2 };
+/** Which of x and y each unary gradient reads (the other is not copied in). */
+const GRAD_READS: Record<UnaryOp, 'x' | 'y' | 'none'> = {
+  neg: 'none', relu: 'x', tanh: 'y', sigmoid: 'y', exp: 'y', log: 'x', sqrt: 'y', square: 'x', abs: 'x',
+};
+
+const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
+const size = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
+
+export function createWasmBackend(k: KernelExports): WasmBackend {
+  const ref = referenceBackend() as Backend<TypedArray>;
+  const arena = new Arena(k.memory, k.heapBase());
+  /** Copies optional int32 lengths in; 0 is the kernels' "no masking". */
+  const putLengths = (lengths: TypedArray | null): number => (lengths ? arena.put(lengths) : 0);
+  const packA = (): number => arena.f32(k.packASize());
+
+  const backend: WasmBackend = {
+    ...ref,
+    name: 'wasm',
+    supports: (dtype) => dtype !== 'float64',
+    memoryBytes: () => arena.capacity,
+
+    // ---- elementwise ----
+    unary(op, x) {
+      if (!isF32(x)) return ref.unary(op, x);
+      arena.reset();
+      const px = arena.put(x);
+      const py = arena.f32(x.length);
+      k.unary(UNARY_CODES[op], px, py, x.length);
+      return arena.takeF32(py, x.length);
+    },
+    unaryGrad(op, x, y, dy) {
+      if (!isF32(x, y, dy)) return ref.unaryGrad(op, x, y, dy);
+      arena.reset();
+      const reads = GRAD_READS[op];
+      const px = reads === 'x' ? arena.put(x) : 0;
+      const py = reads === 'y' ? arena.put(y) : 0;
+      const pdy = arena.put(dy);
+      const pdx = arena.f32(dy.length);
+      k.unaryGrad(UNARY_CODES[op], px, py, pdy, pdx, dy.length);
+      return arena.takeF32(pdx, dy.length);
+    },
+    binary(op, a, aShape, b, bShape, outShape) {
+      const n = size(outShape);
+      if (!isF32(a, b) || n === 0) return ref.binary(op, a, aShape, b, bShape, outShape);
+      const layout = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+      arena.reset();
+      const pa = arena.put(a);
+      const pb = arena.put(b);
+      const po = arena.f32(n);
+      const desc = arena.putInts(descriptor(layout));
+      k.binary(BINARY_CODES[op], pa, pb, po, desc, arena.i32(layout.shape.length), arena.i32(2));
+      return arena.takeF32(po, n);
+    },
+    affine(x, scale, shift) {
+      if (!isF32(x)) return ref.affine(x, scale, shift);
+      arena.reset();
+      const px = arena.put(x);
+      const py = arena.f32(x.length);
+      k.affine(px, py, x.length, scale, shift);
+      return arena.takeF32(py, x.length);
+    },
+    broadcastTo(x, shape, outShape) {
+      const n = size(outShape);
+      if (!isF32(x) || n === 0) return ref.broadcastTo(x, shape, outShape);
+      const layout = coalesce(outShape, [broadcastStrides(shape, outShape), stridesOf(outShape)]);
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.f32(n);
+      const desc = arena.putInts(descriptor(layout));
+      k.broadcastTo(px, po, desc, arena.i32(layout.shape.length), arena.i32(2));
+      return arena.takeF32(po, n);
+    },
+    reduceSum(x, shape, axes) {
+      const outShape = shape.map((d, i) => (axes.includes(i) ? 1 : d));
+      const outSize = size(outShape);
+      if (!isF32(x) || x.length === 0) return ref.reduceSum(x, shape, axes);
+      const outStrides = stridesOf(outShape).map((s, i) => (axes.includes(i) ? 0 : s));
+      const layout = coalesce(shape, [stridesOf(shape), outStrides]);
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.f32(outSize);
+      const desc = arena.putInts(descriptor(layout));
+      const rank = layout.shape.length;
+      k.reduceSum(px, po, outSize, desc, arena.i32(rank), arena.i32(2), arena.f64(outSize));
+      return arena.takeF32(po, outSize);
+    },
+    clampInPlace(x, lo, hi) {
+      if (!isF32(x)) return ref.clampInPlace(x, lo, hi);
+      arena.reset();
+      const px = arena.put(x);
+      k.clamp(px, x.length, lo, hi);
+      arena.copyOut(px, x as Float32Array);
+    },
+    scaleInPlace(x, s) {
+      if (!isF32(x)) return ref.scaleInPlace(x, s);
+      arena.reset();
+      const px = arena.put(x);
+      k.scale(px, x.length, s);
+      arena.copyOut(px, x as Float32Array);
+    },
+    sumSquares(x) {
+      if (!isF32(x)) return ref.sumSquares(x);
+      arena.reset();
+      return k.sumSquares(arena.put(x), x.length);
+    },
+
+    // ---- linear algebra ----
+    matmul(a, b, m, n, kk, transA, transB) {
+      if (!isF32(a, b)) return ref.matmul(a, b, m, n, kk, transA, transB);
+      arena.reset();
+      const pa = arena.put(a);
+      const pb = arena.put(b);
+      const pc = arena.f32(m * n);
+      const packB = arena.f32(k.packBSize(kk, n));
+      k.gemm(pa, pb, pc, m, n, kk, +transA, +transB, packB, packA(), 0);
+      return arena.takeF32(pc, m * n);
+    },
+
+    // ---- nn ----
+    softmax(x, rows, cols) {
+      if (!isF32(x)) return ref.softmax(x, rows, cols);
+      arena.reset();
+      const px = arena.put(x);
+      const po = arena.f32(rows * cols);
+      k.softmax(px, rows, cols, po);
+      return arena.takeF32(po, rows * cols);
+    },
+    softmaxCrossEntropy(logits, rows, cols, targets, ignoreIndex) {
+      if (!isF32(logits)) return ref.softmaxCrossEntropy(logits, rows, cols, targets, ignoreIndex);
+      arena.reset();
+      const pl = arena.put(logits);
+      const pt = arena.put(targets);
+      const loss = arena.f32(rows);
+      const probs = arena.f32(rows * cols);
+      k.softmaxCrossEntropy(pl, rows, cols, pt, ignoreIndex, loss, probs);
+      return { loss: arena.takeF32(loss, rows), probs: arena.takeF32(probs, rows * cols) };
+    },
+    softmaxCrossEntropyGrad(probs, targets, dloss, rows, cols, ignoreIndex) {
+      if (!isF32(probs, dloss)) return ref.softmaxCrossEntropyGrad(probs, targets, dloss, rows, cols, ignoreIndex);
+      arena.reset();
+      const pp = arena.put(probs);
+      const pt = arena.put(targets);
+      const pd = arena.put(dloss);
+      const dx = arena.f32(rows * cols);
+      k.softmaxCrossEntropyGrad(pp, pt, pd, rows, cols, ignoreIndex, dx);
+      return arena.takeF32(dx, rows * cols);
+    },
+    batchNormTrain(x, groups, rows, channels, gamma, beta, eps) {
+      if (!isF32(x, gamma, beta)) return ref.batchNormTrain(x, groups, rows, channels, gamma, beta, eps);
+      arena.reset();
+      const stats = groups * channels;
+      const px = arena.put(x);
+      const pg = arena.put(gamma);
+      const pb = arena.put(beta);
+      const y = arena.f32(x.length);
+      const mean = arena.f32(stats);
+      const variance = arena.f32(stats);
+      const invStd = arena.f32(stats);
+      k.batchNormTrain(px, groups, rows, channels, pg, pb, eps, y, mean, variance, invStd, arena.f64(2 * channels));
+      return {
+        y: arena.takeF32(y, x.length),
+        mean: arena.takeF32(mean, stats),
+        variance: arena.takeF32(variance, stats),
+        invStd: arena.takeF32(invStd, stats),
+      };
+    },
+    batchNormGrad(dy, x, groups, rows, channels, mean, invStd, gamma) {
+      if (!isF32(dy, x, mean, invStd, gamma)) {
+        return ref.batchNormGrad(dy, x, groups, rows, channels, mean, invStd, gamma);
+      }
+      arena.reset();
+      const pdy = arena.put(dy);
+      const px = arena.put(x);
+      const pm = arena.put(mean);
+      const pi = arena.put(invStd);
+      const pg = arena.put(gamma);
+      const dx = arena.f32(dy.length);
+      const dgamma = arena.f32(channels);
+      const dbeta = arena.f32(channels);
+      k.batchNormGrad(pdy, px, groups, rows, channels, pm, pi, pg, dx, dgamma, dbeta, arena.f64(4 * channels));
+      return {
+        dx: arena.takeF32(dx, dy.length),
+        dgamma: arena.takeF32(dgamma, channels),
+        dbeta: arena.takeF32(dbeta, channels),
+      };
+    },
+
+    // ---- recurrences ----
+    indrnnScan(z, u, h0, lengths, T, B, N, act) {
+      if (!isF32(z, u, h0)) return ref.indrnnScan(z, u, h0, lengths, T, B, N, act);
+      arena.reset();
+      const pz = arena.put(z);
+      const pu = arena.put(u);
+      const ph0 = arena.put(h0);
+      const pl = putLengths(lengths);
+      const h = arena.f32(T * B * N);
+      k.indrnnScan(pz, pu, ph0, pl, T, B, N, ACT_CODES[act], h);
+      return arena.takeF32(h, T * B * N);
+    },
+    indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act) {
+      if (!isF32(dh, h, u, h0)) return ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);
+      arena.reset();
+      const pdh = arena.put(dh);
+      const ph = arena.put(h);
+      const pu = arena.put(u);
+      const ph0 = arena.put(h0);
+      const pl = putLengths(lengths);
+      const dz = arena.f32(T * B * N);
+      const du = arena.f32(N);
+      const dh0 = arena.f32(B * N);
+      const carry = arena.f32(B * N);
+      const duAcc = arena.f64(N);
+      k.indrnnScanGrad(pdh, ph, pu, ph0, pl, T, B, N, ACT_CODES[act], dz, du, dh0, carry, duAcc);
+      return { dz: arena.takeF32(dz, T * B * N), du: arena.takeF32(du, N), dh0: arena.takeF32(dh0, B * N) };
+    },
+    rnnScan(gx, whh, h0, lengths, T, B, H, act) {
+      if (!isF32(gx, whh, h0)) return ref.rnnScan(gx, whh, h0, lengths, T, B, H, act);
+      arena.reset();
+      const pgx = arena.put(gx);
+      const pw = arena.put(whh);
+      const ph0 = arena.put(h0);
+      const pl = putLengths(lengths);
+      const h = arena.f32(T * B * H);
+      k.rnnScan(pgx, pw, ph0, pl, T, B, H, ACT_CODES[act], h, arena.f32(k.packBSize(H, H)), packA(), arena.f32(B * H));
+      return arena.takeF32(h, T * B * H);
+    },
+    rnnScanGrad(dh, h, whh, h0, lengths, T, B, H, act) {
+      if (!isF32(dh, h, whh, h0)) return ref.rnnScanGrad(dh, h, whh, h0, lengths, T, B, H, act);
+      arena.reset();
+      const pdh = arena.put(dh);
+      const ph = arena.put(h);
+      const pw = arena.put(whh);
+      const ph0 = arena.put(h0);
+      const pl = putLengths(lengths);
+      const dgx = arena.f32(T * B * H);
+      const dwhh = arena.f32(H * H);
+      const dh0 = arena.f32(B * H);
+      k.rnnScanGrad(
+        pdh, ph, pw, ph0, pl, T, B, H, ACT_CODES[act], dgx, dwhh, dh0,
+        arena.f32(k.packBSize(H, H)), packA(), arena.f32(B * H), arena.f32(B * H), arena.f32(k.packBSize(T * B, H)),
+      );
+      return { dgx: arena.takeF32(dgx, T * B * H), dwhh: arena.takeF32(dwhh, H * H), dh0: arena.takeF32(dh0, B * H) };
+    },
+    lstmScan(gx, whh, h0, c0, lengths, T, B, H) {
+      if (!isF32(gx, whh, h0, c0)) return ref.lstmScan(gx, whh, h0, c0, lengths, T, B, H);
+      arena.reset();
+      const pgx = arena.put(gx);
+      const pw = arena.put(whh);
+      const ph0 = arena.put(h0);
+      const pc0 = arena.put(c0);
+      const pl = putLengths(lengths);
+      const h = arena.f32(T * B * H);
+      const c = arena.f32(T * B * H);
+      const gates = arena.f32(T * B * 4 * H);
+      k.lstmScan(
+        pgx, pw, ph0, pc0, pl, T, B, H, h, c, gates, arena.f32(k.packBSize(H, 4 * H)), packA(), arena.f32(B * 4 * H),
+      );
+      return {
+        h: arena.takeF32(h, T * B * H),
+        c: arena.takeF32(c, T * B * H),
+        gates: arena.takeF32(gates, T * B * 4 * H),
+      };
+    },
+    lstmScanGrad(dh, dc, gates, h, c, whh, h0, c0, lengths, T, B, H) {
+      if (!isF32(dh, dc, gates, h, c, whh, h0, c0)) {
+        return ref.lstmScanGrad(dh, dc, gates, h, c, whh, h0, c0, lengths, T, B, H);
+      }
+      arena.reset();
+      const args = [dh, dc, gates, h, c, whh, h0, c0].map((x) => arena.put(x));
+      const pl = putLengths(lengths);
+      const dgx = arena.f32(T * B * 4 * H);
+      const dwhh = arena.f32(4 * H * H);
+      const dh0 = arena.f32(B * H);
+      const dc0 = arena.f32(B * H);
+      const [pdh, pdc, pg, ph, pc, pw, ph0, pc0] = args as [number, number, number, number, number, number, number, number];
+      k.lstmScanGrad(
+        pdh, pdc, pg, ph, pc, pw, ph0, pc0, pl, T, B, H, dgx, dwhh, dh0, dc0,
+        arena.f32(k.packBSize(4 * H, H)), packA(), arena.f32(B * H), arena.f32(B * H), arena.f32(B * H),
+        arena.f32(k.packBSize(T * B, H)),
+      );
+      return {
+        dgx: arena.takeF32(dgx, T * B * 4 * H),
+        dwhh: arena.takeF32(dwhh, 4 * H * H),
+        dh0: arena.takeF32(dh0, B * H),
+        dc0: arena.takeF32(dc0, B * H),
+      };
+    },
+
+    // ---- optimizer updates (in place) ----
+    adamStep(param, grad, m, v, hp: AdamHyper) {
+      if (!isF32(param, grad, m, v)) return ref.adamStep(param, grad, m, v, hp);
+      arena.reset();
+      const pp = arena.put(param);
+      const pg = arena.put(grad);
+      const pm = arena.put(m);
+      const pv = arena.put(v);
+      const bc1 = 1 - Math.pow(hp.beta1, hp.step);
+      const bc2 = 1 - Math.pow(hp.beta2, hp.step);
+      const { lr, beta1, beta2, eps, weightDecay } = hp;
+      k.adamStep(pp, pg, pm, pv, param.length, lr, beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, bc1, bc2);
+      arena.copyOut(pp, param as Float32Array);
+      arena.copyOut(pm, m as Float32Array);
+      arena.copyOut(pv, v as Float32Array);
+    },
+    sgdStep(param, grad, buf, hp: SgdHyper) {
+      if (!isF32(param, grad, buf)) return ref.sgdStep(param, grad, buf, hp);
+      arena.reset();
+      const pp = arena.put(param);
+      const pg = arena.put(grad);
+      const pb = arena.put(buf);
+      k.sgdStep(
+        pp, pg, pb, param.length, hp.lr, hp.momentum, 1 - hp.dampening, +hp.nesterov, hp.weightDecay, +hp.hasMomentum,
+      );
+      arena.copyOut(pp, param as Float32Array);
+      arena.copyOut(pb, buf as Float32Array);
+    },
+  };
+  return backend;
+}

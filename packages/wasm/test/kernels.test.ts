@@ -1,0 +1,273 @@
+/**
+ * Every wasm kernel against the reference backend on seeded random inputs (never zeros), sizes that
+ * are not multiples of the SIMD width (4) or of the GEMM tile (4x8), and edge sizes (T = 1, B = 1).
+ */
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { Generator, type Activation, type BinaryOp, type Shape, type UnaryOp } from 'indrnn';
+import { assertAllClose, assertClose, ints, randn, ref, uniform, wasm, type Tolerance } from './helpers.js';
+
+const gen = new Generator(2024);
+/** Elementwise kernels are exact up to a few ulps of float32. */
+const ELEMENTWISE: Tolerance = { atol: 1e-7, rtol: 2e-6 };
+const TRANSCENDENTAL: Tolerance = { atol: 1e-7, rtol: 1e-5 };
+/** f32 accumulation order differs from the reference's f64 sums. */
+const ACCUMULATED: Tolerance = { atol: 2e-5, rtol: 2e-5 };
+
+describe('wasm matmul (blocked GEMM) against the reference', () => {
+  const shapes: [number, number, number][] = [
+    [1, 1, 1], [3, 4, 0], [5, 7, 3], [4, 8, 256], [33, 17, 300], [130, 9, 257], [1, 37, 513], [67, 131, 19],
+  ];
+  for (const [m, n, k] of shapes) {
+    for (const transA of [false, true]) {
+      for (const transB of [false, true]) {
+        it(`[${m}, ${k}]${transA ? 'ᵀ' : ''} · [${k}, ${n}]${transB ? 'ᵀ' : ''}`, () => {
+          const a = randn(gen, m * k);
+          const b = randn(gen, k * n);
+          const got = wasm.matmul(a, b, m, n, k, transA, transB);
+          assert.ok(got instanceof Float32Array);
+          // error grows with the k products summed in float32
+          assertClose(got, ref.matmul(a, b, m, n, k, transA, transB), { atol: 1e-6 * Math.max(k, 1), rtol: 1e-5 }, 'matmul');
+        });
+      }
+    }
+  }
+  it('float64 operands go to the reference kernel and stay float64', () => {
+    const a = Float64Array.from(randn(gen, 6));
+    const b = Float64Array.from(randn(gen, 6));
+    const got = wasm.matmul(a, b, 2, 2, 3, false, false);
+    assert.ok(got instanceof Float64Array);
+    assert.deepEqual(got, ref.matmul(a, b, 2, 2, 3, false, false));
+  });
+});
+
+describe('wasm elementwise kernels against the reference', () => {
+  const unaryOps: UnaryOp[] = ['neg', 'relu', 'tanh', 'sigmoid', 'exp', 'log', 'sqrt', 'square', 'abs'];
+  for (const op of unaryOps) {
+    for (const n of [1, 37]) {
+      it(`unary ${op} and its gradient, n = ${n}`, () => {
+        const x = op === 'log' || op === 'sqrt' ? uniform(gen, n, 0.1, 3) : randn(gen, n);
+        const tol = ['tanh', 'sigmoid', 'exp', 'log'].includes(op) ? TRANSCENDENTAL : ELEMENTWISE;
+        const y = ref.unary(op, x);
+        assertClose(wasm.unary(op, x), y, tol, `unary ${op}`);
+        const dy = randn(gen, n);
+        assertClose(wasm.unaryGrad(op, x, y, dy), ref.unaryGrad(op, x, y, dy), tol, `unaryGrad ${op}`);
+      });
+    }
+  }
+
+  const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
+  const pairs: [Shape, Shape, Shape][] = [
+    [[2, 3, 5], [2, 3, 5], [2, 3, 5]],
+    [[3, 1, 5], [2, 5], [3, 2, 5]],
+    [[7, 9], [9], [7, 9]],
+    [[9], [7, 9], [7, 9]],
+    [[], [3], [3]],
+    [[4, 1], [1, 6], [4, 6]],
+    [[5, 1, 3], [5, 2, 1], [5, 2, 3]],
+    [[1], [1], [1]],
+  ];
+  for (const op of binaryOps) {
+    it(`binary ${op} with broadcasting`, () => {
+      for (const [as, bs, os] of pairs) {
+        const a = randn(gen, as.reduce((p, q) => p * q, 1));
+        const b = op === 'div' ? uniform(gen, bs.reduce((p, q) => p * q, 1), 0.5, 2) : randn(gen, bs.reduce((p, q) => p * q, 1));
+        const what = `${op} [${as}] ∘ [${bs}]`;
+        assertClose(wasm.binary(op, a, as, b, bs, os), ref.binary(op, a, as, b, bs, os), ELEMENTWISE, what);
+      }
+    });
+  }
+  it('binary on int32 operands goes to the reference kernel', () => {
+    const a = ints(gen, 6, -5, 5);
+    const b = ints(gen, 3, 1, 5);
+    const got = wasm.binary('add', a, [2, 3], b, [3], [2, 3]);
+    assert.ok(got instanceof Int32Array);
+    assert.deepEqual(got, ref.binary('add', a, [2, 3], b, [3], [2, 3]));
+  });
+
+  it('affine', () => {
+    const x = randn(gen, 41);
+    assertClose(wasm.affine(x, 1.7, -0.3), ref.affine(x, 1.7, -0.3), ELEMENTWISE, 'affine');
+  });
+
+  it('broadcastTo', () => {
+    const cases: [Shape, Shape][] = [[[3, 1], [2, 3, 4]], [[5], [3, 5]], [[], [2, 2]], [[2, 1, 3], [2, 5, 3]], [[7], [7]]];
+    for (const [s, o] of cases) {
+      const x = randn(gen, s.reduce((p, q) => p * q, 1));
+      assertClose(wasm.broadcastTo(x, s, o), ref.broadcastTo(x, s, o), ELEMENTWISE, `broadcastTo [${s}] → [${o}]`);
+    }
+  });
+
+  it('reduceSum over every kind of axis set', () => {
+    const cases: [Shape, number[]][] = [
+      [[2, 3, 5], [0, 2]], [[2, 3, 5], [1]], [[2, 3, 5], [0, 1, 2]], [[2, 3, 5], [0]], [[2, 3, 5], [2]],
+      [[37], [0]], [[1001, 7], [0]], [[3, 1, 4], [1]], [[6, 5], []],
+    ];
+    for (const [s, axes] of cases) {
+      const x = randn(gen, s.reduce((p, q) => p * q, 1));
+      assertClose(wasm.reduceSum(x, s, axes), ref.reduceSum(x, s, axes), ACCUMULATED, `reduceSum [${s}] over [${axes}]`);
+    }
+  });
+
+  it('clampInPlace and scaleInPlace update the array they are given', () => {
+    const x = randn(gen, 23);
+    const a = x.slice();
+    const b = x.slice();
+    wasm.clampInPlace(a, -0.5, 0.7);
+    ref.clampInPlace(b, -0.5, 0.7);
+    assertClose(a, b, ELEMENTWISE, 'clampInPlace');
+    wasm.scaleInPlace(a, -1.3);
+    ref.scaleInPlace(b, -1.3);
+    assertClose(a, b, ELEMENTWISE, 'scaleInPlace');
+  });
+
+  it('sumSquares, with NaN and Infinity passed through', () => {
+    const x = randn(gen, 1003);
+    assertClose([wasm.sumSquares(x)], [ref.sumSquares(x)], { atol: 0, rtol: 1e-9 }, 'sumSquares');
+    x[500] = NaN;
+    assert.ok(Number.isNaN(wasm.sumSquares(x)));
+    x[500] = Infinity;
+    assert.equal(wasm.sumSquares(x), Infinity);
+  });
+});
+
+describe('wasm nn kernels against the reference', () => {
+  it('softmax, cross-entropy (with ignored rows) and its gradient', () => {
+    for (const [rows, cols] of [[1, 1], [5, 7], [13, 65]] as const) {
+      const x = randn(gen, rows * cols, 3);
+      assertClose(wasm.softmax(x, rows, cols), ref.softmax(x, rows, cols), TRANSCENDENTAL, `softmax ${rows}x${cols}`);
+      const targets = ints(gen, rows, 0, cols);
+      targets[rows - 1] = -100;
+      const got = wasm.softmaxCrossEntropy(x, rows, cols, targets, -100);
+      const want = ref.softmaxCrossEntropy(x, rows, cols, targets, -100);
+      assertAllClose(got, want, TRANSCENDENTAL, `softmaxCrossEntropy ${rows}x${cols}`);
+      const dloss = randn(gen, rows);
+      const dx = wasm.softmaxCrossEntropyGrad(want.probs, targets, dloss, rows, cols, -100);
+      assertClose(dx, ref.softmaxCrossEntropyGrad(want.probs, targets, dloss, rows, cols, -100), ELEMENTWISE, 'CE grad');
+    }
+  });
+
+  for (const [groups, rows, channels] of [[1, 5, 7], [3, 4, 9], [1, 1, 1], [2, 33, 4]] as const) {
+    it(`batch norm train and backward, [${groups}, ${rows}, ${channels}]`, () => {
+      const x = randn(gen, groups * rows * channels, 2, 0.5);
+      const gamma = randn(gen, channels, 0.5, 1);
+      const beta = randn(gen, channels);
+      const want = ref.batchNormTrain(x, groups, rows, channels, gamma, beta, 1e-5);
+      // rows = 1 has zero variance: invStd = 1/sqrt(eps) amplifies rounding, so compare relatively
+      const tol = rows === 1 ? { atol: 1e-3, rtol: 1e-4 } : ACCUMULATED;
+      assertAllClose(wasm.batchNormTrain(x, groups, rows, channels, gamma, beta, 1e-5), want, tol, 'batchNormTrain');
+      const dy = randn(gen, x.length);
+      const got = wasm.batchNormGrad(dy, x, groups, rows, channels, want.mean, want.invStd, gamma);
+      const exp = ref.batchNormGrad(dy, x, groups, rows, channels, want.mean, want.invStd, gamma);
+      assertAllClose(got, exp, { atol: rows === 1 ? 1e-2 : 1e-4, rtol: 1e-4 }, 'batchNormGrad');
+    });
+  }
+});
+
+/** Lengths for B sequences of up to T steps: full, short and (when T > 1) empty ones. */
+function lengthsFor(T: number, B: number): Int32Array {
+  return Int32Array.from({ length: B }, (_, b) => (b === 0 ? T : b === 1 ? 0 : 1 + gen.int(T)));
+}
+
+const SCAN: Tolerance = { atol: 1e-5, rtol: 1e-5 };
+const SCAN_GRAD: Tolerance = { atol: 1e-4, rtol: 1e-4 };
+const scanShapes: [number, number, number][] = [[1, 1, 1], [1, 3, 5], [7, 1, 6], [9, 3, 5], [6, 4, 13]];
+const activations: Activation[] = ['relu', 'tanh', 'identity'];
+
+describe('wasm IndRNN scan against the reference', () => {
+  for (const [T, B, N] of scanShapes) {
+    for (const act of activations) {
+      for (const masked of [false, true]) {
+        it(`T=${T} B=${B} N=${N} ${act}${masked ? ' with lengths' : ''}`, () => {
+          const z = randn(gen, T * B * N);
+          const u = uniform(gen, N, -1, 1);
+          const h0 = randn(gen, B * N, 0.5);
+          const lengths = masked ? lengthsFor(T, B) : null;
+          const h = ref.indrnnScan(z, u, h0, lengths, T, B, N, act);
+          assertClose(wasm.indrnnScan(z, u, h0, lengths, T, B, N, act), h, SCAN, 'indrnnScan h');
+          const dh = randn(gen, T * B * N);
+          const got = wasm.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);
+          assertAllClose(got, ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act), SCAN_GRAD, 'indrnnScanGrad');
+        });
+      }
+    }
+  }
+});
+
+describe('wasm RNN and LSTM scans against the reference', () => {
+  for (const [T, B, H] of scanShapes) {
+    for (const masked of [false, true]) {
+      for (const act of activations) {
+        it(`RNN T=${T} B=${B} H=${H} ${act}${masked ? ' with lengths' : ''}`, () => {
+          const gx = randn(gen, T * B * H);
+          const whh = randn(gen, H * H, 0.3);
+          const h0 = randn(gen, B * H, 0.5);
+          const lengths = masked ? lengthsFor(T, B) : null;
+          const h = ref.rnnScan(gx, whh, h0, lengths, T, B, H, act);
+          assertClose(wasm.rnnScan(gx, whh, h0, lengths, T, B, H, act), h, SCAN, 'rnnScan h');
+          const dh = randn(gen, T * B * H);
+          const got = wasm.rnnScanGrad(dh, h, whh, h0, lengths, T, B, H, act);
+          assertAllClose(got, ref.rnnScanGrad(dh, h, whh, h0, lengths, T, B, H, act), SCAN_GRAD, 'rnnScanGrad');
+        });
+      }
+      it(`LSTM T=${T} B=${B} H=${H}${masked ? ' with lengths' : ''}`, () => {
+        const gx = randn(gen, T * B * 4 * H);
+        const whh = randn(gen, 4 * H * H, 0.3);
+        const h0 = randn(gen, B * H, 0.5);
+        const c0 = randn(gen, B * H, 0.5);
+        const lengths = masked ? lengthsFor(T, B) : null;
+        const fwd = ref.lstmScan(gx, whh, h0, c0, lengths, T, B, H);
+        assertAllClose(wasm.lstmScan(gx, whh, h0, c0, lengths, T, B, H), fwd, SCAN, 'lstmScan');
+        const dh = randn(gen, T * B * H);
+        const dc = randn(gen, T * B * H);
+        const got = wasm.lstmScanGrad(dh, dc, fwd.gates, fwd.h, fwd.c, whh, h0, c0, lengths, T, B, H);
+        const want = ref.lstmScanGrad(dh, dc, fwd.gates, fwd.h, fwd.c, whh, h0, c0, lengths, T, B, H);
+        assertAllClose(got, want, SCAN_GRAD, 'lstmScanGrad');
+      });
+    }
+  }
+});
+
+describe('wasm optimizer steps against the reference', () => {
+  it('Adam over three steps, with and without weight decay', () => {
+    for (const weightDecay of [0, 0.01]) {
+      const n = 23;
+      const p = [randn(gen, n), new Float32Array(0)];
+      p[1] = p[0]!.slice();
+      const m = [new Float32Array(n), new Float32Array(n)];
+      const v = [new Float32Array(n), new Float32Array(n)];
+      for (let step = 1; step <= 3; step++) {
+        const g = randn(gen, n);
+        const hp = { lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay, step };
+        wasm.adamStep(p[0]!, g, m[0]!, v[0]!, hp);
+        ref.adamStep(p[1]!, g, m[1]!, v[1]!, hp);
+      }
+      assertClose(p[0]!, p[1]!, { atol: 1e-6, rtol: 1e-5 }, `adam param (wd ${weightDecay})`);
+      assertClose(m[0]!, m[1]!, ELEMENTWISE, 'adam m');
+      assertClose(v[0]!, v[1]!, { atol: 1e-9, rtol: 1e-5 }, 'adam v');
+    }
+  });
+
+  const sgdCases = [
+    { momentum: 0, dampening: 0, nesterov: false, weightDecay: 0 },
+    { momentum: 0.9, dampening: 0, nesterov: false, weightDecay: 1e-3 },
+    { momentum: 0.9, dampening: 0.1, nesterov: true, weightDecay: 0 },
+  ];
+  for (const c of sgdCases) {
+    it(`SGD momentum ${c.momentum}${c.nesterov ? ' nesterov' : ''}${c.dampening ? ' dampening' : ''}`, () => {
+      const n = 19;
+      const p0 = randn(gen, n);
+      const p1 = p0.slice();
+      const b0 = new Float32Array(n);
+      const b1 = new Float32Array(n);
+      for (let step = 0; step < 3; step++) {
+        const g = randn(gen, n);
+        const hp = { lr: 0.05, ...c, hasMomentum: step > 0 };
+        wasm.sgdStep(p0, g, b0, hp);
+        ref.sgdStep(p1, g, b1, hp);
+      }
+      assertClose(p0, p1, ELEMENTWISE, 'sgd param');
+      assertClose(b0, b1, ELEMENTWISE, 'sgd momentum buffer');
+    });
+  }
+});
