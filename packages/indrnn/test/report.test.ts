@@ -153,6 +153,7 @@ describe('writeReport on other runs', () => {
     const md = read(path.join(dir, 'report.md'));
     assert.match(md, /\*\*Not finished: interrupted\*\* at step 25 of 40 \(SIGINT received\)/);
     assert.match(md, /There is no final test result/);
+    assert.match(md, /^## Last logged metrics$/m);
     assert.match(md, /indrnn train adding --out .*interrupted --resume/);
     assert.match(md, /\| val_mse \| [0-9.]+ \| 20 \|/, 'last validation at step 20');
     assert.ok(!md.includes('test_mse |'), 'no test row');
@@ -187,6 +188,15 @@ describe('writeReport on other runs', () => {
 });
 
 describe('report errors name what is missing', () => {
+  it('bad options name the option, the range and the value', () => {
+    assertFails(
+      () => writeReport(indrnnRun, { smoothing: 1.5 }),
+      /writeReport: smoothing \(the EMA weight\) must be a finite number >= 0 and <= 0\.9999/,
+      /got 1\.5$/,
+    );
+    assertFails(() => writeReport(indrnnRun, { bins: 0 }), /bins must be an integer >= 1, got 0/);
+  });
+
   it('a run directory that does not exist', () => {
     assertFails(
       () => writeReport(path.join(tmp, 'nope')),

@@ -53,8 +53,9 @@ export function runCharts(
     const metric = key.slice('val_'.length);
     const series: LineSeries[] = [{ name: key, points, color: '#e15759' }];
     const train = curves.train.get(metric);
-    if (train)
+    if (train) {
       series.push({ name: `train ${metric} (EMA)`, points: ema(train, weight), color: '#4e79a7' });
+    }
     const test = testValue(done, key);
     const hLines =
       test === null ? [] : [{ y: test, label: `test_${metric} ${formatMetric(test)}` }];

@@ -51,8 +51,9 @@ function runsTable(runs: readonly RunData[], names: readonly string[]): string {
   for (const r of runs) {
     if (r.status.kind !== 'done') continue;
     for (const [k, v] of Object.entries(r.status.done)) {
-      if ((k.startsWith('test_') || k.startsWith('best_val_')) && typeof v === 'number')
+      if ((k.startsWith('test_') || k.startsWith('best_val_')) && typeof v === 'number') {
         doneKeys.add(k);
+      }
     }
   }
   const keys = [...doneKeys].sort(
@@ -98,8 +99,9 @@ function comparisonCharts(
   const lossRuns = curves
     .map((c, i) => ({ run: names[i]!, points: ema(c.loss, emaWeight(c.loss.length)) }))
     .filter((s) => s.points.length > 0);
-  if (lossRuns.length >= 2)
+  if (lossRuns.length >= 2) {
     charts.push(comparisonChart('loss', 'Training loss (EMA)', 'loss', lossRuns));
+  }
   const metrics = [...new Set(curves.flatMap((c) => [...c.val.keys()]))];
   const unshared: string[] = [];
   for (const key of metrics) {
@@ -129,11 +131,13 @@ export function buildComparison(runs: readonly RunData[]): { markdown: string; c
     );
   }
   for (const [i, r] of runs.entries()) {
-    if (r.status.kind !== 'done')
+    if (r.status.kind !== 'done') {
       warnings.push(`Run ${inlineCode(names[i]!)} did not finish (${statusCell(r)}).`);
+    }
   }
-  if (unshared.length)
+  if (unshared.length) {
     warnings.push(`Logged by only one run, not charted: ${unshared.join(', ')}.`);
+  }
   const last = curves.map((c) => lastValue(c.loss));
   const lossNote =
     `Training loss curves are each run's EMA; last raw losses: ` +
@@ -155,8 +159,9 @@ export function buildComparison(runs: readonly RunData[]): { markdown: string; c
 
 /** Writes `<outDir>/comparison.md` and `compare-*.svg` for two or more runs. */
 export function writeComparison(runDirs: readonly string[], outDir: string): ComparisonResult {
-  if (runDirs.length < 2)
+  if (runDirs.length < 2) {
     fail(`a comparison needs at least two run directories, got ${runDirs.length}`);
+  }
   const runs = runDirs.map((d) => readRun(d));
   const { markdown, charts } = buildComparison(runs);
   const chartFiles = writeCharts(outDir, charts);

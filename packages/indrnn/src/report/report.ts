@@ -6,13 +6,14 @@
  */
 import * as path from 'node:path';
 import { writeFileAtomic } from '../io/files.js';
+import { checkInt, checkNumber } from '../util/errors.js';
 import { RUN_FILES } from '../train/run.js';
 import { recurrentWeightCharts, runCharts, U_HISTOGRAM_BINS, type Chart } from './charts.js';
 import { extractCurves, lastValue } from './curves.js';
 import { formatMetric, formatSeconds, withThousands } from './format.js';
 import { codeBlock, details, image, inlineCode, percent, table } from './markdown.js';
 import { loadRunModel, type LoadedRunModel } from './run-model.js';
-import { readRun, type RunData } from './run-files.js';
+import { readRun, type MetricsRecord, type RunData } from './run-files.js';
 import { recurrentWeights } from '../analysis/weights.js';
 import { summarizeWeights } from './weight-summary.js';
 import { settingsSection } from './settings-table.js';
@@ -32,6 +33,13 @@ export interface ReportResult {
   /** Paths of the SVG files written next to it. */
   charts: string[];
   status: RunData['status']['kind'];
+}
+
+function validateReportOptions(opts: ReportOptions): void {
+  if (opts.smoothing !== undefined) {
+    checkNumber('writeReport', 'smoothing (the EMA weight)', opts.smoothing, 0, 0.9999);
+  }
+  if (opts.bins !== undefined) checkInt('writeReport', 'bins', opts.bins, 1);
 }
 
 /** Writes each chart's SVG into dir; returns their paths. */
@@ -85,27 +93,31 @@ export function statusText(run: RunData): string {
   return text;
 }
 
+/** Keys of the done line that are bookkeeping or get their own row. */
+const DONE_BOOKKEEPING = new Set(['step', 'event', 'best_step', 'elapsed_s']);
+
+/** Table rows of the done line: test_* and best_* (with the step of the best), then the time. */
+function doneRows(done: MetricsRecord): string[][] {
+  const bestStep = typeof done['best_step'] === 'number' ? ` (step ${done['best_step']})` : '';
+  const rows: string[][] = [];
+  for (const [key, value] of Object.entries(done)) {
+    if (DONE_BOOKKEEPING.has(key) || typeof value !== 'number') continue;
+    rows.push([key, formatMetric(value) + (key.startsWith('best_') ? bestStep : '')]);
+  }
+  const elapsed = done['elapsed_s'];
+  if (typeof elapsed === 'number') rows.push(['training time', formatSeconds(elapsed)]);
+  return rows;
+}
+
 /** Final metrics from the done line, or the last logged values of an unfinished run. */
 export function metricsSection(run: RunData): string {
   const curves = extractCurves(run.records);
   if (run.status.kind === 'done') {
     const done = run.status.done;
-    const rows: string[][] = [];
-    for (const [key, value] of Object.entries(done)) {
-      if (['step', 'event', 'best_step', 'elapsed_s'].includes(key) || typeof value !== 'number')
-        continue;
-      const at =
-        key.startsWith('best_') && typeof done['best_step'] === 'number'
-          ? ` (step ${done['best_step']})`
-          : '';
-      rows.push([key, formatMetric(value) + at]);
-    }
-    if (typeof done['elapsed_s'] === 'number')
-      rows.push(['training time', formatSeconds(done['elapsed_s'])]);
     return (
       `From the closing line of ${RUN_FILES.metrics} ` +
       `(test metrics of the best validated weights):\n\n` +
-      table(['metric', 'value'], rows, 'lr') +
+      table(['metric', 'value'], doneRows(done), 'lr') +
       '\n\n' +
       codeBlock(JSON.stringify(done), 'json')
     );
@@ -190,7 +202,7 @@ export function buildReport(
     runHeadline(run),
     statusText(run),
     `## Notes\n\n${notesSection(run)}`,
-    `## Final metrics\n\n${metricsSection(run)}`,
+    `## ${done ? 'Final metrics' : 'Last logged metrics'}\n\n${metricsSection(run)}`,
     `## Learning curves\n\n${curves}`,
     `## Recurrent weights u\n\n${recurrent.text}`,
     `## Model\n\n${withThousands(run.config.parameters)} parameters.\n\n` +
@@ -207,6 +219,7 @@ export function buildReport(
 
 /** Writes `<runDir>/report.md` and its SVG charts next to it. */
 export function writeReport(runDir: string, opts: ReportOptions = {}): ReportResult {
+  validateReportOptions(opts);
   const run = readRun(runDir);
   const { markdown, charts } = buildReport(run, opts);
   const chartFiles = writeCharts(runDir, charts);

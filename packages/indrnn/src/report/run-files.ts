@@ -37,8 +37,9 @@ const RUN_DIR_HINT =
 
 function readConfig(dir: string): RunConfig {
   const file = path.join(dir, RUN_FILES.config);
-  if (!fs.existsSync(file))
+  if (!fs.existsSync(file)) {
     fail(`${dir} has no ${RUN_FILES.config}, so it is not a run directory (${RUN_DIR_HINT})`);
+  }
   let config: unknown;
   try {
     config = JSON.parse(fs.readFileSync(file, 'utf8'));
@@ -83,8 +84,9 @@ export function parseMetrics(
       const start = JSON.stringify(line.slice(0, 60));
       fail(`${file}:${i + 1}: not a JSON line (${start}); the file is damaged`);
     }
-    if (!isRecord(value))
+    if (!isRecord(value)) {
       fail(`${file}:${i + 1}: expected an object with a numeric "step", got ${line.slice(0, 60)}`);
+    }
     records.push(value);
   });
   return { records, truncatedLine };
@@ -106,8 +108,9 @@ export function runStatus(records: readonly MetricsRecord[]): RunStatus {
 /** Reads config.json and metrics.jsonl of a run; throws IndrnnError naming what is missing. */
 export function readRun(dir: string): RunData {
   if (!fs.existsSync(dir)) fail(`run directory ${dir} does not exist (${RUN_DIR_HINT})`);
-  if (!fs.statSync(dir).isDirectory())
+  if (!fs.statSync(dir).isDirectory()) {
     fail(`${dir} is a file, not a run directory (${RUN_DIR_HINT})`);
+  }
   const config = readConfig(dir);
   const metricsFile = path.join(dir, RUN_FILES.metrics);
   if (!fs.existsSync(metricsFile)) {

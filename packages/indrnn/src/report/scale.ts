@@ -92,7 +92,7 @@ export function linearScale(
 
 /**
  * A log10 scale over [dataMin, dataMax] (both > 0), padded so that lines do not touch the frame.
- * Ticks sit on whole decades; a range narrower than two decades also gets 2× and 5× ticks.
+ * Ticks sit on whole decades; with fewer than three decade ticks, 2× and 5× ticks are added.
  */
 export function logScale(dataMin: number, dataMax: number, from: number, to: number): Scale {
   let lo = Math.log10(dataMin);
@@ -101,7 +101,7 @@ export function logScale(dataMin: number, dataMax: number, from: number, to: num
   const pad = (hi - lo) * 0.04;
   [lo, hi] = [lo - pad, hi + pad];
   const decades = Math.floor(hi) - Math.ceil(lo) + 1;
-  const mantissas = decades < 2 ? [1, 2, 5] : [1];
+  const mantissas = decades < 3 ? [1, 2, 5] : [1];
   // at most ~8 labels: label every 2nd or 3rd decade on very wide ranges
   const every = Math.max(1, Math.ceil(decades / 8));
   const ticks: Tick[] = [];
@@ -109,8 +109,9 @@ export function logScale(dataMin: number, dataMax: number, from: number, to: num
     if (mantissas.length === 1 && e % every !== 0) continue;
     for (const m of mantissas) {
       const exponent = Math.log10(m) + e;
-      if (exponent >= lo && exponent <= hi)
+      if (exponent >= lo && exponent <= hi) {
         ticks.push({ value: m * Math.pow(10, e), label: formatLogTick(m, e) });
+      }
     }
   }
   const toPixel = (v: number): number => from + ((Math.log10(v) - lo) / (hi - lo)) * (to - from);
