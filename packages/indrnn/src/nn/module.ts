@@ -6,6 +6,7 @@
 import type { Backend } from '../backend/backend.js';
 import type { DType } from '../tensor/dtype.js';
 import { Tensor, zeros } from '../tensor/tensor.js';
+import { referenceBackend } from '../backend/registry.js';
 import { fail, fmtShape } from '../util/errors.js';
 import { noGrad } from '../autograd/tape.js';
 
@@ -146,10 +147,16 @@ export abstract class Module {
   }
 }
 
-/** A copy of t with the given dtype on the given backend. */
+/**
+ * A copy of t with the given dtype on the given backend; dtypes the backend cannot hold (float64 on
+ * anything but the reference backend) go to the reference backend, as new tensors do.
+ */
 export function castTo(t: Tensor, dtype: DType, backend: Backend): Tensor {
-  const host = t.backend.toHost(t.backend.cast(t.storage, dtype));
-  return new Tensor(backend.fromHost(host), t.shape, dtype, backend);
+  const target = backend.supports(dtype) ? backend : referenceBackend();
+  const ref = referenceBackend();
+  // cast on the reference backend: host storage is shared, and the source backend may lack the dtype
+  const host = ref.toHost(ref.cast(t.backend.toHost(t.storage), dtype));
+  return new Tensor(target.fromHost(host), t.shape, dtype, target);
 }
 
 /** An indexed list of child modules, named '0', '1', ... */

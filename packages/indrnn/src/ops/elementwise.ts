@@ -14,8 +14,8 @@ function binary(op: BinaryOp, aIn: TensorLike, bIn: TensorLike): Tensor {
   if (typeof aIn === 'number' && typeof bIn === 'number') throw new TypeError(`${op}: needs at least one tensor`);
   const a = typeof aIn === 'number' ? asTensor(aIn, bIn as Tensor) : aIn;
   const b = asTensor(bIn, a);
-  sameBackend(op, a, b);
   checkDtypesMatch(op, a, b);
+  sameBackend(op, a, b);
   const outShape = broadcastShapes(op, a.shape, b.shape);
   const out = binaryForward(op, a, b, outShape);
   record(op, [a, b], [out], ([g]) => binaryGrad(op, a, b, out, g!));
