@@ -6,6 +6,7 @@ import { trainCommand } from './commands/train.js';
 import { summaryCommand } from './commands/summary.js';
 import { infoCommand } from './commands/info.js';
 import { evalCommand } from './commands/eval.js';
+import { benchCommand } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
 
 const program = new Command('indrnn')
@@ -13,7 +14,7 @@ const program = new Command('indrnn')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-for (const cmd of [trainCommand(), evalCommand(), summaryCommand(), infoCommand(), reportCommand()]) {
+for (const cmd of [trainCommand(), evalCommand(), summaryCommand(), infoCommand(), reportCommand(), benchCommand()]) {
   program.addCommand(cmd.showHelpAfterError('(add --help for usage)').exitOverride());
 }
 
