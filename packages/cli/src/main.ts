@@ -8,6 +8,7 @@ import { infoCommand } from './commands/info.js';
 import { evalCommand } from './commands/eval.js';
 import { benchCommand } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
+import { analyzeCommand } from './commands/analyze.js';
 
 const program = new Command('indrnn')
   .description('Independently Recurrent Neural Networks: train, evaluate and inspect the papers\' experiments')

@@ -8,3 +8,4 @@ export { TASKS, getTask, BASE_SETTINGS, MODEL_FAMILIES, encoderFromSettings, tra
 export { runExperiment, readCheckpointFile, RUN_FILES, type RunConfig, type RunOptions, type RunResult } from './train/run.js';
 export { ProgressLine, formatDuration } from './train/progress.js';
 export * from './report/index.js';
+export { writeAnalysis, ANALYSIS_FILE, type AnalysisOptions, type AnalysisResult } from './analysis/report.js';

@@ -93,3 +93,27 @@ describe('traces and ablation on a trained adding model', () => {
     assert.equal(r.readoutMse.length, 64);
   });
 });
+
+describe('writeAnalysis on a run directory', () => {
+  it('writes analysis.md with u and memory histograms, traces and the ablation', async () => {
+    const fs = await import('node:fs');
+    const os = await import('node:os');
+    const path = await import('node:path');
+    const { getTask, runExperiment, writeAnalysis } = await import('../src/node.js');
+    setBackend('reference');
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'indrnn-analyze-'));
+    const def = getTask('adding');
+    const quiet = { write: () => true } as unknown as NodeJS.WritableStream;
+    await runExperiment({ definition: def, settings: { ...def.presets.quick, seqLen: 20, hidden: 12, steps: 20, evalEvery: 10, evalSize: 50 }, outDir: dir, stdout: quiet, stderr: quiet, handleSignals: false });
+    const r = writeAnalysis(dir, { ablationSteps: 20, neurons: [0, 5] });
+    const md = fs.readFileSync(r.file, 'utf8');
+    assert.match(md, /\| encoder\.layers\.1\.rec \| 12 \|/);
+    assert.match(md, /## Single-neuron ablation \(CVPR 2018 Fig\. 4\)/);
+    assert.ok(r.ablation && Number.isFinite(r.ablation.singleMse));
+    for (const f of ['analysis-u-0.svg', 'analysis-memory-1.svg', 'analysis-traces.svg', 'analysis-ablation.svg']) {
+      assert.ok(r.svgs.includes(f), f);
+      assert.match(fs.readFileSync(path.join(dir, f), 'utf8'), /^(<\?xml[^>]*>\s*)?<svg[^>]*>[\s\S]*<\/svg>\s*$/);
+    }
+    assert.throws(() => writeAnalysis(dir, { neurons: [99] }), /analyze: neuron 99 is outside 0\.\.11/);
+  });
+});
