@@ -15,7 +15,7 @@ const program = new Command('indrnn')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-for (const cmd of [trainCommand(), evalCommand(), summaryCommand(), infoCommand(), reportCommand(), benchCommand()]) {
+for (const cmd of [trainCommand(), evalCommand(), summaryCommand(), infoCommand(), reportCommand(), analyzeCommand(), benchCommand()]) {
   program.addCommand(cmd.showHelpAfterError('(add --help for usage)').exitOverride());
 }
 
