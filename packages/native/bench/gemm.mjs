@@ -53,14 +53,21 @@ const cases = [
 ];
 
 const cur = native.nativeInfo();
+const restore = cur.blasMode;
 console.log(`native GEMM: ${cur.threads} threads, ${cur.simd} kernels, system BLAS: ${cur.blas ?? 'none'}` +
   (cur.blas ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}` : ''));
 const modes = cur.blas ? [false, true] : [false];
 for (const blas of modes) {
-  native.setBlas(blas);
+  native.setBlas(blas ? 'on' : 'off');
   for (const c of cases) {
     const r = measure(c.m, c.n, c.k, c.transA, c.transB);
     const who = blas ? `BLAS ${cur.blas}` : `own ${cur.simd}`;
     console.log(`${who.padEnd(14)} ${c.label.padEnd(40)} median ${r.median.toFixed(1).padStart(6)} GFLOP/s   best ${r.best.toFixed(1).padStart(6)}`);
   }
+}
+if (cur.blas) {
+  native.setBlas(restore);
+  native.createNativeBackend({ reference: { name: 'none' } }).matmul(filled(1 << 18, 3), filled(1 << 18, 4), 512, 512, 512, false, false);
+  const after = native.nativeInfo();
+  console.log(`auto mode (the default) hands large GEMMs to ${cur.blas}: ${after.blasFaster ? 'yes' : 'no'} (its one-time timing found it ${after.blasFaster ? 'faster' : 'slower'} than our kernels)`);
 }

@@ -12,10 +12,12 @@ type I32 = Int32Array;
 type Dims = readonly number[];
 
 export interface NativeAddon {
-  info(): { threads: number; simd: string; simdSupported: string; blas: string | null; blasEnabled: boolean };
+  info(): {
+    threads: number; simd: string; simdSupported: string; blas: string | null; blasMode: string; blasFaster: boolean | null;
+  };
   setNumThreads(n: number): number;
   setSimd(level: string): string;
-  setBlas(enabled: boolean): boolean;
+  setBlas(mode: 'on' | 'off' | 'auto'): boolean;
   matmul(out: F32, a: F32, b: F32, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
   unary(op: string, out: F32, x: F32): void;
   unaryGrad(op: string, out: F32, x: F32, y: F32, dy: F32): void;

@@ -17,8 +17,13 @@ export type NativeInfo =
       simdSupported: 'avx512' | 'avx2' | 'generic';
       /** System BLAS found with dlopen ('openblas', 'blis', 'mkl'), or null; INDRNN_BLAS=off hides it. */
       blas: string | null;
-      /** Whether GEMMs go to that BLAS (large ones only). */
-      blasEnabled: boolean;
+      /**
+       * How large GEMMs use that BLAS: 'auto' (default) when a one-time timing finds it faster than
+       * our kernels, 'on' always, 'off' never (INDRNN_BLAS=auto|on|off).
+       */
+      blasMode: 'auto' | 'on' | 'off';
+      /** The auto mode's verdict; null until the first large GEMM ran the timing. */
+      blasFaster: boolean | null;
       addonPath: string;
     }
   | { available: false; error: string };
@@ -32,7 +37,8 @@ export function nativeInfo(): NativeInfo {
     simd: i.simd as 'avx512' | 'avx2' | 'generic',
     simdSupported: i.simdSupported as 'avx512' | 'avx2' | 'generic',
     blas: i.blas,
-    blasEnabled: i.blasEnabled,
+    blasMode: i.blasMode as 'auto' | 'on' | 'off',
+    blasFaster: i.blasFaster,
     addonPath,
   };
 }
@@ -52,7 +58,10 @@ export function setSimd(level: 'avx512' | 'avx2' | 'generic'): string {
   return need().setSimd(level);
 }
 
-/** Turns use of the system BLAS on or off; returns whether it is now used. */
-export function setBlas(enabled: boolean): boolean {
-  return need().setBlas(enabled);
+/**
+ * How large GEMMs use the system BLAS: 'on', 'off', or 'auto' (when it is faster). Returns whether a
+ * library is loaded and not switched off.
+ */
+export function setBlas(mode: 'on' | 'off' | 'auto'): boolean {
+  return need().setBlas(mode);
 }

@@ -304,7 +304,11 @@ napi_value Info(napi_env env, napi_callback_info info) {
     set("simd", a.string(simd_name(simd_level())));
     set("simdSupported", a.string(simd_name(simd_supported())));
     set("blas", blas_name() ? a.string(blas_name()) : null_v);
-    set("blasEnabled", a.boolean(blas_enabled()));
+    const BlasMode mode = blas_mode();
+    set("blasMode", a.string(mode == BlasMode::On ? "on" : mode == BlasMode::Off ? "off" : "auto"));
+    // auto mode: whether its one-time timing found the library faster (null before it ran)
+    const int faster = blas_faster();
+    set("blasFaster", faster < 0 ? null_v : a.boolean(faster == 1));
     return obj;
   });
 }
@@ -332,7 +336,12 @@ napi_value SetSimd(napi_env env, napi_callback_info info) {
 
 napi_value SetBlas(napi_env env, napi_callback_info info) {
   return guard(env, info, "setBlas", 1, [](Args& a) {
-    return a.boolean(set_blas_enabled(a.flag(0, "enabled")));
+    const std::string m = a.str(0, "mode");
+    if (m == "on") set_blas_mode(BlasMode::On);
+    else if (m == "off") set_blas_mode(BlasMode::Off);
+    else if (m == "auto") set_blas_mode(BlasMode::Auto);
+    else a.fail("mode must be 'on', 'off' or 'auto', got '" + m + "'");
+    return a.boolean(blas_name() != nullptr && blas_mode() != BlasMode::Off);
   });
 }
 

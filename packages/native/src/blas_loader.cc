@@ -6,6 +6,10 @@
 #include <cstdlib>
 #include <cstring>
 
+#include <chrono>
+#include <vector>
+
+#include "gemm.h"
 #include "pool.h"
 
 #if defined(__unix__) || defined(__APPLE__)
@@ -28,7 +32,8 @@ using SetThreadsFn = void (*)(int);
 struct Blas {
   const char* name = nullptr;
   SgemmFn sgemm = nullptr;
-  bool enabled = false;
+  BlasMode mode = BlasMode::Auto;
+  int faster = -1;  // auto mode's timing verdict, -1 until measured
 };
 
 Blas load() {
@@ -36,6 +41,7 @@ Blas load() {
 #ifdef INDRNN_HAVE_DLOPEN
   const char* env = std::getenv("INDRNN_BLAS");
   if (env && (std::strcmp(env, "off") == 0 || std::strcmp(env, "0") == 0)) return blas;
+  if (env && (std::strcmp(env, "on") == 0 || std::strcmp(env, "1") == 0)) blas.mode = BlasMode::On;
   struct Candidate {
     const char* file;
     const char* name;
@@ -61,7 +67,6 @@ Blas load() {
     if (auto set = reinterpret_cast<SetThreadsFn>(dlsym(h, cand.set_threads))) set(num_threads());
     blas.name = cand.name;
     blas.sgemm = fn;
-    blas.enabled = true;
     break;  // the handle stays open for the life of the process
   }
 #endif
@@ -76,23 +81,61 @@ Blas& state() {
 // Below this many multiply-adds our own kernel wins (no BLAS call and thread start-up overhead).
 constexpr double kBlasMinWork = 128.0 * 128.0 * 128.0;
 
+// Best of three timings of C = A·B (512³) through fn.
+template <class F>
+double best_time(F&& fn) {
+  double best = 1e30;
+  for (int r = 0; r < 3; r++) {
+    const auto t0 = std::chrono::steady_clock::now();
+    fn();
+    const double t = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+    best = t < best ? t : best;
+  }
+  return best;
+}
+
+// Auto mode's one-time check (a few milliseconds): is the library faster than our kernels here?
+// (OpenBLAS, for one, runs at half speed on AVX-512 CPUs when OPENBLAS_CORETYPE names an older core.)
+void calibrate(Blas& b) {
+  const int n = 512;
+  std::vector<float> x(static_cast<size_t>(n) * n), y(x.size()), z(x.size());
+  for (size_t i = 0; i < x.size(); i++) {
+    x[i] = static_cast<float>(i % 13) * 0.1f - 0.6f;
+    y[i] = static_cast<float>(i % 7) * 0.1f - 0.3f;
+  }
+  const double lib = best_time([&] {
+    b.sgemm(kRowMajor, kNoTrans, kNoTrans, n, n, n, 1.0f, x.data(), n, y.data(), n, 0.0f, z.data(), n);
+  });
+  const double own = best_time([&] {
+    sgemm_own(false, false, n, n, n, x.data(), n, y.data(), n, z.data(), n, false, num_threads());
+  });
+  b.faster = lib < own ? 1 : 0;
+}
+
 }  // namespace
 
 const char* blas_name() { return state().name; }
 
-bool blas_enabled() { return state().enabled; }
+BlasMode blas_mode() { return state().mode; }
 
-bool set_blas_enabled(bool on) {
+void set_blas_mode(BlasMode mode) { state().mode = mode; }
+
+int blas_faster() { return state().faster; }
+
+bool blas_enabled() {
   Blas& b = state();
-  b.enabled = on && b.sgemm != nullptr;
-  return b.enabled;
+  if (!b.sgemm || b.mode == BlasMode::Off) return false;
+  if (b.mode == BlasMode::On) return true;
+  if (b.faster < 0) calibrate(b);
+  return b.faster == 1;
 }
 
 bool blas_should_handle(int64_t m, int64_t n, int64_t k) {
-  const Blas& b = state();
-  if (!b.enabled) return false;
   if (m > INT_MAX || n > INT_MAX || k > INT_MAX) return false;  // LP64 CBLAS takes int sizes
-  return static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) >= kBlasMinWork;
+  if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kBlasMinWork) {
+    return false;
+  }
+  return blas_enabled();
 }
 
 void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,

@@ -360,9 +360,12 @@ void gemm_block(const float* a, bool trans_a, int64_t lda, const PackedB& b, flo
   const int64_t mc_full = kp->mc;
   const int64_t kc_full = b.kc();
   thread_local AlignedBuffer abuf;
-  float* ap = abuf.get(mc_full * kc_full);
-  for (int64_t ic = m0; ic < m1; ic += mc_full) {
-    const int64_t mc = std::min(mc_full, m1 - ic);
+  float* ap = abuf.get((mc_full + mr_full) * kc_full);
+  // equal row blocks of at most MC rows (whole MR panels), so no block is a thin leftover
+  const int64_t blocks = (m1 - m0 + mc_full - 1) / mc_full;
+  const int64_t mc_even = ((m1 - m0 + blocks - 1) / blocks + mr_full - 1) / mr_full * mr_full;
+  for (int64_t ic = m0; ic < m1; ic += mc_even) {
+    const int64_t mc = std::min(mc_even, m1 - ic);
     for (int64_t k0 = 0; k0 < k; k0 += kc_full) {
       const int64_t kcb = std::min(kc_full, k - k0);
       pack_a(a, trans_a, lda, ic, mc, k0, kcb, mr_full, ap);

@@ -21,8 +21,9 @@ namespace {
 
 thread_local bool t_in_region = false;
 
-// Spin iterations before a waiting worker goes to sleep (roughly 50-100 µs).
-constexpr int kSpinBeforeSleep = 20000;
+// Spin iterations before a waiting thread goes to sleep (a few tens of µs): long enough to catch
+// the next step of a recurrent scan, short enough not to starve other work of the cores.
+constexpr int kSpinBeforeSleep = 4000;
 
 class Pool {
  public:
@@ -63,8 +64,12 @@ class Pool {
     t_in_region = false;
     int spins = 0;
     while (remaining_.load(std::memory_order_acquire) != 0) {
-      if (++spins < kSpinBeforeSleep) INDRNN_PAUSE();
-      else std::this_thread::yield();
+      if (++spins < kSpinBeforeSleep) {
+        INDRNN_PAUSE();
+        continue;
+      }
+      std::unique_lock<std::mutex> lk(done_mu_);
+      done_cv_.wait(lk, [&] { return remaining_.load(std::memory_order_acquire) == 0; });
     }
     job_ = nullptr;
     if (error_) std::rethrow_exception(error_);
@@ -129,7 +134,10 @@ class Pool {
           record_error();
         }
       }
-      remaining_.fetch_sub(1, std::memory_order_acq_rel);
+      if (remaining_.fetch_sub(1, std::memory_order_acq_rel) == 1) {
+        std::lock_guard<std::mutex> lk(done_mu_);  // pairs with the caller's predicate check
+        done_cv_.notify_one();
+      }
     }
   }
 
@@ -140,6 +148,8 @@ class Pool {
   std::condition_variable wake_cv_;
   std::atomic<uint64_t> generation_{0};
   std::atomic<int> remaining_{0};
+  std::mutex done_mu_;
+  std::condition_variable done_cv_;
   const std::function<void(int, int)>* job_ = nullptr;
   int job_threads_ = 0;
   bool quit_ = false;
@@ -196,14 +206,19 @@ void Barrier::wait(int n) {
   const int phase = phase_.load(std::memory_order_acquire);
   if (count_.fetch_add(1, std::memory_order_acq_rel) == n - 1) {
     count_.store(0, std::memory_order_relaxed);
-    phase_.store(phase + 1, std::memory_order_release);
+    {
+      std::lock_guard<std::mutex> lk(mu_);  // no sleeper can miss the phase change
+      phase_.store(phase + 1, std::memory_order_release);
+    }
+    cv_.notify_all();
     return;
   }
-  int spins = 0;
-  while (phase_.load(std::memory_order_acquire) == phase) {
-    if (++spins < kSpinBeforeSleep) INDRNN_PAUSE();
-    else std::this_thread::yield();
+  for (int spins = 0; spins < kSpinBeforeSleep; spins++) {
+    if (phase_.load(std::memory_order_acquire) != phase) return;
+    INDRNN_PAUSE();
   }
+  std::unique_lock<std::mutex> lk(mu_);
+  cv_.wait(lk, [&] { return phase_.load(std::memory_order_acquire) != phase; });
 }
 
 }  // namespace indrnn

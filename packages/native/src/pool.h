@@ -4,8 +4,10 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
+#include <mutex>
 
 namespace indrnn {
 
@@ -24,8 +26,9 @@ int threads_for(int64_t work, int64_t grain);
 // Splits [0, n) into contiguous ranges over threads_for(n, grain) threads: fn(begin, end).
 void parallel_for(int64_t n, int64_t grain, const std::function<void(int64_t, int64_t)>& fn);
 
-// Sense-reversing spin barrier for the threads of one run_parallel call; every thread passes the
-// same n (the nthreads its fn received, which is 1 when the pool ran the call serially).
+// Barrier for the threads of one run_parallel call; every thread passes the same n (the nthreads
+// its fn received, which is 1 when the pool ran the call serially). Waiters spin briefly, then
+// sleep, so an oversubscribed machine does not lose its cores to spinning.
 class Barrier {
  public:
   void wait(int n);
@@ -33,6 +36,8 @@ class Barrier {
  private:
   std::atomic<int> count_{0};
   std::atomic<int> phase_{0};
+  std::mutex mu_;
+  std::condition_variable cv_;
 };
 
 // Splits [0, n) into `parts` near-equal contiguous pieces; the range of piece `i`, aligned to

@@ -40,18 +40,18 @@ function check(m: number, n: number, k: number, transA: boolean, transB: boolean
 describe('native matmul', { skip: skipReason }, () => {
   for (const level of simdLevels) {
     it(`every transposition on odd sizes (${level} kernels, BLAS off)`, () => {
-      setBlas(false);
+      setBlas('off');
       withSimd(level, () => {
         for (const [m, n, k] of SHAPES) {
           for (const ta of [false, true]) for (const tb of [false, true]) check(m, n, k, ta, tb, level);
         }
       });
-      setBlas(true);
+      setBlas('auto');
     });
   }
 
   it('uses 1 and 3 threads (uneven splits of rows and panels)', () => {
-    setBlas(false);
+    setBlas('off');
     try {
       for (const threads of [1, 3]) {
         setNumThreads(threads);
@@ -62,7 +62,7 @@ describe('native matmul', { skip: skipReason }, () => {
       }
     } finally {
       setNumThreads(defaultThreads);
-      setBlas(true);
+      setBlas('auto');
     }
   });
 
@@ -80,7 +80,11 @@ describe('native matmul', { skip: skipReason }, () => {
       t.skip('no system BLAS found (libopenblas.so.0 / libblis.so / libmkl_rt.so)');
       return;
     }
-    setBlas(true);
-    for (const ta of [false, true]) for (const tb of [false, true]) check(150, 140, 130, ta, tb, `BLAS ${info.blas}`);
+    setBlas('on');
+    try {
+      for (const ta of [false, true]) for (const tb of [false, true]) check(150, 140, 130, ta, tb, `BLAS ${info.blas}`);
+    } finally {
+      setBlas('auto');
+    }
   });
 });
