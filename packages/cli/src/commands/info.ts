@@ -10,6 +10,16 @@ interface NativeInfo {
   blas?: string | null;
 }
 
+/** Threads, SIMD level and BLAS of the native addon (its package reports them). */
+function nativeDetails(require: NodeRequire): NativeInfo {
+  try {
+    const info = (require('@indrnn/native') as { nativeInfo(): NativeInfo & { available: boolean } }).nativeInfo();
+    return info.available ? info : {};
+  } catch {
+    return {};
+  }
+}
+
 export function infoCommand(): Command {
   return new Command('info')
     .description('print the version, the backend, threads and BLAS')
@@ -18,8 +28,7 @@ export function infoCommand(): Command {
       const require = createRequire(import.meta.url);
       const version = (require('indrnn/package.json') as { version: string }).version;
       const backend = getBackend();
-      const maybeInfo = (backend as unknown as { info?: () => NativeInfo }).info;
-      const native: NativeInfo = typeof maybeInfo === 'function' ? maybeInfo.call(backend) : {};
+      const native: NativeInfo = backend.name === 'native' ? nativeDetails(require) : {};
       const info = {
         version,
         node: process.version,
