@@ -31,6 +31,17 @@ function step(model: LanguageModel, ids: number[], states: Tensor[] | null, posi
   });
 }
 
+/**
+ * The largest stream position to pass. Training caps the carried BN position at 2·T (the authors'
+ * rule, experiments/textlm.ts), and the CLI sizes frame-wise BN with maxPositions = 4·T + 1, so the
+ * running statistics of later positions were never trained: stay at 2·T = (maxPositions - 1) / 2.
+ */
+function positionCap(model: LanguageModel): number {
+  const encoder = model.config.encoder as { bnOptions?: { maxPositions?: number } };
+  const max = encoder.bnOptions?.maxPositions;
+  return max ? Math.floor((max - 1) / 2) : Number.MAX_SAFE_INTEGER;
+}
+
 export function setupText(): void {
   const output = $<HTMLPreElement>('text-output');
   const status = $<HTMLParagraphElement>('text-status');
@@ -52,12 +63,14 @@ export function setupText(): void {
     const t0 = performance.now();
     let text = known.join('');
     output.textContent = text;
+    const cap = positionCap(model);
     let { last, states } = step(model, ids, null, 0);
-    let position = ids.length;
+    let position = Math.min(ids.length, cap);
     for (let i = 0; i < length; i++) {
       const id = sample(last, temperature, gen);
       text += tokens[id]!;
-      ({ last, states } = step(model, [id], states, position++));
+      ({ last, states } = step(model, [id], states, position));
+      position = Math.min(position + 1, cap);
       if (i % 25 === 24) {
         output.textContent = text;
         await new Promise((resolve) => setTimeout(resolve, 0)); // let the page paint
