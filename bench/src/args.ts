@@ -7,6 +7,8 @@ import { ALL_IMPLS } from './results.js';
 
 export interface CliOptions extends BenchOptions {
   json: boolean;
+  /** Also write the JSON lines to this file (with the table on stdout). */
+  save: string | null;
   help: boolean;
   list: boolean;
 }
@@ -21,9 +23,12 @@ options:
   --impl IMPL[,IMPL]    implementations to run (default: all); one of ${ALL_IMPLS.join(', ')}
   --json                one JSON object a line on stdout (progress goes to stderr; use npm run -s bench
                         so that npm's own banner stays off stdout)
+  --save FILE           also write the JSON lines to FILE (one run's table and data together)
   --threads N           threads for every implementation that can use them (default: ${os.availableParallelism()})
   --steps N             timed steps for indrnn-native (default: per config)
   --slow                also run baselines skipped for taking minutes per step (TF.js on adding-5000)
+  --kernels             time every backend kernel inside our step: ms, calls and MiB allocated per step,
+                        the JS time outside kernels, and GC (our rows only; adds a little overhead)
   --profile DIR         write V8 CPU profiles of our measuring processes into DIR (node --cpu-prof)
   --list                list the configs and exit
   -h, --help            this text`;
@@ -44,10 +49,12 @@ export function parseCli(argv: readonly string[]): CliOptions {
       config: { type: 'string', multiple: true },
       impl: { type: 'string', multiple: true },
       json: { type: 'boolean', default: false },
+      save: { type: 'string' },
       threads: { type: 'string' },
       steps: { type: 'string' },
       slow: { type: 'boolean', default: false },
       profile: { type: 'string' },
+      kernels: { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -61,7 +68,9 @@ export function parseCli(argv: readonly string[]): CliOptions {
     nativeSteps: positiveInt('--steps', values.steps),
     slow: values.slow,
     profileDir: values.profile ?? null,
+    kernels: values.kernels,
     json: values.json,
+    save: values.save ?? null,
     help: values.help,
     list: values.list,
   };

@@ -23,6 +23,8 @@ export interface BenchOptions {
   /** Also run baselines skipped by default for taking minutes (TF.js on adding-5000). */
   slow: boolean;
   profileDir: string | null;
+  /** Time each backend kernel inside our step and print the breakdown. */
+  kernels: boolean;
   onLine?: (line: ResultLine) => void;
   onConfigDone?: (config: BenchConfig, lines: readonly ResultLine[]) => void;
   onProgress?: (message: string) => void;
@@ -36,7 +38,7 @@ export interface BenchReport {
 }
 
 export function defaultOptions(): BenchOptions {
-  return { configs: [], impls: null, threads: os.availableParallelism(), nativeSteps: null, slow: false, profileDir: null };
+  return { configs: [], impls: null, threads: os.availableParallelism(), nativeSteps: null, slow: false, profileDir: null, kernels: false };
 }
 
 export function parseImpls(list: readonly string[]): Impl[] {
@@ -53,7 +55,7 @@ function wanted(opts: BenchOptions, impl: Impl): boolean {
 }
 
 async function stepConfig(config: StepConfig, opts: BenchOptions, emit: (l: ResultLine) => void): Promise<void> {
-  const ours: OurOptions = { threads: opts.threads, nativeSteps: opts.nativeSteps, profileDir: opts.profileDir };
+  const ours: OurOptions = { threads: opts.threads, nativeSteps: opts.nativeSteps, profileDir: opts.profileDir, kernels: opts.kernels };
   for (const impl of OUR_IMPLS) {
     if (!wanted(opts, impl)) continue;
     opts.onProgress?.(`${config.name}: ${impl} ...`);
@@ -71,7 +73,7 @@ async function stepConfig(config: StepConfig, opts: BenchOptions, emit: (l: Resu
 }
 
 async function gemmConfig(config: GemmConfig, opts: BenchOptions, emit: (l: ResultLine) => void): Promise<void> {
-  const ours: OurOptions = { threads: opts.threads, nativeSteps: null, profileDir: null };
+  const ours: OurOptions = { threads: opts.threads, nativeSteps: null, profileDir: null, kernels: false };
   for (const impl of GEMM_IMPLS) {
     if (!wanted(opts, impl)) continue;
     opts.onProgress?.(`gemm: ${impl} ...`);
@@ -86,6 +88,7 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   for (const config of configs) {
     const lines: ResultLine[] = [];
     const emit = (l: ResultLine): void => {
+      if (l.skipped === undefined) l.load_1m = Math.round(os.loadavg()[0]! * 100) / 100;
       lines.push(l);
       report.lines.push(l);
       opts.onLine?.(l);

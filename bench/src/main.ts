@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 /** `npm run bench`: run the harness and print tables (or JSON lines with --json). */
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { parseCli, USAGE } from './args.js';
 import { CONFIGS, selectConfigs } from './configs.js';
 import { runBench } from './harness.js';
@@ -24,10 +25,12 @@ async function main(argv: readonly string[]): Promise<number> {
     return 0;
   }
   const say = (s: string): void => void process.stderr.write(`[bench] ${s}\n`);
+  if (opts.save) writeFileSync(opts.save, '');
   const report = await runBench({
     ...opts,
     onProgress: say,
     onLine: (l) => {
+      if (opts.save) appendFileSync(opts.save, JSON.stringify(l) + '\n');
       if (opts.json) process.stdout.write(JSON.stringify(l) + '\n');
       else if (l.skipped && /apt-get install/.test(l.skipped)) say(`${l.impl}: ${l.skipped}`);
     },

@@ -84,7 +84,10 @@ export function lastJsonLine(text: string, prefix = ''): Record<string, unknown>
 /** A short reason for a failed child: its last stderr lines, or how it ended. */
 export function failureReason(r: ProcResult, what: string): string {
   if (r.timedOut) return `${what} ran past its time limit (${Math.round(r.wallMs / 1000)} s) and was stopped`;
-  const tail = (r.stderr.trim() || r.stdout.trim()).split('\n').slice(-3).join(' | ');
+  // a Node stack trace ends with "Node.js vX": the error's own message line says more than the tail
+  const text = (r.stderr.trim() || r.stdout.trim()).split('\n').map((l) => l.trim()).filter(Boolean);
+  const message = text.find((l) => /^(\w*Error\b|Error:|error:)|\bError \[|Traceback/.test(l) && !l.startsWith('at '));
+  const tail = message ?? text.filter((l) => !l.startsWith('at ') && !l.startsWith('Node.js v')).slice(-3).join(' | ');
   const how = r.signal ? `signal ${r.signal}` : `exit code ${r.code}`;
   return `${what} failed (${how})${tail ? `: ${tail.slice(0, 400)}` : ''}`;
 }

@@ -43,6 +43,28 @@ export interface StepLine {
   note?: string;
   /** Why this row did not run. */
   skipped?: string;
+  /** 1-minute load average when the row finished: other work on the machine slows every row. */
+  load_1m?: number;
+  /** With --kernels (our rows): where one step's time goes, per backend kernel, largest first. */
+  breakdown?: StepBreakdown;
+}
+
+export interface KernelRow {
+  kernel: string;
+  calls: number;
+  ms: number;
+  /** MiB of output storage the kernel allocated, per step. */
+  alloc_mb: number;
+}
+
+export interface StepBreakdown {
+  /** Mean step time while the kernels were timed (the wrappers add a little). */
+  step_ms: number;
+  kernels: KernelRow[];
+  /** step_ms minus the kernels: ops, autograd tape, optimizer loop, allocation of JS objects. */
+  outside_kernels_ms: number;
+  /** V8 garbage collection inside the timed steps (overlaps both of the above). */
+  gc_ms: number;
 }
 
 export interface GemmLine {
@@ -58,6 +80,7 @@ export interface GemmLine {
   blas?: string | null;
   note?: string;
   skipped?: string;
+  load_1m?: number;
 }
 
 export type ResultLine = StepLine | GemmLine;

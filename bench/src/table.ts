@@ -1,9 +1,11 @@
 /**
  * Human-readable output: one table per config, then the ratios of each baseline to each of our rows
- * (baseline time / our time, so > 1 means ours is faster; for GEMM, our GFLOP/s / numpy's).
+ * (baseline time / our time, so > 1 means ours is faster; for GEMM, our GFLOP/s / numpy's). The load
+ * column is the 1-minute load average as each row finished: on a shared 2-core machine, a row measured
+ * under load 4 is slower than one measured idle, and the ratios inherit that.
  */
 import { describeShape, type BenchConfig, type GemmConfig, type StepConfig } from './configs.js';
-import { isGemmLine, isOurs, type GemmLine, type Impl, type ResultLine, type StepLine } from './results.js';
+import { isGemmLine, isOurs, type GemmLine, type Impl, type ResultLine, type StepBreakdown, type StepLine } from './results.js';
 
 const LABELS: Partial<Record<Impl, string>> = {
   'pytorch-cpu': 'PyTorch',
@@ -43,7 +45,7 @@ export function formatStepTable(config: StepConfig, lines: readonly StepLine[]):
   const out = [`${config.name}: ${config.summary}`];
   const rows = lines.map((l) =>
     l.ms_per_step === null
-      ? [l.impl, 'skipped', '', '', '', '', '']
+      ? [l.impl, 'skipped', '', '', '', '', '', '']
       : [
           l.impl,
           fmtMs(l.ms_per_step),
@@ -52,13 +54,15 @@ export function formatStepTable(config: StepConfig, lines: readonly StepLine[]):
           l.peak_rss_mb !== undefined ? `${l.peak_rss_mb} MiB` : '',
           String(l.threads ?? ''),
           l.blas === undefined ? '' : (l.blas ?? 'none'),
+          l.load_1m === undefined ? '' : l.load_1m.toFixed(1),
         ],
   );
-  out.push(...table(['impl', 'ms/step (median)', 'min–max', 'steps', 'peak RSS', 'threads', 'BLAS'], rows));
+  out.push(...table(['impl', 'ms/step (median)', 'min–max', 'steps', 'peak RSS', 'threads', 'BLAS', 'load'], rows));
   const ratios = stepRatios(lines);
   if (ratios.length) out.push('  ratios (baseline / ours, same run; > 1 means ours is faster):', ...ratios.map((r) => `    ${r}`));
   const notes = lines.filter((l) => l.skipped || l.note).map((l) => `    ${l.impl}: ${l.skipped ? `skipped: ${l.skipped}` : l.note}`);
   if (notes.length) out.push('  notes:', ...notes);
+  for (const l of lines) if (l.breakdown) out.push(...formatBreakdown(l.impl, l.breakdown));
   for (const l of lines) {
     if (l.rss_limit_mb === undefined || l.peak_rss_mb === undefined) continue;
     out.push(
@@ -104,9 +108,10 @@ export function formatGemmTable(config: GemmConfig, lines: readonly GemmLine[]):
       const b = lines.find((l) => l.impl === impl)?.blas;
       return b === undefined ? '' : (b ?? 'none');
     })(),
+    lines.find((l) => l.impl === impl && l.load_1m !== undefined)?.load_1m?.toFixed(1) ?? '',
   ]);
   const out = [`gemm: ${config.summary}`, '  GFLOP/s by shape M x K x N (C[M,N] = A[M,K]·B[K,N])'];
-  out.push(...table(['impl', ...shapes, 'threads', 'BLAS'], rows));
+  out.push(...table(['impl', ...shapes, 'threads', 'BLAS', 'load'], rows));
   const numpy = impls.includes('numpy-openblas');
   if (numpy) {
     const ratios: string[] = [];
@@ -132,4 +137,23 @@ export function formatGemmTable(config: GemmConfig, lines: readonly GemmLine[]):
 export function formatConfig(config: BenchConfig, lines: readonly ResultLine[]): string {
   if (config.kind === 'gemm') return formatGemmTable(config, lines.filter(isGemmLine));
   return formatStepTable(config, lines.filter((l): l is StepLine => !isGemmLine(l)));
+}
+
+/** Where one step of ours goes: kernels by time, then the JS outside them, and GC. */
+export function formatBreakdown(impl: Impl, b: StepBreakdown, top = 16): string[] {
+  const pct = (ms: number): string => `${((100 * ms) / b.step_ms).toFixed(1)}%`;
+  const rows = b.kernels.slice(0, top).map((k) => [k.kernel, k.ms.toFixed(2), pct(k.ms), k.calls.toFixed(0), k.alloc_mb.toFixed(1)]);
+  const rest = b.kernels.slice(top);
+  if (rest.length) {
+    const ms = rest.reduce((a, k) => a + k.ms, 0);
+    rows.push([`(${rest.length} more kernels)`, ms.toFixed(2), pct(ms), rest.reduce((a, k) => a + k.calls, 0).toFixed(0),
+      rest.reduce((a, k) => a + k.alloc_mb, 0).toFixed(1)]);
+  }
+  const allocMb = b.kernels.reduce((a, k) => a + k.alloc_mb, 0);
+  rows.push(['outside kernels (ops, tape, optimizer, JS)', b.outside_kernels_ms.toFixed(2), pct(b.outside_kernels_ms), '', '']);
+  return [
+    `  ${impl}: where one step goes (mean ${b.step_ms.toFixed(1)} ms with timers on; GC inside the steps: ` +
+      `${b.gc_ms.toFixed(1)} ms = ${pct(b.gc_ms)}; output storage allocated: ${allocMb.toFixed(0)} MiB/step)`,
+    ...table(['kernel', 'ms/step', 'share', 'calls', 'MiB out'], rows).map((r) => '  ' + r),
+  ];
 }

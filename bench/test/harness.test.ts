@@ -49,7 +49,7 @@ describe('bench harness', () => {
   it('runs in-process through runBench and formats a table', async () => {
     const seen: string[] = [];
     const report = await runBench({
-      configs: ['smoke'], impls: ['indrnn-reference'], threads: 1, nativeSteps: null, slow: false, profileDir: null,
+      configs: ['smoke'], impls: ['indrnn-reference'], threads: 1, nativeSteps: null, slow: false, profileDir: null, kernels: true,
       onLine: (l) => seen.push(l.impl),
     });
     assert.deepEqual(seen, ['indrnn-reference']);
@@ -58,6 +58,13 @@ describe('bench harness', () => {
     assert.match(text, /^smoke: /);
     assert.match(text, /indrnn-reference\s+\d/);
     assert.match(text, /only 2 timed step\(s\)/);
+    // --kernels: the step's time split by backend kernel
+    const b = (report.lines[0] as StepLine).breakdown!;
+    const names = b.kernels.map((k) => k.kernel);
+    for (const k of ['matmul', 'indrnnScan', 'indrnnScanGrad', 'adamStep']) assert.ok(names.includes(k), names.join(', '));
+    assert.ok(b.kernels.every((k) => k.ms >= 0 && k.calls > 0));
+    assert.match(text, /indrnn-reference: where one step goes/);
+    assert.match(text, /outside kernels/);
   });
 
   it('ratios are baseline time / our time, with the goals for indrnn-native', () => {

@@ -7,6 +7,8 @@ import { loadBackend } from './backend.js';
 import { measureStep } from './step.js';
 import { measureGemm } from './gemm.js';
 import { REPLY_PREFIX, type ChildJob, type ChildReply } from './protocol.js';
+import { instrumentBackend, perStep } from './kernels.js';
+import { PerformanceObserver, type PerformanceEntry } from 'node:perf_hooks';
 
 function reply(r: ChildReply): void {
   process.stdout.write(REPLY_PREFIX + JSON.stringify(r) + '\n');
@@ -25,8 +27,21 @@ async function main(): Promise<void> {
     return;
   }
   if (job.kind === 'step') {
-    const step = measureStep(job.shape, loaded.backend, job.steps, job.warmup);
-    reply({ ok: true, kind: 'step', info: loaded.info, step, maxRssBytes: maxRssBytes() });
+    if (!job.kernels) {
+      const { windowMs: _, ...step } = measureStep(job.shape, loaded.backend, job.steps, job.warmup);
+      reply({ ok: true, kind: 'step', info: loaded.info, step, maxRssBytes: maxRssBytes() });
+      return;
+    }
+    const gc: PerformanceEntry[] = [];
+    const obs = new PerformanceObserver((list) => void gc.push(...list.getEntries()));
+    obs.observe({ entryTypes: ['gc'] });
+    const recorder = instrumentBackend(loaded.backend);
+    const { windowMs, ...step } = measureStep(job.shape, loaded.backend, job.steps, job.warmup, recorder);
+    await new Promise((r) => setTimeout(r, 50)); // gc entries arrive asynchronously
+    obs.disconnect();
+    const gcMs = gc.filter((e) => e.startTime >= windowMs[0] && e.startTime <= windowMs[1]).reduce((a, e) => a + e.duration, 0);
+    const breakdown = { kernels: perStep(recorder.table, job.steps), gcMs: gcMs / job.steps };
+    reply({ ok: true, kind: 'step', info: loaded.info, step, maxRssBytes: maxRssBytes(), breakdown });
   } else {
     const gemm = job.shapes.map((shape) => ({ shape, result: measureGemm(loaded.backend, shape, job.reps) }));
     reply({ ok: true, kind: 'gemm', info: loaded.info, gemm, maxRssBytes: maxRssBytes() });

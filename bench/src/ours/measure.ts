@@ -12,6 +12,8 @@ export interface OurOptions {
   nativeSteps: number | null;
   /** Folder for V8 CPU profiles of the measuring children (null: none). */
   profileDir: string | null;
+  /** Time every backend kernel (--kernels) and report where the step's time goes. */
+  kernels: boolean;
 }
 
 const MIB = 2 ** 20;
@@ -46,7 +48,7 @@ export async function ourStep(config: StepConfig, impl: Impl, opts: OurOptions):
   const steps = reference ? config.steps.reference : native ? nativeSteps : Math.max(2, Math.ceil(nativeSteps / 2));
   const warmup = reference ? 1 : backend === 'wasm' ? 2 : 3;
   const reply = await runChild(
-    { kind: 'step', backend, shape: config.shape, steps, warmup },
+    { kind: 'step', backend, shape: config.shape, steps, warmup, kernels: opts.kernels },
     {
       env: ourEnv(opts.threads, false),
       // the reference backend may take minutes per step on the long configs
@@ -73,6 +75,16 @@ export async function ourStep(config: StepConfig, impl: Impl, opts: OurOptions):
     note: describeInfo(reply.info, opts.threads) +
       (reference ? `; the reference backend is slow, so only ${steps} timed step(s) after ${warmup} warm-up` : ''),
   };
+  if (reply.breakdown) {
+    const mean = m.samplesMs.reduce((a, b) => a + b, 0) / m.samplesMs.length;
+    const kernels = reply.breakdown.kernels.map(([kernel, s]) => ({
+      kernel, calls: round(s.calls, 1), ms: round(s.ms, 3), alloc_mb: round(s.bytesOut / MIB, 2),
+    }));
+    const inKernels = kernels.reduce((a, k) => a + k.ms, 0);
+    line.breakdown = {
+      step_ms: round(mean, 2), kernels, outside_kernels_ms: round(mean - inKernels, 2), gc_ms: round(reply.breakdown.gcMs, 2),
+    };
+  }
   if (config.rssLimitBytes !== null) {
     line.rss_limit_mb = round(config.rssLimitBytes / MIB, 0);
     line.rss_ok = reply.maxRssBytes < config.rssLimitBytes;

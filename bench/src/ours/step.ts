@@ -10,6 +10,7 @@ import {
 import { BASE_SETTINGS, encoderFromSettings, trainOptionsFromSettings, type Settings } from 'indrnn/node';
 import type { StepShape } from '../configs.js';
 import { median } from '../stats.js';
+import type { KernelRecorder } from './kernels.js';
 
 export interface StepMeasurement {
   samplesMs: number[];
@@ -63,19 +64,26 @@ export function fixedBatchTask(shape: StepShape, settings: Settings, backend: Ba
 }
 
 /** Runs `warmup` untimed steps, then times `steps` steps one by one. The backend must be selected. */
-export function measureStep(shape: StepShape, backend: Backend, steps: number, warmup: number, seed = 0): StepMeasurement {
+export function measureStep(
+  shape: StepShape, backend: Backend, steps: number, warmup: number, recorder: KernelRecorder | null = null, seed = 0,
+): StepMeasurement & { windowMs: [number, number] } {
   manualSeed(seed);
   const settings = benchSettings(shape, steps + warmup);
   const trainer = new Trainer(fixedBatchTask(shape, settings, backend), trainOptionsFromSettings(settings));
   let lastLoss = Number.NaN;
   for (let i = 0; i < warmup; i++) lastLoss = trainer.trainStep().loss;
   const samplesMs: number[] = [];
+  recorder?.resume();
+  const start = performance.now();
   for (let i = 0; i < steps; i++) {
     const t0 = performance.now();
     lastLoss = trainer.trainStep().loss;
     samplesMs.push(performance.now() - t0);
   }
+  const end = performance.now();
+  recorder?.pause();
   return {
+    windowMs: [start, end],
     samplesMs,
     medianMs: median(samplesMs),
     minMs: Math.min(...samplesMs),
