@@ -7,7 +7,7 @@
 /** Our backends: native (C++ addon), wasm (AssemblyScript SIMD, single thread), reference (plain TS). */
 export const OUR_IMPLS = ['indrnn-native', 'indrnn-wasm', 'indrnn-reference'] as const;
 export const STEP_BASELINES = ['pytorch-cpu', 'tfjs-cpu-simplernn', 'tfjs-wasm-simplernn'] as const;
-/** `indrnn-native-blas` is our backend with its system BLAS allowed, for comparison with the BLAS-off row. */
+/** `indrnn-native-blas` is our native backend with INDRNN_BLAS=on (system BLAS forced), beside the BLAS-off row. */
 export const GEMM_IMPLS = ['indrnn-native', 'indrnn-native-blas', 'indrnn-wasm', 'indrnn-reference', 'numpy-openblas'] as const;
 
 export type Impl =

@@ -42,25 +42,52 @@ export async function loadBackend(name: string): Promise<LoadResult> {
   }
   try {
     const backend = setBackend(name);
-    return { ok: true, backend, info: describeBackend(backend) };
+    return { ok: true, backend, info: await describeBackend(backend) };
   } catch (e) {
     return { ok: false, reason: e instanceof Error ? e.message : String(e) };
   }
 }
 
+/** What @indrnn/native's nativeInfo() reports (the fields used here). */
 interface NativeInfo {
+  available: boolean;
   threads?: number;
   simd?: string;
   blas?: string | null;
+  blasMode?: 'auto' | 'on' | 'off';
+  blasFaster?: boolean | null;
 }
 
-export function describeBackend(backend: Backend): BackendInfo {
-  const infoFn = (backend as unknown as { info?: () => NativeInfo }).info;
-  if (typeof infoFn === 'function') {
-    const info = infoFn.call(backend);
-    return { name: backend.name, threads: info.threads ?? null, simd: info.simd ?? null, blas: info.blas ?? null, reported: true };
+async function nativeInfo(): Promise<NativeInfo | null> {
+  const specifier: string = NATIVE_PACKAGE;
+  try {
+    const mod = (await import(specifier)) as { nativeInfo?: () => NativeInfo; default?: { nativeInfo?: () => NativeInfo } };
+    const fn = mod.nativeInfo ?? mod.default?.nativeInfo;
+    return typeof fn === 'function' ? fn() : null;
+  } catch {
+    return null;
   }
-  // the reference backend is plain single-threaded TypeScript; anything else that says nothing is unknown
+}
+
+/** The BLAS as the native addon uses it: 'off', a library name with the auto mode's verdict, or null. */
+function nativeBlas(i: NativeInfo): string | null {
+  if (!i.blas || i.blasMode === 'off') return i.blasMode === 'off' ? 'off' : null;
+  if (i.blasMode === 'on') return `${i.blas} (on)`;
+  const verdict = i.blasFaster === null || i.blasFaster === undefined ? 'not timed yet' : i.blasFaster ? 'faster, used' : 'slower, unused';
+  return `${i.blas} (auto: ${verdict})`;
+}
+
+/**
+ * What the backend runs with. Call it after the measurement: the native addon's BLAS auto mode
+ * decides on the first large GEMM.
+ */
+export async function describeBackend(backend: Backend): Promise<BackendInfo> {
   if (backend.name === 'reference') return { name: backend.name, threads: 1, simd: null, blas: null, reported: true };
+  if (backend.name === 'native') {
+    const i = await nativeInfo();
+    if (i?.available) {
+      return { name: backend.name, threads: i.threads ?? null, simd: i.simd ?? null, blas: nativeBlas(i), reported: true };
+    }
+  }
   return { name: backend.name, threads: null, simd: null, blas: 'unknown', reported: false };
 }

@@ -3,7 +3,7 @@
  * backend choice, INDRNN_BLAS / INDRNN_NUM_THREADS and the peak-RSS reading (`maxRSS` covers the
  * whole life of a process) belong to that measurement alone. Usage: node child.js '<ChildJob JSON>'.
  */
-import { loadBackend } from './backend.js';
+import { describeBackend, loadBackend } from './backend.js';
 import { measureStep } from './step.js';
 import { measureGemm } from './gemm.js';
 import { REPLY_PREFIX, type ChildJob, type ChildReply } from './protocol.js';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   if (job.kind === 'step') {
     if (!job.kernels) {
       const { windowMs: _, ...step } = measureStep(job.shape, loaded.backend, job.steps, job.warmup);
-      reply({ ok: true, kind: 'step', info: loaded.info, step, maxRssBytes: maxRssBytes() });
+      reply({ ok: true, kind: 'step', info: await describeBackend(loaded.backend), step, maxRssBytes: maxRssBytes() });
       return;
     }
     const gc: PerformanceEntry[] = [];
@@ -41,10 +41,10 @@ async function main(): Promise<void> {
     obs.disconnect();
     const gcMs = gc.filter((e) => e.startTime >= windowMs[0] && e.startTime <= windowMs[1]).reduce((a, e) => a + e.duration, 0);
     const breakdown = { kernels: perStep(recorder.table, job.steps), gcMs: gcMs / job.steps };
-    reply({ ok: true, kind: 'step', info: loaded.info, step, maxRssBytes: maxRssBytes(), breakdown });
+    reply({ ok: true, kind: 'step', info: await describeBackend(loaded.backend), step, maxRssBytes: maxRssBytes(), breakdown });
   } else {
     const gemm = job.shapes.map((shape) => ({ shape, result: measureGemm(loaded.backend, shape, job.reps) }));
-    reply({ ok: true, kind: 'gemm', info: loaded.info, gemm, maxRssBytes: maxRssBytes() });
+    reply({ ok: true, kind: 'gemm', info: await describeBackend(loaded.backend), gemm, maxRssBytes: maxRssBytes() });
   }
 }
 
