@@ -9,7 +9,9 @@ import { parseArgs } from 'node:util';
 
 const require = createRequire(import.meta.url);
 const native = require('../dist/lib/index.js');
-const { values } = parseArgs({ options: { reps: { type: 'string', default: '9' }, threads: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { reps: { type: 'string', default: '9' }, threads: { type: 'string' } },
+});
 const reps = Number(values.reps);
 
 const info = native.nativeInfo();
@@ -43,31 +45,49 @@ function measure(m, n, k, transA, transB) {
   }
   times.sort((p, q) => p - q);
   const flops = 2 * m * n * k;
-  return { median: flops / times[Math.floor(times.length / 2)] / 1e9, best: flops / times[0] / 1e9 };
+  return {
+    median: flops / times[Math.floor(times.length / 2)] / 1e9,
+    best: flops / times[0] / 1e9,
+  };
 }
 
 const cases = [
   { label: '1024³', m: 1024, n: 1024, k: 1024, transA: false, transB: false },
   { label: '(32768×128)·(128×128)', m: 32768, n: 128, k: 128, transA: false, transB: false },
-  { label: '(32768×128)·(128×128)ᵀ (linear layer)', m: 32768, n: 128, k: 128, transA: false, transB: true },
+  {
+    label: '(32768×128)·(128×128)ᵀ (linear layer)',
+    m: 32768,
+    n: 128,
+    k: 128,
+    transA: false,
+    transB: true,
+  },
 ];
 
 const cur = native.nativeInfo();
 const restore = cur.blasMode;
-console.log(`native GEMM: ${cur.threads} threads, ${cur.simd} kernels, system BLAS: ${cur.blas ?? 'none'}` +
-  (cur.blas ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}` : ''));
+console.log(
+  `native GEMM: ${cur.threads} threads, ${cur.simd} kernels, system BLAS: ${cur.blas ?? 'none'}` +
+    (cur.blas ? `, OPENBLAS_CORETYPE=${process.env.OPENBLAS_CORETYPE ?? '(unset)'}` : ''),
+);
 const modes = cur.blas ? [false, true] : [false];
 for (const blas of modes) {
   native.setBlas(blas ? 'on' : 'off');
   for (const c of cases) {
     const r = measure(c.m, c.n, c.k, c.transA, c.transB);
     const who = blas ? `BLAS ${cur.blas}` : `own ${cur.simd}`;
-    console.log(`${who.padEnd(14)} ${c.label.padEnd(40)} median ${r.median.toFixed(1).padStart(6)} GFLOP/s   best ${r.best.toFixed(1).padStart(6)}`);
+    console.log(
+      `${who.padEnd(14)} ${c.label.padEnd(40)} median ${r.median.toFixed(1).padStart(6)} GFLOP/s   best ${r.best.toFixed(1).padStart(6)}`,
+    );
   }
 }
 if (cur.blas) {
   native.setBlas(restore);
-  native.createNativeBackend({ reference: { name: 'none' } }).matmul(filled(1 << 18, 3), filled(1 << 18, 4), 512, 512, 512, false, false);
+  native
+    .createNativeBackend({ reference: { name: 'none' } })
+    .matmul(filled(1 << 18, 3), filled(1 << 18, 4), 512, 512, 512, false, false);
   const after = native.nativeInfo();
-  console.log(`auto mode (the default) hands large GEMMs to ${cur.blas}: ${after.blasFaster ? 'yes' : 'no'} (its one-time timing found it ${after.blasFaster ? 'faster' : 'slower'} than our kernels)`);
+  console.log(
+    `auto mode (the default) hands large GEMMs to ${cur.blas}: ${after.blasFaster ? 'yes' : 'no'} (its one-time timing found it ${after.blasFaster ? 'faster' : 'slower'} than our kernels)`,
+  );
 }

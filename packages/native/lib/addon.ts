@@ -13,12 +13,26 @@ type Dims = readonly number[];
 
 export interface NativeAddon {
   info(): {
-    threads: number; simd: string; simdSupported: string; blas: string | null; blasMode: string; blasFaster: boolean | null;
+    threads: number;
+    simd: string;
+    simdSupported: string;
+    blas: string | null;
+    blasMode: string;
+    blasFaster: boolean | null;
   };
   setNumThreads(n: number): number;
   setSimd(level: string): string;
   setBlas(mode: 'on' | 'off' | 'auto'): boolean;
-  matmul(out: F32, a: F32, b: F32, m: number, n: number, k: number, transA: boolean, transB: boolean): void;
+  matmul(
+    out: F32,
+    a: F32,
+    b: F32,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
+  ): void;
   unary(op: string, out: F32, x: F32): void;
   unaryGrad(op: string, out: F32, x: F32, y: F32, dy: F32): void;
   binary(op: string, out: F32, a: F32, aShape: Dims, b: F32, bShape: Dims, outShape: Dims): void;
@@ -37,37 +51,153 @@ export interface NativeAddon {
   gatherRows(out: F32, table: F32, cols: number, idx: I32): void;
   scatterAddRows(out: F32, dy: F32, cols: number, idx: I32, rows: number): void;
   softmax(out: F32, x: F32, rows: number, cols: number): void;
-  softmaxCrossEntropy(loss: F32, probs: F32, logits: F32, rows: number, cols: number, targets: I32, ignoreIndex: number): void;
-  softmaxCrossEntropyGrad(out: F32, probs: F32, targets: I32, dloss: F32, rows: number, cols: number, ignoreIndex: number): void;
+  softmaxCrossEntropy(
+    loss: F32,
+    probs: F32,
+    logits: F32,
+    rows: number,
+    cols: number,
+    targets: I32,
+    ignoreIndex: number,
+  ): void;
+  softmaxCrossEntropyGrad(
+    out: F32,
+    probs: F32,
+    targets: I32,
+    dloss: F32,
+    rows: number,
+    cols: number,
+    ignoreIndex: number,
+  ): void;
   batchNormTrain(
-    y: F32, mean: F32, variance: F32, invStd: F32, x: F32, groups: number, rows: number, channels: number,
-    gamma: F32, beta: F32, eps: number,
+    y: F32,
+    mean: F32,
+    variance: F32,
+    invStd: F32,
+    x: F32,
+    groups: number,
+    rows: number,
+    channels: number,
+    gamma: F32,
+    beta: F32,
+    eps: number,
   ): void;
   batchNormGrad(
-    dx: F32, dgamma: F32, dbeta: F32, dy: F32, x: F32, groups: number, rows: number, channels: number,
-    mean: F32, invStd: F32, gamma: F32,
+    dx: F32,
+    dgamma: F32,
+    dbeta: F32,
+    dy: F32,
+    x: F32,
+    groups: number,
+    rows: number,
+    channels: number,
+    mean: F32,
+    invStd: F32,
+    gamma: F32,
   ): void;
-  indrnnScan(h: F32, z: F32, u: F32, h0: F32, lengths: I32 | null, T: number, B: number, N: number, act: string): void;
+  indrnnScan(
+    h: F32,
+    z: F32,
+    u: F32,
+    h0: F32,
+    lengths: I32 | null,
+    T: number,
+    B: number,
+    N: number,
+    act: string,
+  ): void;
   indrnnScanGrad(
-    dz: F32, du: F32, dh0: F32, dh: F32, h: F32, u: F32, h0: F32, lengths: I32 | null,
-    T: number, B: number, N: number, act: string,
+    dz: F32,
+    du: F32,
+    dh0: F32,
+    dh: F32,
+    h: F32,
+    u: F32,
+    h0: F32,
+    lengths: I32 | null,
+    T: number,
+    B: number,
+    N: number,
+    act: string,
   ): void;
-  rnnScan(h: F32, gx: F32, whh: F32, h0: F32, lengths: I32 | null, T: number, B: number, H: number, act: string): void;
+  rnnScan(
+    h: F32,
+    gx: F32,
+    whh: F32,
+    h0: F32,
+    lengths: I32 | null,
+    T: number,
+    B: number,
+    H: number,
+    act: string,
+  ): void;
   rnnScanGrad(
-    dgx: F32, dwhh: F32, dh0: F32, dh: F32, h: F32, whh: F32, h0: F32, lengths: I32 | null,
-    T: number, B: number, H: number, act: string,
+    dgx: F32,
+    dwhh: F32,
+    dh0: F32,
+    dh: F32,
+    h: F32,
+    whh: F32,
+    h0: F32,
+    lengths: I32 | null,
+    T: number,
+    B: number,
+    H: number,
+    act: string,
   ): void;
   lstmScan(
-    h: F32, c: F32, gates: F32, gx: F32, whh: F32, h0: F32, c0: F32, lengths: I32 | null, T: number, B: number, H: number,
+    h: F32,
+    c: F32,
+    gates: F32,
+    gx: F32,
+    whh: F32,
+    h0: F32,
+    c0: F32,
+    lengths: I32 | null,
+    T: number,
+    B: number,
+    H: number,
   ): void;
   lstmScanGrad(
-    dgx: F32, dwhh: F32, dh0: F32, dc0: F32, dh: F32, dc: F32, gates: F32, h: F32, c: F32, whh: F32, h0: F32, c0: F32,
-    lengths: I32 | null, T: number, B: number, H: number,
+    dgx: F32,
+    dwhh: F32,
+    dh0: F32,
+    dc0: F32,
+    dh: F32,
+    dc: F32,
+    gates: F32,
+    h: F32,
+    c: F32,
+    whh: F32,
+    h0: F32,
+    c0: F32,
+    lengths: I32 | null,
+    T: number,
+    B: number,
+    H: number,
   ): void;
-  adamStep(param: F32, grad: F32, m: F32, v: F32, lr: number, beta1: number, beta2: number, eps: number, weightDecay: number, step: number): void;
+  adamStep(
+    param: F32,
+    grad: F32,
+    m: F32,
+    v: F32,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    step: number,
+  ): void;
   sgdStep(
-    param: F32, grad: F32, buf: F32, lr: number, momentum: number, dampening: number, nesterov: boolean,
-    weightDecay: number, hasMomentum: boolean,
+    param: F32,
+    grad: F32,
+    buf: F32,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    nesterov: boolean,
+    weightDecay: number,
+    hasMomentum: boolean,
   ): void;
 }
 

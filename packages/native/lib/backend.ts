@@ -5,7 +5,17 @@
  * dtype a kernel does not take natively go to the reference kernels, so the answer never changes
  * with the backend, only the speed.
  */
-import type { AdamHyper, Activation, Backend, BinaryOp, DType, Shape, SgdHyper, TypedArray, UnaryOp } from 'indrnn';
+import type {
+  AdamHyper,
+  Activation,
+  Backend,
+  BinaryOp,
+  DType,
+  Shape,
+  SgdHyper,
+  TypedArray,
+  UnaryOp,
+} from 'indrnn';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { addon, loadError, type NativeAddon } from './addon.js';
@@ -14,7 +24,11 @@ type F32 = Float32Array;
 type I32 = Int32Array;
 
 function alloc(dtype: DType, size: number): TypedArray {
-  return dtype === 'float32' ? new Float32Array(size) : dtype === 'int32' ? new Int32Array(size) : new Float64Array(size);
+  return dtype === 'float32'
+    ? new Float32Array(size)
+    : dtype === 'int32'
+      ? new Int32Array(size)
+      : new Float64Array(size);
 }
 
 function sizeOf(shape: Shape): number {
@@ -41,8 +55,14 @@ function like(x: TypedArray, size: number): TypedArray {
  */
 function loadReference(): Backend<TypedArray> {
   const pkgJson = require.resolve('indrnn/package.json');
-  const pkg = JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as { main?: string; exports?: { '.'?: { import?: string } } };
-  const entry = path.join(path.dirname(pkgJson), pkg.exports?.['.']?.import ?? pkg.main ?? 'index.js');
+  const pkg = JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as {
+    main?: string;
+    exports?: { '.'?: { import?: string } };
+  };
+  const entry = path.join(
+    path.dirname(pkgJson),
+    pkg.exports?.['.']?.import ?? pkg.main ?? 'index.js',
+  );
   const core = require(entry) as { referenceBackend(): Backend };
   return core.referenceBackend() as Backend<TypedArray>;
 }
@@ -152,7 +172,10 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!first || !is4(first) || !xs.every((x) => x.constructor === first.constructor)) {
         return ref().concat(xs, shapes, axis);
       }
-      const out = like(first, shapes.reduce((n, s) => n + sizeOf(s), 0)) as F32 | I32;
+      const out = like(
+        first,
+        shapes.reduce((n, s) => n + sizeOf(s), 0),
+      ) as F32 | I32;
       k.concat(out, xs as (F32 | I32)[], shapes, axis);
       return out;
     },
@@ -171,7 +194,8 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       return out;
     },
     scatterAddRows(dy, cols, idx, rows) {
-      if (!isF32(dy) || !(idx instanceof Int32Array)) return ref().scatterAddRows(dy, cols, idx, rows);
+      if (!isF32(dy) || !(idx instanceof Int32Array))
+        return ref().scatterAddRows(dy, cols, idx, rows);
       const out = new Float32Array(rows * cols);
       k.scatterAddRows(out, dy, cols, idx, rows);
       return out;
@@ -200,12 +224,25 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       return dx;
     },
     batchNormTrain(x, groups, rows, channels, gamma, beta, eps) {
-      if (!allF32(x, gamma, beta)) return ref().batchNormTrain(x, groups, rows, channels, gamma, beta, eps);
+      if (!allF32(x, gamma, beta))
+        return ref().batchNormTrain(x, groups, rows, channels, gamma, beta, eps);
       const y = new Float32Array(x.length);
       const mean = new Float32Array(groups * channels);
       const variance = new Float32Array(groups * channels);
       const invStd = new Float32Array(groups * channels);
-      k.batchNormTrain(y, mean, variance, invStd, x as F32, groups, rows, channels, gamma as F32, beta as F32, eps);
+      k.batchNormTrain(
+        y,
+        mean,
+        variance,
+        invStd,
+        x as F32,
+        groups,
+        rows,
+        channels,
+        gamma as F32,
+        beta as F32,
+        eps,
+      );
       return { y, mean, variance, invStd };
     },
     batchNormGrad(dy, x, groups, rows, channels, mean, invStd, gamma) {
@@ -215,12 +252,25 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       const dx = new Float32Array(dy.length);
       const dgamma = new Float32Array(channels);
       const dbeta = new Float32Array(channels);
-      k.batchNormGrad(dx, dgamma, dbeta, dy as F32, x as F32, groups, rows, channels, mean as F32, invStd as F32, gamma as F32);
+      k.batchNormGrad(
+        dx,
+        dgamma,
+        dbeta,
+        dy as F32,
+        x as F32,
+        groups,
+        rows,
+        channels,
+        mean as F32,
+        invStd as F32,
+        gamma as F32,
+      );
       return { dx, dgamma, dbeta };
     },
 
     indrnnScan(z, u, h0, lengths, T, B, N, act: Activation) {
-      if (!allF32(z, u, h0) || !lengthsOk(lengths)) return ref().indrnnScan(z, u, h0, lengths, T, B, N, act);
+      if (!allF32(z, u, h0) || !lengthsOk(lengths))
+        return ref().indrnnScan(z, u, h0, lengths, T, B, N, act);
       const h = new Float32Array(T * B * N);
       k.indrnnScan(h, z as F32, u as F32, h0 as F32, lengths, T, B, N, act);
       return h;
@@ -232,11 +282,25 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       const dz = new Float32Array(T * B * N);
       const du = new Float32Array(N);
       const dh0 = new Float32Array(B * N);
-      k.indrnnScanGrad(dz, du, dh0, dh as F32, h as F32, u as F32, h0 as F32, lengths, T, B, N, act);
+      k.indrnnScanGrad(
+        dz,
+        du,
+        dh0,
+        dh as F32,
+        h as F32,
+        u as F32,
+        h0 as F32,
+        lengths,
+        T,
+        B,
+        N,
+        act,
+      );
       return { dz, du, dh0 };
     },
     rnnScan(gx, whh, h0, lengths, T, B, H, act: Activation) {
-      if (!allF32(gx, whh, h0) || !lengthsOk(lengths)) return ref().rnnScan(gx, whh, h0, lengths, T, B, H, act);
+      if (!allF32(gx, whh, h0) || !lengthsOk(lengths))
+        return ref().rnnScan(gx, whh, h0, lengths, T, B, H, act);
       const h = new Float32Array(T * B * H);
       k.rnnScan(h, gx as F32, whh as F32, h0 as F32, lengths, T, B, H, act);
       return h;
@@ -248,11 +312,25 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       const dgx = new Float32Array(T * B * H);
       const dwhh = new Float32Array(H * H);
       const dh0 = new Float32Array(B * H);
-      k.rnnScanGrad(dgx, dwhh, dh0, dh as F32, h as F32, whh as F32, h0 as F32, lengths, T, B, H, act);
+      k.rnnScanGrad(
+        dgx,
+        dwhh,
+        dh0,
+        dh as F32,
+        h as F32,
+        whh as F32,
+        h0 as F32,
+        lengths,
+        T,
+        B,
+        H,
+        act,
+      );
       return { dgx, dwhh, dh0 };
     },
     lstmScan(gx, whh, h0, c0, lengths, T, B, H) {
-      if (!allF32(gx, whh, h0, c0) || !lengthsOk(lengths)) return ref().lstmScan(gx, whh, h0, c0, lengths, T, B, H);
+      if (!allF32(gx, whh, h0, c0) || !lengthsOk(lengths))
+        return ref().lstmScan(gx, whh, h0, c0, lengths, T, B, H);
       const h = new Float32Array(T * B * H);
       const c = new Float32Array(T * B * H);
       const gates = new Float32Array(T * B * 4 * H);
@@ -268,19 +346,54 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       const dh0 = new Float32Array(B * H);
       const dc0 = new Float32Array(B * H);
       k.lstmScanGrad(
-        dgx, dwhh, dh0, dc0, dh as F32, dc as F32, gates as F32, h as F32, c as F32, whh as F32, h0 as F32, c0 as F32,
-        lengths, T, B, H,
+        dgx,
+        dwhh,
+        dh0,
+        dc0,
+        dh as F32,
+        dc as F32,
+        gates as F32,
+        h as F32,
+        c as F32,
+        whh as F32,
+        h0 as F32,
+        c0 as F32,
+        lengths,
+        T,
+        B,
+        H,
       );
       return { dgx, dwhh, dh0, dc0 };
     },
 
     adamStep(param, grad, m, v, hp: AdamHyper) {
       if (!allF32(param, grad, m, v)) return ref().adamStep(param, grad, m, v, hp);
-      k.adamStep(param as F32, grad as F32, m as F32, v as F32, hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, hp.step);
+      k.adamStep(
+        param as F32,
+        grad as F32,
+        m as F32,
+        v as F32,
+        hp.lr,
+        hp.beta1,
+        hp.beta2,
+        hp.eps,
+        hp.weightDecay,
+        hp.step,
+      );
     },
     sgdStep(param, grad, buf, hp: SgdHyper) {
       if (!allF32(param, grad, buf)) return ref().sgdStep(param, grad, buf, hp);
-      k.sgdStep(param as F32, grad as F32, buf as F32, hp.lr, hp.momentum, hp.dampening, hp.nesterov, hp.weightDecay, hp.hasMomentum);
+      k.sgdStep(
+        param as F32,
+        grad as F32,
+        buf as F32,
+        hp.lr,
+        hp.momentum,
+        hp.dampening,
+        hp.nesterov,
+        hp.weightDecay,
+        hp.hasMomentum,
+      );
     },
   };
 }

@@ -23,7 +23,13 @@ if (process.env.INDRNN_SKIP_NATIVE_BUILD) {
 function sourceHash() {
   const h = crypto.createHash('sha256');
   h.update(`${process.version} ${process.platform} ${process.arch}\n`);
-  const files = ['binding.gyp', ...fs.readdirSync(path.join(root, 'src')).sort().map((f) => path.join('src', f))];
+  const files = [
+    'binding.gyp',
+    ...fs
+      .readdirSync(path.join(root, 'src'))
+      .sort()
+      .map((f) => path.join('src', f)),
+  ];
   for (const f of files) {
     h.update(f);
     h.update(fs.readFileSync(path.join(root, f)));
@@ -33,7 +39,12 @@ function sourceHash() {
 
 const force = process.argv.includes('--force');
 const hash = sourceHash();
-if (!force && fs.existsSync(addon) && fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) {
+if (
+  !force &&
+  fs.existsSync(addon) &&
+  fs.existsSync(stamp) &&
+  fs.readFileSync(stamp, 'utf8') === hash
+) {
   console.log('@indrnn/native: addon is up to date');
   process.exit(0);
 }
@@ -57,6 +68,8 @@ if (r.status === 0) {
   console.log(`@indrnn/native: addon built in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
 } else {
   const why = r.error ? r.error.message : `node-gyp exited with ${r.status}`;
-  console.log(`@indrnn/native: addon not built (${why}; log: ${log}); indrnn will use the reference backend`);
+  console.log(
+    `@indrnn/native: addon not built (${why}; log: ${log}); indrnn will use the reference backend`,
+  );
 }
 process.exit(0);

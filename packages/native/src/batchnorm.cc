@@ -19,8 +19,8 @@ INDRNN_CLONES void col_sum(const float* x, int64_t C, int64_t r0, int64_t r1, do
 }
 
 // acc[c] += Σ_r (x[r, c] - mean[c])²
-INDRNN_CLONES void col_sq_dev(const float* x, int64_t C, int64_t r0, int64_t r1,
-                              const double* mean, double* acc) {
+INDRNN_CLONES void col_sq_dev(const float* x, int64_t C, int64_t r0, int64_t r1, const double* mean,
+                              double* acc) {
   for (int64_t r = r0; r < r1; r++) {
     for (int64_t c = 0; c < C; c++) {
       const double d = x[r * C + c] - mean[c];
@@ -113,14 +113,16 @@ void bn_group_train(const float* x, int64_t R, int64_t C, const float* gamma, co
 void bn_group_grad(const float* dy, const float* x, int64_t R, int64_t C, const float* mean,
                    const float* inv_std, const float* gamma, float* dx, double* dgamma,
                    double* dbeta, int nt) {
-  std::vector<double> p_dy(static_cast<size_t>(nt * C), 0.0), p_dyx(static_cast<size_t>(nt * C), 0.0);
+  std::vector<double> p_dy(static_cast<size_t>(nt * C), 0.0),
+      p_dyx(static_cast<size_t>(nt * C), 0.0);
   over_rows(nt, R, [&](int64_t r0, int64_t r1, int tid) {
     grad_sums(dy, x, C, r0, r1, mean, inv_std, &p_dy[tid * C], &p_dyx[tid * C]);
   });
   std::vector<double> s_dy(static_cast<size_t>(C)), s_dyx(static_cast<size_t>(C));
   add_partials(p_dy, nt, C, s_dy.data());
   add_partials(p_dyx, nt, C, s_dyx.data());
-  std::vector<float> k1(static_cast<size_t>(C)), k2(static_cast<size_t>(C)), k3(static_cast<size_t>(C));
+  std::vector<float> k1(static_cast<size_t>(C)), k2(static_cast<size_t>(C)),
+      k3(static_cast<size_t>(C));
   for (int64_t c = 0; c < C; c++) {
     const double g = static_cast<double>(gamma[c]) * inv_std[c] / static_cast<double>(R);
     k1[c] = static_cast<float>(g * R);

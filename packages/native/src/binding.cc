@@ -64,7 +64,8 @@ class Args {
   void check(napi_status st, const char* what) const {
     if (st == napi_ok) return;
     const napi_extended_error_info* info = nullptr;
-    const bool have = napi_get_last_error_info(env_, &info) == napi_ok && info && info->error_message;
+    const bool have =
+        napi_get_last_error_info(env_, &info) == napi_ok && info && info->error_message;
     fail(std::string(what) + " failed: " + (have ? info->error_message : "unknown N-API error") +
          " (status " + std::to_string(static_cast<int>(st)) + ")");
   }
@@ -255,7 +256,8 @@ Act act_of(const Args& a, size_t i) {
 }
 
 UnaryOp unary_of(const Args& a, size_t i) {
-  static const char* names[] = {"neg", "relu", "tanh", "sigmoid", "exp", "log", "sqrt", "square", "abs"};
+  static const char* names[] = {"neg", "relu", "tanh",   "sigmoid", "exp",
+                                "log", "sqrt", "square", "abs"};
   const std::string s = a.str(i, "op");
   for (int k = 0; k < 9; k++) {
     if (s == names[k]) return static_cast<UnaryOp>(k);
@@ -326,10 +328,14 @@ napi_value SetSimd(napi_env env, napi_callback_info info) {
   return guard(env, info, "setSimd", 1, [](Args& a) {
     const std::string s = a.str(0, "level");
     Simd want;
-    if (s == "avx512") want = Simd::Avx512;
-    else if (s == "avx2") want = Simd::Avx2;
-    else if (s == "generic") want = Simd::Generic;
-    else a.fail("level must be 'avx512', 'avx2' or 'generic', got '" + s + "'");
+    if (s == "avx512")
+      want = Simd::Avx512;
+    else if (s == "avx2")
+      want = Simd::Avx2;
+    else if (s == "generic")
+      want = Simd::Generic;
+    else
+      a.fail("level must be 'avx512', 'avx2' or 'generic', got '" + s + "'");
     return a.string(simd_name(set_simd_level(want)));
   });
 }
@@ -337,10 +343,14 @@ napi_value SetSimd(napi_env env, napi_callback_info info) {
 napi_value SetBlas(napi_env env, napi_callback_info info) {
   return guard(env, info, "setBlas", 1, [](Args& a) {
     const std::string m = a.str(0, "mode");
-    if (m == "on") set_blas_mode(BlasMode::On);
-    else if (m == "off") set_blas_mode(BlasMode::Off);
-    else if (m == "auto") set_blas_mode(BlasMode::Auto);
-    else a.fail("mode must be 'on', 'off' or 'auto', got '" + m + "'");
+    if (m == "on")
+      set_blas_mode(BlasMode::On);
+    else if (m == "off")
+      set_blas_mode(BlasMode::Off);
+    else if (m == "auto")
+      set_blas_mode(BlasMode::Auto);
+    else
+      a.fail("mode must be 'on', 'off' or 'auto', got '" + m + "'");
     return a.boolean(blas_name() != nullptr && blas_mode() != BlasMode::Off);
   });
 }
@@ -388,7 +398,8 @@ void check_broadcast(const Args& a, const Dims& shape, const Dims& out, const ch
     const int64_t d = shape[i], o = out[out.size() - shape.size() + i];
     ok = d == o || d == 1;
   }
-  if (!ok) a.fail(std::string(name) + " shape " + fmt(shape) + " does not broadcast to " + fmt(out));
+  if (!ok)
+    a.fail(std::string(name) + " shape " + fmt(shape) + " does not broadcast to " + fmt(out));
 }
 
 napi_value Binary(napi_env env, napi_callback_info info) {
@@ -433,7 +444,8 @@ napi_value ReduceSum(napi_env env, napi_callback_info info) {
     std::vector<bool> red(s.size(), false);
     int64_t out_n = 1;
     for (int64_t ax : axes) {
-      if (ax >= static_cast<int64_t>(s.size())) a.fail("axis " + std::to_string(ax) + " is out of range for shape " + fmt(s));
+      if (ax >= static_cast<int64_t>(s.size()))
+        a.fail("axis " + std::to_string(ax) + " is out of range for shape " + fmt(s));
       red[ax] = true;
     }
     for (size_t i = 0; i < s.size(); i++) out_n *= red[i] ? 1 : s[i];
@@ -519,7 +531,8 @@ napi_value Transpose(napi_env env, napi_callback_info info) {
 void check_window(const Args& a, const Dims& full, const Dims& begin, const Dims& size) {
   bool ok = begin.size() == full.size() && size.size() == full.size();
   for (size_t i = 0; ok && i < full.size(); i++) ok = begin[i] + size[i] <= full[i];
-  if (!ok) a.fail("window begin " + fmt(begin) + " size " + fmt(size) + " does not fit in " + fmt(full));
+  if (!ok)
+    a.fail("window begin " + fmt(begin) + " size " + fmt(size) + " does not fit in " + fmt(full));
 }
 
 napi_value Slice(napi_env env, napi_callback_info info) {
@@ -573,7 +586,8 @@ napi_value Concat(napi_env env, napi_callback_info info) {
       napi_typedarray_type tj;
       size_t n;
       void* d;
-      a.check(napi_get_typedarray_info(a.env(), el, &tj, &n, &d, nullptr, nullptr), "reading a typed array");
+      a.check(napi_get_typedarray_info(a.env(), el, &tj, &n, &d, nullptr, nullptr),
+              "reading a typed array");
       if (tj != t) a.fail("xs[" + std::to_string(j) + "] has another element type than out");
       if (static_cast<int64_t>(n) < product(shapes[j])) {
         a.fail("xs[" + std::to_string(j) + "] has " + std::to_string(n) + " elements, its shape " +
@@ -658,7 +672,8 @@ napi_value BatchNormTrain(napi_env env, napi_callback_info info) {
     const float* x = a.f32(4, "x", G * R * C);
     const float* gamma = a.f32(8, "gamma", C);
     const float* beta = a.f32(9, "beta", C);
-    batch_norm_train(x, G, R, C, gamma, beta, static_cast<float>(a.num(10, "eps")), y, mean, var, inv);
+    batch_norm_train(x, G, R, C, gamma, beta, static_cast<float>(a.num(10, "eps")), y, mean, var,
+                     inv);
     return a.undefined();
   });
 }
@@ -802,8 +817,8 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
     const float* g = a.f32(1, "grad", n);
     float* m = a.f32(2, "m", n);
     float* v = a.f32(3, "v", n);
-    AdamHyper hp{static_cast<float>(a.num(4, "lr")), static_cast<float>(a.num(5, "beta1")),
-                 static_cast<float>(a.num(6, "beta2")), static_cast<float>(a.num(7, "eps")),
+    AdamHyper hp{static_cast<float>(a.num(4, "lr")),          static_cast<float>(a.num(5, "beta1")),
+                 static_cast<float>(a.num(6, "beta2")),       static_cast<float>(a.num(7, "eps")),
                  static_cast<float>(a.num(8, "weightDecay")), a.num(9, "step")};
     adam_step(p, g, m, v, n, hp);
     return a.undefined();
@@ -816,9 +831,12 @@ napi_value SgdStep(napi_env env, napi_callback_info info) {
     float* p = a.f32(0, "param", 0, &n);
     const float* g = a.f32(1, "grad", n);
     float* buf = a.f32(2, "momentumBuf", 0);
-    SgdHyper hp{static_cast<float>(a.num(3, "lr")), static_cast<float>(a.num(4, "momentum")),
-                static_cast<float>(a.num(5, "dampening")), static_cast<float>(a.num(7, "weightDecay")),
-                a.flag(6, "nesterov"), a.flag(8, "hasMomentum")};
+    SgdHyper hp{static_cast<float>(a.num(3, "lr")),
+                static_cast<float>(a.num(4, "momentum")),
+                static_cast<float>(a.num(5, "dampening")),
+                static_cast<float>(a.num(7, "weightDecay")),
+                a.flag(6, "nesterov"),
+                a.flag(8, "hasMomentum")};
     if (hp.momentum != 0.0f) a.f32(2, "momentumBuf", n);  // only read when momentum is used
     sgd_step(p, g, buf, n, hp);
     return a.undefined();

@@ -2,11 +2,10 @@
 // set to ours so the two pools do not oversubscribe the cores.
 #include "blas_loader.h"
 
+#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-
-#include <chrono>
 #include <vector>
 
 #include "gemm.h"
@@ -95,7 +94,8 @@ double best_time(F&& fn) {
 }
 
 // Auto mode's one-time check (a few milliseconds): is the library faster than our kernels here?
-// (OpenBLAS, for one, runs at half speed on AVX-512 CPUs when OPENBLAS_CORETYPE names an older core.)
+// (OpenBLAS, for one, runs at half speed on AVX-512 CPUs when OPENBLAS_CORETYPE names an older
+// core.)
 void calibrate(Blas& b) {
   const int n = 512;
   std::vector<float> x(static_cast<size_t>(n) * n), y(x.size()), z(x.size());
@@ -104,7 +104,8 @@ void calibrate(Blas& b) {
     y[i] = static_cast<float>(i % 7) * 0.1f - 0.3f;
   }
   const double lib = best_time([&] {
-    b.sgemm(kRowMajor, kNoTrans, kNoTrans, n, n, n, 1.0f, x.data(), n, y.data(), n, 0.0f, z.data(), n);
+    b.sgemm(kRowMajor, kNoTrans, kNoTrans, n, n, n, 1.0f, x.data(), n, y.data(), n, 0.0f, z.data(),
+            n);
   });
   const double own = best_time([&] {
     sgemm_own(false, false, n, n, n, x.data(), n, y.data(), n, z.data(), n, false, num_threads());

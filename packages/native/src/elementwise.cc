@@ -200,16 +200,20 @@ void binary(BinaryOp op, const float* a, const Dims& a_shape, const float* b, co
   int64_t inner = 0;
   if (na == n && is_trailing(b_shape, out_shape, &inner) && inner > 0) {
     const int64_t rows = n / inner;
-    parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / inner), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; r++) binary_row(op, a + r * inner, 1, b, 1, out + r * inner, inner);
-    });
+    parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / inner),
+                 [&](int64_t r0, int64_t r1) {
+                   for (int64_t r = r0; r < r1; r++)
+                     binary_row(op, a + r * inner, 1, b, 1, out + r * inner, inner);
+                 });
     return;
   }
   if (nb == n && is_trailing(a_shape, out_shape, &inner) && inner > 0) {
     const int64_t rows = n / inner;
-    parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / inner), [&](int64_t r0, int64_t r1) {
-      for (int64_t r = r0; r < r1; r++) binary_row(op, a, 1, b + r * inner, 1, out + r * inner, inner);
-    });
+    parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / inner),
+                 [&](int64_t r0, int64_t r1) {
+                   for (int64_t r = r0; r < r1; r++)
+                     binary_row(op, a, 1, b + r * inner, 1, out + r * inner, inner);
+                 });
     return;
   }
   // general broadcast: an odometer over the outer axes, one strided row per step
@@ -218,28 +222,29 @@ void binary(BinaryOp op, const float* a, const Dims& a_shape, const float* b, co
   const size_t rank = out_shape.size();
   const int64_t inner_n = out_shape[rank - 1];
   const int64_t rows = n / inner_n;
-  parallel_for(rows, std::max<int64_t>(1, kElementwiseGrain / inner_n), [&](int64_t r0, int64_t r1) {
-    // decompose r0 into an index over the outer axes
-    std::vector<int64_t> idx(rank, 0);
-    int64_t rem = r0, oa = 0, ob = 0;
-    for (size_t ax = rank - 1; ax-- > 0;) {
-      idx[ax] = rem % out_shape[ax];
-      rem /= out_shape[ax];
-      oa += idx[ax] * sa[ax];
-      ob += idx[ax] * sb[ax];
-    }
-    for (int64_t r = r0; r < r1; r++) {
-      binary_row(op, a + oa, sa[rank - 1], b + ob, sb[rank - 1], out + r * inner_n, inner_n);
-      for (size_t ax = rank - 1; ax-- > 0;) {
-        oa += sa[ax];
-        ob += sb[ax];
-        if (++idx[ax] < out_shape[ax]) break;
-        oa -= sa[ax] * out_shape[ax];
-        ob -= sb[ax] * out_shape[ax];
-        idx[ax] = 0;
-      }
-    }
-  });
+  parallel_for(
+      rows, std::max<int64_t>(1, kElementwiseGrain / inner_n), [&](int64_t r0, int64_t r1) {
+        // decompose r0 into an index over the outer axes
+        std::vector<int64_t> idx(rank, 0);
+        int64_t rem = r0, oa = 0, ob = 0;
+        for (size_t ax = rank - 1; ax-- > 0;) {
+          idx[ax] = rem % out_shape[ax];
+          rem /= out_shape[ax];
+          oa += idx[ax] * sa[ax];
+          ob += idx[ax] * sb[ax];
+        }
+        for (int64_t r = r0; r < r1; r++) {
+          binary_row(op, a + oa, sa[rank - 1], b + ob, sb[rank - 1], out + r * inner_n, inner_n);
+          for (size_t ax = rank - 1; ax-- > 0;) {
+            oa += sa[ax];
+            ob += sb[ax];
+            if (++idx[ax] < out_shape[ax]) break;
+            oa -= sa[ax] * out_shape[ax];
+            ob -= sb[ax] * out_shape[ax];
+            idx[ax] = 0;
+          }
+        }
+      });
 }
 
 namespace {

@@ -175,19 +175,28 @@ TARGET_AVX512 void ukr_avx512(int64_t kc, const float* a, const float* b, float*
 #endif
 
 const KernelSet kGeneric = {
-    Simd::Generic, kMrGeneric, kNrGeneric, 128, 256,
-    {nullptr, ukr_generic<1>, ukr_generic<2>, ukr_generic<3>, ukr_generic<4>}};
+    Simd::Generic, kMrGeneric,
+    kNrGeneric,    128,
+    256,           {nullptr, ukr_generic<1>, ukr_generic<2>, ukr_generic<3>, ukr_generic<4>}};
 
 #ifdef INDRNN_X86
 const KernelSet kAvx2 = {
-    Simd::Avx2, kMr256, kNr256, 144, 256,
+    Simd::Avx2,
+    kMr256,
+    kNr256,
+    144,
+    256,
     {nullptr, ukr_avx2<1>, ukr_avx2<2>, ukr_avx2<3>, ukr_avx2<4>, ukr_avx2<5>, ukr_avx2<6>}};
 
 const KernelSet kAvx512 = {
-    Simd::Avx512, kMr512, kNr512, 168, 256,
+    Simd::Avx512,
+    kMr512,
+    kNr512,
+    168,
+    256,
     {nullptr, ukr_avx512<1>, ukr_avx512<2>, ukr_avx512<3>, ukr_avx512<4>, ukr_avx512<5>,
-     ukr_avx512<6>, ukr_avx512<7>, ukr_avx512<8>, ukr_avx512<9>, ukr_avx512<10>,
-     ukr_avx512<11>, ukr_avx512<12>, ukr_avx512<13>, ukr_avx512<14>}};
+     ukr_avx512<6>, ukr_avx512<7>, ukr_avx512<8>, ukr_avx512<9>, ukr_avx512<10>, ukr_avx512<11>,
+     ukr_avx512<12>, ukr_avx512<13>, ukr_avx512<14>}};
 #endif
 
 Simd detect() {
@@ -208,8 +217,10 @@ Simd initial_level() {
   // INDRNN_SIMD=avx2|generic caps the level (to test the other kernels on a newer CPU).
   if (const char* env = std::getenv("INDRNN_SIMD")) {
     const std::string v(env);
-    if (v == "generic") s = Simd::Generic;
-    else if (v == "avx2" && s == Simd::Avx512) s = Simd::Avx2;
+    if (v == "generic")
+      s = Simd::Generic;
+    else if (v == "avx2" && s == Simd::Avx512)
+      s = Simd::Avx2;
   }
   return s;
 }
@@ -302,8 +313,9 @@ void PackedB::pack(const float* b, bool trans_b, int64_t k, int64_t n, int64_t l
   data_.get(std::max<int64_t>(1, k_ * panels_ * nr_));
   if (perm) {
     for (int64_t src : *perm) {
-      if (src >= n) throw KernelError("PackedB: permutation entry " + std::to_string(src) +
-                                      " is past the " + std::to_string(n) + " columns");
+      if (src >= n)
+        throw KernelError("PackedB: permutation entry " + std::to_string(src) + " is past the " +
+                          std::to_string(n) + " columns");
     }
   }
   if (nthreads <= 1 || panels_ < 2) {
@@ -496,13 +508,15 @@ void sgemm_own(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
       split_range(pb.panels(), split.tn, tid % split.tn, 1, &j0, &j1);
       gemm_block(a, trans_a, lda, pb, cblock, ldc, m0, m1, j0, j1, accumulate);
     };
-    if (nt <= 1) work(0, 1);
-    else run_parallel(nt, work);
+    if (nt <= 1)
+      work(0, 1);
+    else
+      run_parallel(nt, work);
   }
 }
 
-void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
-           int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
   if (blas_should_handle(m, n, k)) {
     blas_sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;

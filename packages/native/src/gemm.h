@@ -76,8 +76,8 @@ struct GemmSplit {
 GemmSplit gemm_split(int64_t m, int64_t panels, int threads);
 
 // The full product on the pool. lda/ldb/ldc are row strides of the stored matrices.
-void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,
-           int64_t lda, const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate);
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+           const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate);
 
 // The same without the system BLAS, with a fixed thread count (benchmarks and tests).
 void sgemm_own(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,

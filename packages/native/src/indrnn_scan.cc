@@ -18,7 +18,7 @@ constexpr int64_t kScanGrain = 1 << 14;
 // One time step over columns [n0, n1) of batch row b: z, h point at step t's row b.
 template <Act A>
 inline __attribute__((always_inline)) void step_fwd(const float* z, const float* u, float* state,
-                                                     float* h, int64_t n0, int64_t n1) {
+                                                    float* h, int64_t n0, int64_t n1) {
   for (int64_t n = n0; n < n1; n++) {
     const float v = activate(A, z[n] + u[n] * state[n]);
     state[n] = v;
@@ -63,9 +63,9 @@ INDRNN_CLONES void scan_fwd_range(Act act, const float* z, const float* u, const
 // One reverse step over columns [n0, n1) of one batch row (pointers at that row).
 template <Act A>
 inline __attribute__((always_inline)) void step_bwd(const float* dh, const float* hr,
-                                                     const float* prev, const float* u, float* dz,
-                                                     float* carry, double* du, int64_t n0,
-                                                     int64_t n1) {
+                                                    const float* prev, const float* u, float* dz,
+                                                    float* carry, double* du, int64_t n0,
+                                                    int64_t n1) {
   for (int64_t n = n0; n < n1; n++) {
     const float dpre = (dh[n] + carry[n]) * activation_slope(A, hr[n]);
     dz[n] = dpre;

@@ -174,25 +174,27 @@ void transpose(const void* xv, const Dims& shape, const Dims& perm, void* outv, 
   const int64_t planes = product(rest_shape);
   const int64_t P = oshape[p_ax], Q = oshape[q_ax];
   const int64_t ldx = src[q_ax], ldo = dst[p_ax];
-  parallel_for(planes, std::max<int64_t>(1, kElementwiseGrain / (P * Q)), [&](int64_t a, int64_t b) {
-    for (int64_t pl = a; pl < b; pl++) {
-      int64_t rem = pl, os = 0, od = 0;
-      for (size_t ax = rest_shape.size(); ax-- > 0;) {
-        const int64_t i = rem % rest_shape[ax];
-        rem /= rest_shape[ax];
-        os += i * rest_src[ax];
-        od += i * rest_dst[ax];
-      }
-      if (planes == 1 && P * Q >= kElementwiseGrain * 2) {
-        // one big plane: split its P rows over the pool
-        parallel_for(P, std::max<int64_t>(kTile, kElementwiseGrain / Q), [&](int64_t p0, int64_t p1) {
-          transpose_2d(x + os + p0, ldx, out + od + p0 * ldo, ldo, p1 - p0, Q);
-        });
-      } else {
-        transpose_2d(x + os, ldx, out + od, ldo, P, Q);
-      }
-    }
-  });
+  parallel_for(
+      planes, std::max<int64_t>(1, kElementwiseGrain / (P * Q)), [&](int64_t a, int64_t b) {
+        for (int64_t pl = a; pl < b; pl++) {
+          int64_t rem = pl, os = 0, od = 0;
+          for (size_t ax = rest_shape.size(); ax-- > 0;) {
+            const int64_t i = rem % rest_shape[ax];
+            rem /= rest_shape[ax];
+            os += i * rest_src[ax];
+            od += i * rest_dst[ax];
+          }
+          if (planes == 1 && P * Q >= kElementwiseGrain * 2) {
+            // one big plane: split its P rows over the pool
+            parallel_for(P, std::max<int64_t>(kTile, kElementwiseGrain / Q),
+                         [&](int64_t p0, int64_t p1) {
+                           transpose_2d(x + os + p0, ldx, out + od + p0 * ldo, ldo, p1 - p0, Q);
+                         });
+          } else {
+            transpose_2d(x + os, ldx, out + od, ldo, P, Q);
+          }
+        }
+      });
 }
 
 void slice(const void* xv, const Dims& shape, const Dims& begin, const Dims& size, void* outv,
@@ -237,16 +239,17 @@ void concat(const std::vector<const void*>& xs, const std::vector<Dims>& shapes,
     row_out += w;
   }
   if (outer == 0 || row_out == 0) return;
-  parallel_for(outer, std::max<int64_t>(1, kElementwiseGrain / row_out), [&](int64_t r0, int64_t r1) {
-    for (int64_t r = r0; r < r1; r++) {
-      int64_t col = 0;
-      for (size_t j = 0; j < xs.size(); j++) {
-        std::memcpy(out + r * row_out + col, static_cast<const Elem*>(xs[j]) + r * inner[j],
-                    sizeof(Elem) * inner[j]);
-        col += inner[j];
-      }
-    }
-  });
+  parallel_for(
+      outer, std::max<int64_t>(1, kElementwiseGrain / row_out), [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; r++) {
+          int64_t col = 0;
+          for (size_t j = 0; j < xs.size(); j++) {
+            std::memcpy(out + r * row_out + col, static_cast<const Elem*>(xs[j]) + r * inner[j],
+                        sizeof(Elem) * inner[j]);
+            col += inner[j];
+          }
+        }
+      });
 }
 
 void gather_rows(const float* table, int64_t table_rows, int64_t cols, const int32_t* idx,
@@ -261,7 +264,8 @@ void gather_rows(const float* table, int64_t table_rows, int64_t cols, const int
   parallel_for(n, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(cols, 1)),
                [&](int64_t a, int64_t b) {
                  for (int64_t i = a; i < b; i++) {
-                   if (idx[i] >= 0) std::memcpy(out + i * cols, table + idx[i] * cols, sizeof(float) * cols);
+                   if (idx[i] >= 0)
+                     std::memcpy(out + i * cols, table + idx[i] * cols, sizeof(float) * cols);
                  }
                });
 }

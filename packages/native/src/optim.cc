@@ -43,9 +43,12 @@ INDRNN_CLONES void sgd_range(float* p, const float* grad, float* buf, float lr, 
 
 }  // namespace
 
-void adam_step(float* param, const float* grad, float* m, float* v, int64_t n, const AdamHyper& hp) {
-  const float inv_bc1 = static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(hp.beta1), hp.step)));
-  const float inv_bc2 = static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(hp.beta2), hp.step)));
+void adam_step(float* param, const float* grad, float* m, float* v, int64_t n,
+               const AdamHyper& hp) {
+  const float inv_bc1 =
+      static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(hp.beta1), hp.step)));
+  const float inv_bc2 =
+      static_cast<float>(1.0 / (1.0 - std::pow(static_cast<double>(hp.beta2), hp.step)));
   parallel_for(n, kElementwiseGrain, [&](int64_t a, int64_t b) {
     adam_range(param, grad, m, v, hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weight_decay, inv_bc1,
                inv_bc2, a, b);

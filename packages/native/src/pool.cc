@@ -178,7 +178,9 @@ int num_threads() { return pool().size(); }
 
 void set_num_threads(int n) { pool().resize(n); }
 
-void run_parallel(int nthreads, const std::function<void(int, int)>& fn) { pool().run(nthreads, fn); }
+void run_parallel(int nthreads, const std::function<void(int, int)>& fn) {
+  pool().run(nthreads, fn);
+}
 
 int threads_for(int64_t work, int64_t grain) {
   const int n = num_threads();

@@ -35,7 +35,8 @@ void sum_middle(const float* x, int64_t A, int64_t R, int64_t C, float* out) {
   if (C == 1) {  // row sums
     parallel_for(A, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(R, 1)),
                  [&](int64_t a0, int64_t a1) {
-                   for (int64_t a = a0; a < a1; a++) out[a] = static_cast<float>(row_sum(x + a * R, R));
+                   for (int64_t a = a0; a < a1; a++)
+                     out[a] = static_cast<float>(row_sum(x + a * R, R));
                  });
     return;
   }
@@ -87,7 +88,7 @@ void reduce_sum(const float* x, const Dims& shape, const std::vector<bool>& redu
   int64_t total = 1;
   for (int64_t s : shape) total *= s;
   if (total == 0) return;  // the output is already zero
-  if (sizes.empty()) {  // a single element
+  if (sizes.empty()) {     // a single element
     out[0] = x[0];
     return;
   }

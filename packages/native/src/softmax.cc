@@ -35,7 +35,9 @@ INDRNN_CLONES void softmax_row(const float* x, int64_t cols, float* out, float* 
   *sum_out = sum;
 }
 
-int64_t row_grain(int64_t cols) { return std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(cols, 1)); }
+int64_t row_grain(int64_t cols) {
+  return std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(cols, 1));
+}
 
 }  // namespace
 

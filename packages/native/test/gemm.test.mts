@@ -10,7 +10,15 @@
 import { describe, it } from 'node:test';
 import { Generator } from 'indrnn';
 import { nativeInfo, setBlas, setNumThreads } from '../lib/index.js';
-import { assertClose, native, reference, rnd, simdLevels, skipReason, withSimd } from './helpers.mjs';
+import {
+  assertClose,
+  native,
+  reference,
+  rnd,
+  simdLevels,
+  skipReason,
+  withSimd,
+} from './helpers.mjs';
 
 const gen = new Generator(2024);
 const info0 = nativeInfo();
@@ -29,12 +37,25 @@ const SHAPES: [number, number, number][] = [
   [170, 70, 40], // m past one MC block
 ];
 
-function check(m: number, n: number, k: number, transA: boolean, transB: boolean, label: string): void {
+function check(
+  m: number,
+  n: number,
+  k: number,
+  transA: boolean,
+  transB: boolean,
+  label: string,
+): void {
   const a = rnd(m * k, gen);
   const b = rnd(k * n, gen);
   const want = reference.matmul(a, b, m, n, k, transA, transB);
   const got = native!.matmul(a, b, m, n, k, transA, transB);
-  assertClose(got, want, `matmul ${label} m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, 1e-5 * Math.sqrt(k), 1e-4);
+  assertClose(
+    got,
+    want,
+    `matmul ${label} m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`,
+    1e-5 * Math.sqrt(k),
+    1e-4,
+  );
 }
 
 describe('native matmul', { skip: skipReason }, () => {
@@ -43,7 +64,8 @@ describe('native matmul', { skip: skipReason }, () => {
       setBlas('off');
       withSimd(level, () => {
         for (const [m, n, k] of SHAPES) {
-          for (const ta of [false, true]) for (const tb of [false, true]) check(m, n, k, ta, tb, level);
+          for (const ta of [false, true])
+            for (const tb of [false, true]) check(m, n, k, ta, tb, level);
         }
       });
       setBlas('auto');
@@ -55,10 +77,11 @@ describe('native matmul', { skip: skipReason }, () => {
     try {
       for (const threads of [1, 3]) {
         setNumThreads(threads);
-        for (const ta of [false, true]) for (const tb of [false, true]) {
-          check(203, 157, 311, ta, tb, `${threads} threads`);
-          check(19, 300, 70, ta, tb, `${threads} threads`);
-        }
+        for (const ta of [false, true])
+          for (const tb of [false, true]) {
+            check(203, 157, 311, ta, tb, `${threads} threads`);
+            check(19, 300, 70, ta, tb, `${threads} threads`);
+          }
       }
     } finally {
       setNumThreads(defaultThreads);
@@ -82,7 +105,8 @@ describe('native matmul', { skip: skipReason }, () => {
     }
     setBlas('on');
     try {
-      for (const ta of [false, true]) for (const tb of [false, true]) check(150, 140, 130, ta, tb, `BLAS ${info.blas}`);
+      for (const ta of [false, true])
+        for (const tb of [false, true]) check(150, 140, 130, ta, tb, `BLAS ${info.blas}`);
     } finally {
       setBlas('auto');
     }

@@ -22,7 +22,9 @@ export const reference = referenceBackend() as Backend<TypedArray>;
 /** The SIMD levels this CPU can run, best first (each test family runs on all of them). */
 export const simdLevels: ('avx512' | 'avx2' | 'generic')[] = info.available
   ? (['avx512', 'avx2', 'generic'] as const).filter(
-      (l) => ['avx512', 'avx2', 'generic'].indexOf(l) >= ['avx512', 'avx2', 'generic'].indexOf(info.simdSupported),
+      (l) =>
+        ['avx512', 'avx2', 'generic'].indexOf(l) >=
+        ['avx512', 'avx2', 'generic'].indexOf(info.simdSupported),
     )
   : [];
 
@@ -61,18 +63,31 @@ export function uniform(n: number, gen: Generator, lo: number, hi: number): Floa
  * equal), listing the first five mismatches with their flat index.
  */
 export function assertClose(
-  actual: ArrayLike<number>, expected: ArrayLike<number>, what: string, atol = 1e-5, rtol = 1e-4,
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what: string,
+  atol = 1e-5,
+  rtol = 1e-4,
 ): void {
-  assert.equal(actual.length, expected.length, `${what}: length ${actual.length} vs ${expected.length}`);
+  assert.equal(
+    actual.length,
+    expected.length,
+    `${what}: length ${actual.length} vs ${expected.length}`,
+  );
   const bad: string[] = [];
   let count = 0;
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : !Number.isFinite(e) ? a === e : Math.abs(a - e) <= atol + rtol * Math.abs(e);
+    const ok = Number.isNaN(e)
+      ? Number.isNaN(a)
+      : !Number.isFinite(e)
+        ? a === e
+        : Math.abs(a - e) <= atol + rtol * Math.abs(e);
     if (!ok) {
       count++;
-      if (bad.length < 5) bad.push(`[${i}] native ${a} vs reference ${e} (diff ${Math.abs(a - e).toExponential(2)})`);
+      if (bad.length < 5)
+        bad.push(`[${i}] native ${a} vs reference ${e} (diff ${Math.abs(a - e).toExponential(2)})`);
     }
   }
   assert.ok(
@@ -82,6 +97,10 @@ export function assertClose(
 }
 
 /** Asserts two int arrays are identical, listing the first mismatches. */
-export function assertEqualInts(actual: ArrayLike<number>, expected: ArrayLike<number>, what: string): void {
+export function assertEqualInts(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  what: string,
+): void {
   assertClose(actual, expected, what, 0, 0);
 }

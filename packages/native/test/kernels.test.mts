@@ -10,7 +10,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Generator, type BinaryOp, type UnaryOp } from 'indrnn';
-import { assertClose, assertEqualInts, native, reference, rnd, simdLevels, skipReason, uniform, withSimd } from './helpers.mjs';
+import {
+  assertClose,
+  assertEqualInts,
+  native,
+  reference,
+  rnd,
+  simdLevels,
+  skipReason,
+  uniform,
+  withSimd,
+} from './helpers.mjs';
 
 const gen = new Generator(7);
 const N = native!;
@@ -20,7 +30,17 @@ const R = reference;
 const SIZES = [1, 7, 33, 1023, 100_003];
 
 describe('native elementwise kernels', { skip: skipReason }, () => {
-  const unaryOps: UnaryOp[] = ['neg', 'relu', 'tanh', 'sigmoid', 'exp', 'log', 'sqrt', 'square', 'abs'];
+  const unaryOps: UnaryOp[] = [
+    'neg',
+    'relu',
+    'tanh',
+    'sigmoid',
+    'exp',
+    'log',
+    'sqrt',
+    'square',
+    'abs',
+  ];
   for (const level of simdLevels) {
     it(`unary and unaryGrad, every op (${level})`, () => {
       withSimd(level, () => {
@@ -31,7 +51,11 @@ describe('native elementwise kernels', { skip: skipReason }, () => {
             const y = R.unary(op, x);
             assertClose(N.unary(op, x), y, `unary ${op} n=${n}`);
             const dy = rnd(n, gen);
-            assertClose(N.unaryGrad(op, x, y, dy), R.unaryGrad(op, x, y, dy), `unaryGrad ${op} n=${n}`);
+            assertClose(
+              N.unaryGrad(op, x, y, dy),
+              R.unaryGrad(op, x, y, dy),
+              `unaryGrad ${op} n=${n}`,
+            );
           }
         }
       });
@@ -39,7 +63,26 @@ describe('native elementwise kernels', { skip: skipReason }, () => {
   }
 
   it('exp, tanh and sigmoid at the edges: large, tiny, infinite and NaN inputs', () => {
-    const x = Float32Array.from([-120, -104, -90, -87.5, -30, -1e-7, 1e-7, 0.3, 0.624, 0.626, 9, 20, 88.5, 89, 200, Infinity, -Infinity, NaN]);
+    const x = Float32Array.from([
+      -120,
+      -104,
+      -90,
+      -87.5,
+      -30,
+      -1e-7,
+      1e-7,
+      0.3,
+      0.624,
+      0.626,
+      9,
+      20,
+      88.5,
+      89,
+      200,
+      Infinity,
+      -Infinity,
+      NaN,
+    ]);
     for (const op of ['exp', 'tanh', 'sigmoid'] as const) {
       assertClose(N.unary(op, x), R.unary(op, x), `unary ${op} edge values`, 1e-30, 1e-5);
     }
@@ -47,25 +90,67 @@ describe('native elementwise kernels', { skip: skipReason }, () => {
 
   const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
   const shapes: [number[], number[]][] = [
-    [[37, 19], [37, 19]], // same shape
+    [
+      [37, 19],
+      [37, 19],
+    ], // same shape
     [[301, 129], []], // scalar
     [[1], [7, 5]], // scalar first
     [[40, 33, 17], [17]], // trailing bias vector
-    [[40, 33, 17], [33, 17]],
-    [[33, 17], [40, 33, 17]], // bias first
-    [[41, 1, 17], [1, 29, 17]], // general: both broadcast
-    [[9, 31], [9, 1]], // column broadcast
-    [[3, 1, 5, 1], [1, 4, 1, 6]],
-    [[2000, 65], [1, 65]],
-    [[513, 129], [513, 1]],
+    [
+      [40, 33, 17],
+      [33, 17],
+    ],
+    [
+      [33, 17],
+      [40, 33, 17],
+    ], // bias first
+    [
+      [41, 1, 17],
+      [1, 29, 17],
+    ], // general: both broadcast
+    [
+      [9, 31],
+      [9, 1],
+    ], // column broadcast
+    [
+      [3, 1, 5, 1],
+      [1, 4, 1, 6],
+    ],
+    [
+      [2000, 65],
+      [1, 65],
+    ],
+    [
+      [513, 129],
+      [513, 1],
+    ],
   ];
   it('binary ops with every broadcast pattern', () => {
     for (const op of binaryOps) {
       for (const [as, bs] of shapes) {
-        const a = rnd(as.reduce((p, d) => p * d, 1), gen);
-        const b = op === 'div' ? uniform(bs.reduce((p, d) => p * d, 1), gen, 0.5, 2) : rnd(bs.reduce((p, d) => p * d, 1), gen);
+        const a = rnd(
+          as.reduce((p, d) => p * d, 1),
+          gen,
+        );
+        const b =
+          op === 'div'
+            ? uniform(
+                bs.reduce((p, d) => p * d, 1),
+                gen,
+                0.5,
+                2,
+              )
+            : rnd(
+                bs.reduce((p, d) => p * d, 1),
+                gen,
+              );
         const outShape = broadcast(as, bs);
-        assertClose(N.binary(op, a, as, b, bs, outShape), R.binary(op, a, as, b, bs, outShape), `${op} [${as}] ∘ [${bs}]`);
+        assertClose(
+          N.binary(op, a, as, b, bs, outShape),
+          R.binary(op, a, as, b, bs, outShape),
+          `${op} [${as}] ∘ [${bs}]`,
+        );
       }
     }
   });
@@ -77,7 +162,8 @@ describe('native elementwise kernels', { skip: skipReason }, () => {
       const got = N.binary(op, a, [6], b, [6], [6]);
       const want = R.binary(op, a, [6], b, [6], [6]);
       assertClose(got, want, op);
-      for (let i = 0; i < 6; i++) assert.equal(Object.is(got[i], -0), Object.is(want[i], -0), `${op}[${i}] sign of zero`);
+      for (let i = 0; i < 6; i++)
+        assert.equal(Object.is(got[i], -0), Object.is(want[i], -0), `${op}[${i}] sign of zero`);
     }
   });
 
@@ -99,24 +185,48 @@ describe('native elementwise kernels', { skip: skipReason }, () => {
     }
     const bad = Float32Array.from([1, 2, NaN, 3]);
     assert.ok(Number.isNaN(N.sumSquares(bad)), 'sumSquares returns NaN for NaN input');
-    assert.equal(N.sumSquares(Float32Array.from([1, Infinity])), Infinity, 'sumSquares returns Infinity');
+    assert.equal(
+      N.sumSquares(Float32Array.from([1, Infinity])),
+      Infinity,
+      'sumSquares returns Infinity',
+    );
     const withNaN = Float32Array.from([NaN, -3, 3]);
     N.clampInPlace(withNaN, -1, 1);
     assert.ok(Number.isNaN(withNaN[0]!), 'clamp keeps NaN');
   });
 
   it('cast float32 <-> int32 truncates and wraps like a JS Int32Array', () => {
-    const x = Float32Array.from([1.9, -1.9, 0.4, -0.4, 3e9, -3e9, 2147483520, NaN, Infinity, -Infinity, 12345.6]);
+    const x = Float32Array.from([
+      1.9,
+      -1.9,
+      0.4,
+      -0.4,
+      3e9,
+      -3e9,
+      2147483520,
+      NaN,
+      Infinity,
+      -Infinity,
+      12345.6,
+    ]);
     assertEqualInts(N.cast(x, 'int32'), R.cast(x, 'int32'), 'cast to int32');
     const i = Int32Array.from([-5, 0, 7, 2147483647, -2147483648, 16777217]);
     assertClose(N.cast(i, 'float32'), R.cast(i, 'float32'), 'cast to float32', 0, 0);
-    assert.ok(N.cast(x, 'float64') instanceof Float64Array, 'cast to float64 goes to the reference');
+    assert.ok(
+      N.cast(x, 'float64') instanceof Float64Array,
+      'cast to float64 goes to the reference',
+    );
     const y = rnd(1001, gen);
     assertClose(N.cast(y, 'float32'), y, 'cast float32 to float32 copies', 0, 0);
   });
 
   it('argmax: first maximum wins, NaN never does', () => {
-    for (const [rows, cols] of [[1, 1], [7, 13], [1000, 37], [3, 100_001]] as const) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [7, 13],
+      [1000, 37],
+      [3, 100_001],
+    ] as const) {
       const x = rnd(rows * cols, gen);
       assertEqualInts(N.argmax(x, rows, cols), R.argmax(x, rows, cols), `argmax ${rows}x${cols}`);
     }
@@ -128,11 +238,20 @@ describe('native elementwise kernels', { skip: skipReason }, () => {
 describe('native reductions', { skip: skipReason }, () => {
   const cases: [number[], number[]][] = [
     [[1003, 37], [0]], // bias gradient: leading axis
-    [[50, 40, 37], [0, 1]], // [T, B, H] -> [H]
+    [
+      [50, 40, 37],
+      [0, 1],
+    ], // [T, B, H] -> [H]
     [[37, 1003], [1]], // row sums
-    [[7, 5, 3], [0, 1, 2]], // everything
+    [
+      [7, 5, 3],
+      [0, 1, 2],
+    ], // everything
     [[6, 111, 9], [1]], // middle
-    [[4, 3, 5, 6], [0, 2]], // non-adjacent: general path
+    [
+      [4, 3, 5, 6],
+      [0, 2],
+    ], // non-adjacent: general path
     [[2, 1, 3], [1]], // size-1 axis
     [[5], []], // nothing
     [[300, 700], [0]], // wide enough to split rows over threads
@@ -140,9 +259,21 @@ describe('native reductions', { skip: skipReason }, () => {
   ];
   it('reduceSum over every axis pattern', () => {
     for (const [shape, axes] of cases) {
-      const x = rnd(shape.reduce((p, d) => p * d, 1), gen);
-      const n = Math.max(1, axes.reduce((p, a) => p * shape[a]!, 1));
-      assertClose(N.reduceSum(x, shape, axes), R.reduceSum(x, shape, axes), `reduceSum [${shape}] over [${axes}]`, 1e-5 * Math.sqrt(n), 1e-5);
+      const x = rnd(
+        shape.reduce((p, d) => p * d, 1),
+        gen,
+      );
+      const n = Math.max(
+        1,
+        axes.reduce((p, a) => p * shape[a]!, 1),
+      );
+      assertClose(
+        N.reduceSum(x, shape, axes),
+        R.reduceSum(x, shape, axes),
+        `reduceSum [${shape}] over [${axes}]`,
+        1e-5 * Math.sqrt(n),
+        1e-5,
+      );
     }
   });
 });
@@ -150,18 +281,51 @@ describe('native reductions', { skip: skipReason }, () => {
 describe('native layout kernels', { skip: skipReason }, () => {
   it('transpose: 2-D, batched, and general permutations, float32 and int32', () => {
     const cases: [number[], number[]][] = [
-      [[37, 53], [1, 0]],
-      [[300, 700], [1, 0]],
-      [[5, 37, 53], [0, 2, 1]],
-      [[5, 37, 53], [2, 1, 0]],
-      [[4, 6, 7, 3], [3, 1, 0, 2]],
-      [[4, 6, 7, 3], [0, 1, 2, 3]],
-      [[1, 9, 1, 5], [3, 2, 1, 0]],
-      [[31, 33, 2], [1, 0, 2]], // inner axis stays: row copies
+      [
+        [37, 53],
+        [1, 0],
+      ],
+      [
+        [300, 700],
+        [1, 0],
+      ],
+      [
+        [5, 37, 53],
+        [0, 2, 1],
+      ],
+      [
+        [5, 37, 53],
+        [2, 1, 0],
+      ],
+      [
+        [4, 6, 7, 3],
+        [3, 1, 0, 2],
+      ],
+      [
+        [4, 6, 7, 3],
+        [0, 1, 2, 3],
+      ],
+      [
+        [1, 9, 1, 5],
+        [3, 2, 1, 0],
+      ],
+      [
+        [31, 33, 2],
+        [1, 0, 2],
+      ], // inner axis stays: row copies
     ];
     for (const [shape, perm] of cases) {
-      const x = rnd(shape.reduce((p, d) => p * d, 1), gen);
-      assertClose(N.transpose(x, shape, perm), R.transpose(x, shape, perm), `transpose [${shape}] by [${perm}]`, 0, 0);
+      const x = rnd(
+        shape.reduce((p, d) => p * d, 1),
+        gen,
+      );
+      assertClose(
+        N.transpose(x, shape, perm),
+        R.transpose(x, shape, perm),
+        `transpose [${shape}] by [${perm}]`,
+        0,
+        0,
+      );
       const xi = Int32Array.from(x, (v) => Math.round(v * 1000));
       const got = N.transpose(xi, shape, perm);
       assert.ok(got instanceof Int32Array, 'int32 stays int32');
@@ -172,75 +336,219 @@ describe('native layout kernels', { skip: skipReason }, () => {
   it('broadcastTo', () => {
     const cases: [number[], number[]][] = [
       [[17], [33, 17]],
-      [[33, 1], [33, 17]],
-      [[1, 1], [5, 7]],
-      [[3, 1, 5], [2, 3, 4, 5]],
+      [
+        [33, 1],
+        [33, 17],
+      ],
+      [
+        [1, 1],
+        [5, 7],
+      ],
+      [
+        [3, 1, 5],
+        [2, 3, 4, 5],
+      ],
       [[], [4, 3]],
       [[129], [1000, 129]],
     ];
     for (const [s, o] of cases) {
-      const x = rnd(s.reduce((p, d) => p * d, 1), gen);
-      assertClose(N.broadcastTo(x, s, o), R.broadcastTo(x, s, o), `broadcastTo [${s}] -> [${o}]`, 0, 0);
+      const x = rnd(
+        s.reduce((p, d) => p * d, 1),
+        gen,
+      );
+      assertClose(
+        N.broadcastTo(x, s, o),
+        R.broadcastTo(x, s, o),
+        `broadcastTo [${s}] -> [${o}]`,
+        0,
+        0,
+      );
     }
   });
 
   it('slice and padSlice (its inverse)', () => {
     const cases: [number[], number[], number[]][] = [
-      [[20, 30], [3, 5], [11, 17]],
-      [[7, 8, 9], [0, 2, 1], [7, 5, 8]],
-      [[7, 8, 9], [6, 7, 8], [1, 1, 1]],
-      [[50, 40, 33], [10, 0, 0], [40, 40, 33]], // whole rows
-      [[5, 6], [2, 0], [0, 6]], // empty
+      [
+        [20, 30],
+        [3, 5],
+        [11, 17],
+      ],
+      [
+        [7, 8, 9],
+        [0, 2, 1],
+        [7, 5, 8],
+      ],
+      [
+        [7, 8, 9],
+        [6, 7, 8],
+        [1, 1, 1],
+      ],
+      [
+        [50, 40, 33],
+        [10, 0, 0],
+        [40, 40, 33],
+      ], // whole rows
+      [
+        [5, 6],
+        [2, 0],
+        [0, 6],
+      ], // empty
     ];
     for (const [shape, begin, size] of cases) {
-      const x = rnd(shape.reduce((p, d) => p * d, 1), gen);
-      assertClose(N.slice(x, shape, begin, size), R.slice(x, shape, begin, size), `slice [${shape}] at [${begin}] size [${size}]`, 0, 0);
-      const g = rnd(size.reduce((p, d) => p * d, 1), gen);
-      assertClose(N.padSlice(g, size, begin, shape), R.padSlice(g, size, begin, shape), `padSlice [${size}] into [${shape}]`, 0, 0);
+      const x = rnd(
+        shape.reduce((p, d) => p * d, 1),
+        gen,
+      );
+      assertClose(
+        N.slice(x, shape, begin, size),
+        R.slice(x, shape, begin, size),
+        `slice [${shape}] at [${begin}] size [${size}]`,
+        0,
+        0,
+      );
+      const g = rnd(
+        size.reduce((p, d) => p * d, 1),
+        gen,
+      );
+      assertClose(
+        N.padSlice(g, size, begin, shape),
+        R.padSlice(g, size, begin, shape),
+        `padSlice [${size}] into [${shape}]`,
+        0,
+        0,
+      );
     }
     const xi = Int32Array.from([1, 2, 3, 4, 5, 6]);
-    assertEqualInts(N.slice(xi, [2, 3], [1, 1], [1, 2]), R.slice(xi, [2, 3], [1, 1], [1, 2]), 'slice int32');
+    assertEqualInts(
+      N.slice(xi, [2, 3], [1, 1], [1, 2]),
+      R.slice(xi, [2, 3], [1, 1], [1, 2]),
+      'slice int32',
+    );
   });
 
   it('concat along every axis', () => {
     const parts: [number[][], number][] = [
-      [[[3, 5], [3, 7], [3, 1]], 1],
-      [[[3, 5], [4, 5]], 0],
-      [[[2, 3, 4], [2, 5, 4], [2, 1, 4]], 1],
-      [[[2, 3, 4], [2, 3, 9]], 2],
-      [[[1000, 33], [1000, 65]], 1],
+      [
+        [
+          [3, 5],
+          [3, 7],
+          [3, 1],
+        ],
+        1,
+      ],
+      [
+        [
+          [3, 5],
+          [4, 5],
+        ],
+        0,
+      ],
+      [
+        [
+          [2, 3, 4],
+          [2, 5, 4],
+          [2, 1, 4],
+        ],
+        1,
+      ],
+      [
+        [
+          [2, 3, 4],
+          [2, 3, 9],
+        ],
+        2,
+      ],
+      [
+        [
+          [1000, 33],
+          [1000, 65],
+        ],
+        1,
+      ],
     ];
     for (const [shapes, axis] of parts) {
-      const xs = shapes.map((s) => rnd(s.reduce((p, d) => p * d, 1), gen));
-      assertClose(N.concat(xs, shapes, axis), R.concat(xs, shapes, axis), `concat ${JSON.stringify(shapes)} axis ${axis}`, 0, 0);
+      const xs = shapes.map((s) =>
+        rnd(
+          s.reduce((p, d) => p * d, 1),
+          gen,
+        ),
+      );
+      assertClose(
+        N.concat(xs, shapes, axis),
+        R.concat(xs, shapes, axis),
+        `concat ${JSON.stringify(shapes)} axis ${axis}`,
+        0,
+        0,
+      );
     }
   });
 
   it('gatherRows and scatterAddRows, with repeated and -1 indices', () => {
-    for (const [rows, cols, n] of [[11, 7, 30], [50, 64, 2000], [3, 1, 5]] as const) {
+    for (const [rows, cols, n] of [
+      [11, 7, 30],
+      [50, 64, 2000],
+      [3, 1, 5],
+    ] as const) {
       const table = rnd(rows * cols, gen);
       const idx = Int32Array.from({ length: n }, (_, i) => (i % 9 === 4 ? -1 : gen.int(rows)));
-      assertClose(N.gatherRows(table, cols, idx), R.gatherRows(table, cols, idx), `gatherRows ${rows}x${cols} n=${n}`, 0, 0);
+      assertClose(
+        N.gatherRows(table, cols, idx),
+        R.gatherRows(table, cols, idx),
+        `gatherRows ${rows}x${cols} n=${n}`,
+        0,
+        0,
+      );
       const dy = rnd(n * cols, gen);
-      assertClose(N.scatterAddRows(dy, cols, idx, rows), R.scatterAddRows(dy, cols, idx, rows), `scatterAddRows ${rows}x${cols} n=${n}`);
+      assertClose(
+        N.scatterAddRows(dy, cols, idx, rows),
+        R.scatterAddRows(dy, cols, idx, rows),
+        `scatterAddRows ${rows}x${cols} n=${n}`,
+      );
     }
   });
 
   it('rejects out-of-range indices and bad shapes with the kernel and argument named', () => {
     const table = rnd(12, gen);
-    assert.throws(() => N.gatherRows(table, 4, Int32Array.from([0, 3])), /gatherRows: index 3 at position 1 is past the table's 3 rows/);
-    assert.throws(() => N.transpose(table, [3, 4], [0, 0]), /transpose: perm \[0, 0\] is not a permutation/);
-    assert.throws(() => N.matmul(table, table, 5, 5, 5, false, false), /native matmul: argument 'out'|native matmul: argument 'a' needs at least 25 elements, got 12/);
-    assert.throws(() => N.indrnnScan(rnd(6, gen), rnd(3, gen), rnd(3, gen), Int32Array.from([5]), 2, 1, 3, 'relu'), /indrnnScan: lengths\[0\] = 5 is outside \[0, 2\]/);
+    assert.throws(
+      () => N.gatherRows(table, 4, Int32Array.from([0, 3])),
+      /gatherRows: index 3 at position 1 is past the table's 3 rows/,
+    );
+    assert.throws(
+      () => N.transpose(table, [3, 4], [0, 0]),
+      /transpose: perm \[0, 0\] is not a permutation/,
+    );
+    assert.throws(
+      () => N.matmul(table, table, 5, 5, 5, false, false),
+      /native matmul: argument 'out'|native matmul: argument 'a' needs at least 25 elements, got 12/,
+    );
+    assert.throws(
+      () =>
+        N.indrnnScan(rnd(6, gen), rnd(3, gen), rnd(3, gen), Int32Array.from([5]), 2, 1, 3, 'relu'),
+      /indrnnScan: lengths\[0\] = 5 is outside \[0, 2\]/,
+    );
   });
 });
 
 describe('native softmax and cross-entropy', { skip: skipReason }, () => {
   it('softmax, softmaxCrossEntropy (+ ignored rows) and its gradient', () => {
-    for (const [rows, cols] of [[1, 1], [7, 3], [64, 10], [33, 1001], [3000, 17]] as const) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [7, 3],
+      [64, 10],
+      [33, 1001],
+      [3000, 17],
+    ] as const) {
       const x = rnd(rows * cols, gen, 4);
-      assertClose(N.softmax(x, rows, cols), R.softmax(x, rows, cols), `softmax ${rows}x${cols}`, 1e-6, 1e-4);
-      const targets = Int32Array.from({ length: rows }, (_, i) => (i % 5 === 3 ? -100 : gen.int(cols)));
+      assertClose(
+        N.softmax(x, rows, cols),
+        R.softmax(x, rows, cols),
+        `softmax ${rows}x${cols}`,
+        1e-6,
+        1e-4,
+      );
+      const targets = Int32Array.from({ length: rows }, (_, i) =>
+        i % 5 === 3 ? -100 : gen.int(cols),
+      );
       const a = N.softmaxCrossEntropy(x, rows, cols, targets, -100);
       const b = R.softmaxCrossEntropy(x, rows, cols, targets, -100);
       assertClose(a.loss, b.loss, `cross-entropy loss ${rows}x${cols}`);
@@ -296,7 +604,14 @@ describe('native optimizer steps', { skip: skipReason }, () => {
       const v2 = new Float32Array(n);
       for (let step = 1; step <= 3; step++) {
         const g = rnd(n, gen);
-        const hp = { lr: 1e-2, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: step === 2 ? 0.01 : 0, step };
+        const hp = {
+          lr: 1e-2,
+          beta1: 0.9,
+          beta2: 0.999,
+          eps: 1e-8,
+          weightDecay: step === 2 ? 0.01 : 0,
+          step,
+        };
         N.adamStep(p1, g, m1, v1, hp);
         R.adamStep(p2, g, m2, v2, hp);
       }

@@ -11,7 +11,16 @@
 import { describe, it } from 'node:test';
 import { Generator, type Activation } from 'indrnn';
 import { nativeInfo, setNumThreads } from '../lib/index.js';
-import { assertClose, native, reference, rnd, simdLevels, skipReason, uniform, withSimd } from './helpers.mjs';
+import {
+  assertClose,
+  native,
+  reference,
+  rnd,
+  simdLevels,
+  skipReason,
+  uniform,
+  withSimd,
+} from './helpers.mjs';
 
 const gen = new Generator(99);
 const N = native!;
@@ -34,7 +43,14 @@ function lengthsFor(T: number, B: number): Int32Array {
   return Int32Array.from({ length: B }, (_, b) => (b === 0 ? T : b === 1 ? 0 : 1 + ((b * 7) % T)));
 }
 
-function indrnnCase(T: number, B: number, H: number, act: Activation, withLengths: boolean, label: string): void {
+function indrnnCase(
+  T: number,
+  B: number,
+  H: number,
+  act: Activation,
+  withLengths: boolean,
+  label: string,
+): void {
   const what = `indrnnScan ${label} T=${T} B=${B} N=${H} ${act}${withLengths ? ' with lengths' : ''}`;
   const z = rnd(T * B * H, gen);
   const u = uniform(H, gen, -1, 1);
@@ -50,7 +66,14 @@ function indrnnCase(T: number, B: number, H: number, act: Activation, withLength
   assertClose(a.dh0, b.dh0, `${what}: dh0`);
 }
 
-function rnnCase(T: number, B: number, H: number, act: Activation, withLengths: boolean, label: string): void {
+function rnnCase(
+  T: number,
+  B: number,
+  H: number,
+  act: Activation,
+  withLengths: boolean,
+  label: string,
+): void {
   const what = `rnnScan ${label} T=${T} B=${B} H=${H} ${act}${withLengths ? ' with lengths' : ''}`;
   const gx = rnd(T * B * H, gen);
   const whh = rnd(H * H, gen, 0.9 / Math.sqrt(H)); // keep the recurrence stable
@@ -93,7 +116,8 @@ describe('native indrnnScan and indrnnScanGrad', { skip: skipReason }, () => {
     it(`every activation, with and without lengths (${level})`, () => {
       withSimd(level, () => {
         for (const [T, B, H] of SIZES) {
-          for (const act of ACTS) for (const wl of [false, true]) indrnnCase(T, B, H, act, wl, level);
+          for (const act of ACTS)
+            for (const wl of [false, true]) indrnnCase(T, B, H, act, wl, level);
         }
       });
     });
