@@ -17,12 +17,19 @@ const results = join(here, '..', 'test-results');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 // the flags this machine's Chromium needs headless, offline and as root
 const FLAGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
-  '--disable-component-update', '--disable-sync',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 const MNIST_DIR = join(here, '..', '..', '..', '..', 'shared', 'data', 'mnist');
 
-const skip = existsSync(CHROMIUM) ? false : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+const skip = existsSync(CHROMIUM)
+  ? false
+  : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
 if (skip) console.log(`# skipped: ${skip}`);
 
 describe('playground in Chromium', { skip }, () => {
@@ -34,15 +41,23 @@ describe('playground in Chromium', { skip }, () => {
   const consoleErrors = [];
 
   before(async () => {
-    assert.ok(existsSync(join(dist, 'index.html')), 'build the page first (npm run build in apps/playground)');
+    assert.ok(
+      existsSync(join(dist, 'index.html')),
+      'build the page first (npm run build in apps/playground)',
+    );
     mkdirSync(results, { recursive: true });
     server = await serve(dist);
     const { chromium } = await import('playwright-core');
     profile = mkdtempSync(join(tmpdir(), 'indrnn-chromium-'));
-    context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: FLAGS,
+    });
     await context.route('**/*', (route) => {
       const url = route.request().url();
-      if (url.startsWith(server.url) || url.startsWith('data:') || url.startsWith('blob:')) return route.continue();
+      if (url.startsWith(server.url) || url.startsWith('data:') || url.startsWith('blob:'))
+        return route.continue();
       blocked.push(url);
       return route.abort();
     });
@@ -74,8 +89,14 @@ describe('playground in Chromium', { skip }, () => {
     console.log(`# adding: ${d.text}`);
     assert.equal(d.step, '200');
     // the untrained net predicts ~0 (MSE ~1.2); after 200 steps it is below the trivial 0.167
-    assert.ok(Number(d.recent) < 0.5 * Number(d.first), `loss did not fall: first ${d.first}, recent ${d.recent}`);
-    assert.ok(Number(d.recent) < 0.167, `recent loss ${d.recent} is not below the trivial predictor's 0.167`);
+    assert.ok(
+      Number(d.recent) < 0.5 * Number(d.first),
+      `loss did not fall: first ${d.first}, recent ${d.recent}`,
+    );
+    assert.ok(
+      Number(d.recent) < 0.167,
+      `recent loss ${d.recent} is not below the trivial predictor's 0.167`,
+    );
     await page.locator('#adding').screenshot({ path: join(results, 'adding.png') });
   });
 
@@ -92,7 +113,10 @@ describe('playground in Chromium', { skip }, () => {
     const prediction = Number(await page.getAttribute('#digit-status', 'data-prediction'));
     console.log(`# drawn 1: ${await page.textContent('#digit-status')}`);
     assert.equal(probs.length, 10);
-    assert.ok(Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-3, `probabilities sum to ${probs.reduce((a, b) => a + b, 0)}`);
+    assert.ok(
+      Math.abs(probs.reduce((a, b) => a + b, 0) - 1) < 1e-3,
+      `probabilities sum to ${probs.reduce((a, b) => a + b, 0)}`,
+    );
     assert.equal(prediction, probs.indexOf(Math.max(...probs)));
     assert.equal(prediction, 1, `read the drawn 1 as ${prediction}`);
     assert.equal(await page.locator('#digit-probs tr').count(), 10);
@@ -100,7 +124,10 @@ describe('playground in Chromium', { skip }, () => {
   });
 
   it('classifies real MNIST test digits painted onto the canvas', async (t) => {
-    const samples = mnistSamples(MNIST_DIR, [9000, 9001, 9002, 9003, 9004, 9005, 9006, 9007, 9008, 9009]);
+    const samples = mnistSamples(
+      MNIST_DIR,
+      [9000, 9001, 9002, 9003, 9004, 9005, 9006, 9007, 9008, 9009],
+    );
     if (!samples) {
       t.skip(`no MNIST data at ${MNIST_DIR}`);
       return;
@@ -108,13 +135,17 @@ describe('playground in Chromium', { skip }, () => {
     let correct = 0;
     for (const s of samples) {
       await page.click('#digit-clear');
-      await page.$eval('#digit-canvas', (canvas, pixels) => {
-        const ctx = canvas.getContext('2d');
-        for (let i = 0; i < 784; i++) {
-          ctx.fillStyle = `rgb(${pixels[i]},${pixels[i]},${pixels[i]})`;
-          ctx.fillRect((i % 28) * 10, Math.floor(i / 28) * 10, 10, 10);
-        }
-      }, s.pixels);
+      await page.$eval(
+        '#digit-canvas',
+        (canvas, pixels) => {
+          const ctx = canvas.getContext('2d');
+          for (let i = 0; i < 784; i++) {
+            ctx.fillStyle = `rgb(${pixels[i]},${pixels[i]},${pixels[i]})`;
+            ctx.fillRect((i % 28) * 10, Math.floor(i / 28) * 10, 10, 10);
+          }
+        },
+        s.pixels,
+      );
       await page.click('#digit-predict');
       await page.waitForSelector('#digit-status[data-prediction]');
       const predicted = Number(await page.getAttribute('#digit-status', 'data-prediction'));
@@ -122,7 +153,10 @@ describe('playground in Chromium', { skip }, () => {
       console.log(`# MNIST test image ${s.index}: label ${s.label}, read ${predicted}`);
     }
     await page.locator('#digits').screenshot({ path: join(results, 'digit-mnist.png') });
-    assert.ok(correct >= 7, `only ${correct} of ${samples.length} MNIST test digits read correctly`);
+    assert.ok(
+      correct >= 7,
+      `only ${correct} of ${samples.length} MNIST test digits read correctly`,
+    );
   });
 
   it('generates text from the character-level model', async () => {
@@ -132,7 +166,12 @@ describe('playground in Chromium', { skip }, () => {
     await page.click('#text-generate');
     await page.waitForSelector('#text-status[data-done="true"]', { timeout: 60_000 });
     const text = await page.textContent('#text-output');
-    console.log(`# generated (${await page.textContent('#text-status')}):\n${text.split('\n').map((l) => `#   ${l}`).join('\n')}`);
+    console.log(
+      `# generated (${await page.textContent('#text-status')}):\n${text
+        .split('\n')
+        .map((l) => `#   ${l}`)
+        .join('\n')}`,
+    );
     assert.ok(text.startsWith('ROMEO:'));
     assert.equal(text.length, 'ROMEO:'.length + 200);
     assert.match(text.slice(6), /[a-z]+ [a-z]+/, 'expected words separated by spaces');

@@ -28,14 +28,19 @@ export function setupAdding(): void {
       // smoothed over the last 20 steps: single batches are noisy
       const recent = losses.slice(-20);
       const avg = recent.reduce((a, b) => a + b, 0) / recent.length;
-      status.textContent = `step ${m.step}: loss ${m.loss.toFixed(4)} (mean of last ${recent.length}: ${avg.toFixed(4)}), ${(msSum / losses.length).toFixed(1)} ms/step`;
+      const perStep = (msSum / losses.length).toFixed(1);
+      status.textContent =
+        `step ${m.step}: loss ${m.loss.toFixed(4)} ` +
+        `(mean of last ${recent.length}: ${avg.toFixed(4)}), ${perStep} ms/step`;
       status.dataset['step'] = String(m.step);
       status.dataset['first'] = String(losses[0]);
       status.dataset['recent'] = String(avg);
-      if (losses.length % 5 === 0 || losses.length < 20) drawLossCurve(chart, losses, data.ADDING_TRIVIAL_MSE, maxSteps);
+      if (losses.length % 5 === 0 || losses.length < 20)
+        drawLossCurve(chart, losses, data.ADDING_TRIVIAL_MSE, maxSteps);
     } else if (m.type === 'done') {
       drawLossCurve(chart, losses, data.ADDING_TRIVIAL_MSE, maxSteps);
-      status.textContent += ` — ${m.stopped ? 'stopped' : 'done'} after ${m.steps} steps in ${((performance.now() - started) / 1000).toFixed(1)} s`;
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      status.textContent += ` — ${m.stopped ? 'stopped' : 'done'} after ${m.steps} steps in ${seconds} s`;
       status.dataset['done'] = 'true';
       start.disabled = false;
       stop.disabled = true;
@@ -49,7 +54,10 @@ export function setupAdding(): void {
   start.onclick = (): void => {
     const seqLen = Number($<HTMLSelectElement>('adding-T').value);
     const model = $<HTMLSelectElement>('adding-model').value as 'indrnn' | 'lstm';
-    const steps = Math.max(1, Math.min(20000, Number($<HTMLInputElement>('adding-steps').value) || 1));
+    const steps = Math.max(
+      1,
+      Math.min(20000, Number($<HTMLInputElement>('adding-steps').value) || 1),
+    );
     losses = [];
     msSum = 0;
     maxSteps = steps;

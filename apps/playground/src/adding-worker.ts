@@ -4,7 +4,16 @@
  */
 import { initWasm } from '@indrnn/wasm';
 import {
-  buildModel, data, Generator, manualSeed, ops, setBackend, Trainer, type EncoderConfig, type SequenceModel, type Task,
+  buildModel,
+  data,
+  Generator,
+  manualSeed,
+  ops,
+  setBackend,
+  Trainer,
+  type EncoderConfig,
+  type SequenceModel,
+  type Task,
 } from 'indrnn';
 import type { FromWorker, StartMessage, ToWorker } from './adding-protocol.js';
 
@@ -13,15 +22,29 @@ let stopRequested = false;
 let running = false;
 
 function encoderFor(m: StartMessage): EncoderConfig {
-  if (m.model === 'lstm') return { type: 'lstm', inputSize: 2, hiddenSize: m.hidden, numLayers: 2, forgetBias: 1 };
+  if (m.model === 'lstm')
+    return { type: 'lstm', inputSize: 2, hiddenSize: m.hidden, numLayers: 2, forgetBias: 1 };
   // the papers' adding setup: |u| <= 2^(1/T), last layer u ~ U(2^(-1/T), 2^(1/T))
-  return { type: 'indrnn', inputSize: 2, hiddenSize: m.hidden, numLayers: 2, gamma: 2, seqLen: m.seqLen, lastLayerInit: true };
+  return {
+    type: 'indrnn',
+    inputSize: 2,
+    hiddenSize: m.hidden,
+    numLayers: 2,
+    gamma: 2,
+    seqLen: m.seqLen,
+    lastLayerInit: true,
+  };
 }
 
-/** The adding problem as a Task: fresh batches every step, nothing held out (the page plots training loss). */
+/** The adding problem as a Task: fresh batches every step, nothing held out (the page plots
+ * the training loss). */
 function addingTask(m: StartMessage): Task {
   manualSeed(m.seed);
-  const model = buildModel({ kind: 'sequence', encoder: encoderFor(m), outputSize: 1 }) as SequenceModel;
+  const model = buildModel({
+    kind: 'sequence',
+    encoder: encoderFor(m),
+    outputSize: 1,
+  }) as SequenceModel;
   const gen = new Generator(m.seed * 1000 + 1);
   return {
     name: 'adding',
@@ -29,7 +52,11 @@ function addingTask(m: StartMessage): Task {
     monitor: { metric: 'val_mse', mode: 'min' },
     notes: [],
     trainLoss() {
-      const { x, y } = data.addingBatch({ seqLen: m.seqLen, batchSize: m.batchSize, generator: gen });
+      const { x, y } = data.addingBatch({
+        seqLen: m.seqLen,
+        batchSize: m.batchSize,
+        generator: gen,
+      });
       return { loss: ops.mseLoss(model.forward(x), y) };
     },
     evaluate: () => ({}),
@@ -44,8 +71,15 @@ async function train(m: StartMessage): Promise<void> {
   running = true;
   stopRequested = false;
   const trainer = new Trainer(addingTask(m), {
-    steps: m.steps, evalEvery: 0, optimizer: 'adam', lr: m.lr, weightDecay: 0, gradClip: 10, gradNorm: 0,
-    schedule: 'none', decayFactor: 0.1,
+    steps: m.steps,
+    evalEvery: 0,
+    optimizer: 'adam',
+    lr: m.lr,
+    weightDecay: 0,
+    gradClip: 10,
+    gradNorm: 0,
+    schedule: 'none',
+    decayFactor: 0.1,
   });
   while (!trainer.done && !stopRequested) {
     const t0 = performance.now();

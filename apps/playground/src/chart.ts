@@ -13,7 +13,12 @@ function clear(canvas: HTMLCanvasElement): CanvasRenderingContext2D {
  * Loss per step on a log10 y axis (losses span decades), with a dashed horizontal line at
  * `reference` (the trivial predictor's MSE).
  */
-export function drawLossCurve(canvas: HTMLCanvasElement, losses: readonly number[], reference: number, maxSteps: number): void {
+export function drawLossCurve(
+  canvas: HTMLCanvasElement,
+  losses: readonly number[],
+  reference: number,
+  maxSteps: number,
+): void {
   const ctx = clear(canvas);
   const pad = { l: 48, r: 10, t: 10, b: 22 };
   const w = canvas.width - pad.l - pad.r;
@@ -51,7 +56,11 @@ export function drawLossCurve(canvas: HTMLCanvasElement, losses: readonly number
 }
 
 /** Several series of equal length over time, on a shared linear y axis. */
-export function drawTraces(canvas: HTMLCanvasElement, series: readonly Float32Array[], labels: readonly string[]): void {
+export function drawTraces(
+  canvas: HTMLCanvasElement,
+  series: readonly Float32Array[],
+  labels: readonly string[],
+): void {
   const ctx = clear(canvas);
   if (series.length === 0) return;
   const pad = { l: 40, r: 90, t: 8, b: 18 };

@@ -20,7 +20,10 @@ function enableDrawing(canvas: HTMLCanvasElement, onStroke: () => void): void {
   let last: [number, number] | null = null;
   const pos = (e: PointerEvent): [number, number] => {
     const r = canvas.getBoundingClientRect();
-    return [((e.clientX - r.left) * canvas.width) / r.width, ((e.clientY - r.top) * canvas.height) / r.height];
+    return [
+      ((e.clientX - r.left) * canvas.width) / r.width,
+      ((e.clientY - r.top) * canvas.height) / r.height,
+    ];
   };
   canvas.addEventListener('pointerdown', (e) => {
     canvas.setPointerCapture(e.pointerId);
@@ -75,14 +78,18 @@ function showProbabilities(table: HTMLTableElement, probs: Float32Array, best: n
     ...Array.from(probs, (p, d) => {
       const row = document.createElement('tr');
       if (d === best) row.className = 'best';
-      row.innerHTML = `<td>${d}</td><td class="bar"><div style="width:${(100 * p).toFixed(1)}%"></div></td><td>${(100 * p).toFixed(1)}%</td>`;
+      const pct = `${(100 * p).toFixed(1)}%`;
+      row.innerHTML = `<td>${d}</td><td class="bar"><div style="width:${pct}"></div></td><td>${pct}</td>`;
       return row;
     }),
   );
 }
 
 /** Logits and the last layer's hidden states [784, H] for one image. */
-function read(model: SequenceModel, img: Float32Array): { probs: Float32Array; states: Float32Array; hidden: number } {
+function read(
+  model: SequenceModel,
+  img: Float32Array,
+): { probs: Float32Array; states: Float32Array; hidden: number } {
   const x = new Float32Array(PIXELS);
   for (let t = 0; t < PIXELS; t++) x[t] = data.normalizePixel(Math.round(img[t]! * 255));
   return noGrad(() => {
@@ -90,7 +97,11 @@ function read(model: SequenceModel, img: Float32Array): { probs: Float32Array; s
     const H = output.shape[2]!;
     const last = output.slice([PIXELS - 1, 0, 0], [1, 1, H]).reshape([1, H]);
     const probs = ops.softmax(model.head.forward(last));
-    return { probs: Float32Array.from(probs.data()), states: Float32Array.from(output.data()), hidden: H };
+    return {
+      probs: Float32Array.from(probs.data()),
+      states: Float32Array.from(output.data()),
+      hidden: H,
+    };
   });
 }
 
@@ -106,7 +117,11 @@ function liveliest(states: Float32Array, hidden: number, count: number): number[
     }
     return s2 / PIXELS - (s / PIXELS) ** 2;
   });
-  return variance.map((v, n) => [v, n] as const).sort((a, b) => b[0] - a[0]).slice(0, count).map(([, n]) => n);
+  return variance
+    .map((v, n) => [v, n] as const)
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, count)
+    .map(([, n]) => n);
 }
 
 export function setupDigits(): void {
@@ -114,7 +129,9 @@ export function setupDigits(): void {
   const status = $<HTMLParagraphElement>('digit-status');
   const table = $<HTMLTableElement>('digit-probs');
   const model = loadDigitModel();
-  model.catch((e: unknown) => (status.textContent = `could not load the MNIST model: ${String(e)}`));
+  model.catch(
+    (e: unknown) => (status.textContent = `could not load the MNIST model: ${String(e)}`),
+  );
 
   const predict = async (): Promise<void> => {
     const img = toMnist(readInk(canvas), canvas.width, canvas.height);
@@ -128,12 +145,19 @@ export function setupDigits(): void {
     const ms = performance.now() - t0;
     const best = probs.indexOf(Math.max(...probs));
     showProbabilities(table, probs, best);
-    status.textContent = `I read a ${best} (${(100 * probs[best]!).toFixed(1)}%) in ${ms.toFixed(0)} ms`;
+    const pct = (100 * probs[best]!).toFixed(1);
+    status.textContent = `I read a ${best} (${pct}%) in ${ms.toFixed(0)} ms`;
     status.dataset['prediction'] = String(best);
     status.dataset['probs'] = JSON.stringify(Array.from(probs, (p) => +p.toFixed(5)));
     const neurons = liveliest(states, hidden, 6);
-    const traces = neurons.map((n) => Float32Array.from({ length: PIXELS }, (_, t) => states[t * hidden + n]!));
-    drawTraces($<HTMLCanvasElement>('digit-trace'), traces, neurons.map((n) => `neuron ${n}`));
+    const traces = neurons.map((n) =>
+      Float32Array.from({ length: PIXELS }, (_, t) => states[t * hidden + n]!),
+    );
+    drawTraces(
+      $<HTMLCanvasElement>('digit-trace'),
+      traces,
+      neurons.map((n) => `neuron ${n}`),
+    );
   };
   enableDrawing(canvas, () => void predict());
   $<HTMLButtonElement>('digit-predict').onclick = () => void predict();

@@ -14,7 +14,8 @@ async function main(): Promise<void> {
   } catch (e) {
     // the reference backend always works: slower, but the page stays usable
     setBackend('reference');
-    label.textContent = `reference (wasm unavailable: ${e instanceof Error ? e.message : String(e)})`;
+    const why = e instanceof Error ? e.message : String(e);
+    label.textContent = `reference (wasm unavailable: ${why})`;
   }
   document.body.dataset['backend'] = label.textContent;
   setupAdding();

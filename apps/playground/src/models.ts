@@ -22,7 +22,10 @@ async function load(config: URL, weights: URL): Promise<unknown> {
     fetchOk(config).then((r) => r.text()),
     fetchOk(weights).then((r) => r.arrayBuffer()),
   ]);
-  const model = deserializeModel(text, new Uint8Array(bytes), { config: config.pathname, weights: weights.pathname });
+  const model = deserializeModel(text, new Uint8Array(bytes), {
+    config: config.pathname,
+    weights: weights.pathname,
+  });
   return model.eval();
 }
 

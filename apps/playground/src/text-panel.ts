@@ -22,12 +22,23 @@ function sample(logits: ArrayLike<number>, temperature: number, gen: Generator):
 }
 
 /** Runs ids [T] through the model from the given states; returns the last step's logits. */
-function step(model: LanguageModel, ids: number[], states: Tensor[] | null, position: number): { last: Float32Array; states: Tensor[] } {
+function step(
+  model: LanguageModel,
+  ids: number[],
+  states: Tensor[] | null,
+  position: number,
+): { last: Float32Array; states: Tensor[] } {
   return noGrad(() => {
-    const out = model.forward(tensor(Int32Array.from(ids), [ids.length, 1], 'int32'), { states, position });
+    const out = model.forward(tensor(Int32Array.from(ids), [ids.length, 1], 'int32'), {
+      states,
+      position,
+    });
     const V = out.logits.shape[2]!;
     const all = out.logits.data();
-    return { last: Float32Array.from(all.subarray((ids.length - 1) * V, ids.length * V)), states: out.states };
+    return {
+      last: Float32Array.from(all.subarray((ids.length - 1) * V, ids.length * V)),
+      states: out.states,
+    };
   });
 }
 
@@ -47,13 +58,18 @@ export function setupText(): void {
   const status = $<HTMLParagraphElement>('text-status');
   const button = $<HTMLButtonElement>('text-generate');
   const loaded = loadCharModel();
-  loaded.catch((e: unknown) => (status.textContent = `could not load the language model: ${String(e)}`));
+  loaded.catch(
+    (e: unknown) => (status.textContent = `could not load the language model: ${String(e)}`),
+  );
 
   button.onclick = async (): Promise<void> => {
     const { model, tokens } = await loaded;
     const index = new Map(tokens.map((t, i) => [t, i]));
     const prompt = $<HTMLInputElement>('text-prompt').value;
-    const length = Math.max(1, Math.min(2000, Number($<HTMLInputElement>('text-length').value) || 1));
+    const length = Math.max(
+      1,
+      Math.min(2000, Number($<HTMLInputElement>('text-length').value) || 1),
+    );
     const temperature = Math.max(0.05, Number($<HTMLInputElement>('text-temperature').value) || 1);
     const gen = new Generator(Number($<HTMLInputElement>('text-seed').value) || 0);
     const known = [...prompt].filter((c) => index.has(c));
@@ -78,7 +94,8 @@ export function setupText(): void {
     }
     output.textContent = text;
     const s = (performance.now() - t0) / 1000;
-    status.textContent = `${length} characters in ${s.toFixed(2)} s (${(length / s).toFixed(0)} chars/s)`;
+    const rate = (length / s).toFixed(0);
+    status.textContent = `${length} characters in ${s.toFixed(2)} s (${rate} chars/s)`;
     status.dataset['done'] = 'true';
     button.disabled = false;
   };

@@ -123,7 +123,9 @@ function binaryVec(op: i32, a: v128, b: v128): v128 {
 function binaryRow(op: i32, a: usize, ia: i32, b: usize, ib: i32, o: usize, n: i32): void {
   let i = 0;
   if (ia == 1 && ib == 1) {
-    for (; i + 4 <= n; i += 4) v128.store(at(o, i), binaryVec(op, v128.load(at(a, i)), v128.load(at(b, i))));
+    for (; i + 4 <= n; i += 4) {
+      v128.store(at(o, i), binaryVec(op, v128.load(at(a, i)), v128.load(at(b, i))));
+    }
   } else if (ia == 1 && ib == 0) {
     const bv = v128.load32_splat(b);
     for (; i + 4 <= n; i += 4) v128.store(at(o, i), binaryVec(op, v128.load(at(a, i)), bv));
@@ -131,12 +133,14 @@ function binaryRow(op: i32, a: usize, ia: i32, b: usize, ib: i32, o: usize, n: i
     const av = v128.load32_splat(a);
     for (; i + 4 <= n; i += 4) v128.store(at(o, i), binaryVec(op, av, v128.load(at(b, i))));
   }
-  for (; i < n; i++) store<f32>(at(o, i), binaryScalar(op, load<f32>(at(a, i * ia)), load<f32>(at(b, i * ib))));
+  for (; i < n; i++) {
+    store<f32>(at(o, i), binaryScalar(op, load<f32>(at(a, i * ia)), load<f32>(at(b, i * ib))));
+  }
 }
 
 /**
- * Walks the outer axes of a coalesced layout. desc (int32) = [rank, shape[rank], sa[rank], sb[rank]];
- * calls row(offA, offB, outOffset) for each innermost row (in elements).
+ * Advances the odometer over the outer axes of a coalesced layout, desc (int32) =
+ * [rank, shape[rank], sa[rank], sb[rank]], keeping both operands' element offsets in offs[0..2].
  */
 // @ts-ignore: decorator
 @inline
@@ -161,7 +165,9 @@ function odometerStep(desc: usize, rank: i32, idx: usize, offs: usize): bool {
 }
 
 /** out = a ∘ b with broadcasting; desc as above; idx is rank int32 of scratch, offs 2 int32. */
-export function binary(op: i32, a: usize, b: usize, out: usize, desc: usize, idx: usize, offs: usize): void {
+export function binary(
+  op: i32, a: usize, b: usize, out: usize, desc: usize, idx: usize, offs: usize,
+): void {
   const rank = load<i32>(desc);
   const n = load<i32>(at(desc, rank));
   const ia = load<i32>(at(desc, 2 * rank));
@@ -207,7 +213,9 @@ export function broadcastTo(x: usize, out: usize, desc: usize, idx: usize, offs:
  * sums such as a bias gradient over T·B rows stay accurate. desc = [rank, shape, sx, sout] with
  * sout 0 on reduced axes.
  */
-export function reduceSum(x: usize, out: usize, outSize: i32, desc: usize, idx: usize, offs: usize, acc: usize): void {
+export function reduceSum(
+  x: usize, out: usize, outSize: i32, desc: usize, idx: usize, offs: usize, acc: usize,
+): void {
   const rank = load<i32>(desc);
   const n = load<i32>(at(desc, rank));
   const ix = load<i32>(at(desc, 2 * rank));
@@ -226,7 +234,8 @@ export function reduceSum(x: usize, out: usize, outSize: i32, desc: usize, idx: 
       if (ix == 1) {
         for (; i + 4 <= n; i += 4) {
           const v = v128.load(at(src, i));
-          s = f64x2.add(s, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(v128.shuffle<f32>(v, v, 2, 3, 0, 1))));
+          const hi = v128.shuffle<f32>(v, v, 2, 3, 0, 1);
+          s = f64x2.add(s, f64x2.add(f64x2.promote_low_f32x4(v), f64x2.promote_low_f32x4(hi)));
         }
       }
       let t = f64x2.extract_lane(s, 0) + f64x2.extract_lane(s, 1);

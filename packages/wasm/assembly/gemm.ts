@@ -41,7 +41,9 @@ export function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void 
         }
       } else {
         for (let p = 0; p < k; p++) {
-          for (let j = 0; j < w; j++) store<f32>(d + (<usize>(p * NR + j) << 2), load<f32>(at(b, p * n + j0 + j)));
+          for (let j = 0; j < w; j++) {
+            store<f32>(d + (<usize>(p * NR + j) << 2), load<f32>(at(b, p * n + j0 + j)));
+          }
         }
       }
     } else {
@@ -55,7 +57,9 @@ export function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void 
 }
 
 /** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into [ceil(mc/4)][kc][4]; rows past m are zero. */
-function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize): void {
+function packA(
+  a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize,
+): void {
   for (let r0 = 0; r0 < mc; r0 += MR) {
     const d = dst + (<usize>(r0 * kc) << 2);
     const h = min(MR, mc - r0);
@@ -63,11 +67,14 @@ function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, p0: i32
     if (transA) {
       // op(A)[i, p] = a[p, i]: the 4 rows of a panel are 4 contiguous floats of row p
       if (h == MR) {
-        for (let p = 0; p < kc; p++) v128.store(d + (<usize>p << 4), v128.load(at(a, (p0 + p) * m + i)));
+        for (let p = 0; p < kc; p++) {
+          v128.store(d + (<usize>p << 4), v128.load(at(a, (p0 + p) * m + i)));
+        }
       } else {
         for (let p = 0; p < kc; p++) {
           for (let r = 0; r < MR; r++) {
-            store<f32>(d + (<usize>(p * MR + r) << 2), r < h ? load<f32>(at(a, (p0 + p) * m + i + r)) : 0);
+            const v: f32 = r < h ? load<f32>(at(a, (p0 + p) * m + i + r)) : 0;
+            store<f32>(d + (<usize>(p * MR + r) << 2), v);
           }
         }
       }
@@ -105,7 +112,8 @@ function packA(a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, p0: i32
     } else {
       for (let p = 0; p < kc; p++) {
         for (let r = 0; r < MR; r++) {
-          store<f32>(d + (<usize>(p * MR + r) << 2), r < h ? load<f32>(at(a, (i + r) * k + p0 + p)) : 0);
+          const v: f32 = r < h ? load<f32>(at(a, (i + r) * k + p0 + p)) : 0;
+          store<f32>(d + (<usize>(p * MR + r) << 2), v);
         }
       }
     }

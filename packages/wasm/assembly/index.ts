@@ -3,8 +3,12 @@
 export { gemm, packASize, packBSize } from './gemm';
 export { indrnnScan, indrnnScanGrad } from './indrnn';
 export { rnnScan, rnnScanGrad, lstmScan, lstmScanGrad } from './rnn';
-export { unary, unaryGrad, binary, broadcastTo, reduceSum, affine, clamp, scale, sumSquares } from './elementwise';
-export { softmax, softmaxCrossEntropy, softmaxCrossEntropyGrad, batchNormTrain, batchNormGrad } from './nn';
+export {
+  unary, unaryGrad, binary, broadcastTo, reduceSum, affine, clamp, scale, sumSquares,
+} from './elementwise';
+export {
+  softmax, softmaxCrossEntropy, softmaxCrossEntropyGrad, batchNormTrain, batchNormGrad,
+} from './nn';
 export { adamStep, sgdStep } from './optim';
 
 /** First free byte after the module's static data: the JS arena starts here. */

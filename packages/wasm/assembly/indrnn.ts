@@ -39,7 +39,8 @@ export function indrnnScan(
       for (; n < N; n++) {
         const q = <usize>n << 2;
         const pre = load<f32>(zt + q) + load<f32>(u + q) * load<f32>(prev + q);
-        store<f32>(ht + q, act == RELU ? (pre > 0 ? pre : 0) : act == IDENTITY ? pre : Mathf.tanh(pre));
+        const y: f32 = act == RELU ? (pre > 0 ? pre : 0) : act == IDENTITY ? pre : Mathf.tanh(pre);
+        store<f32>(ht + q, y);
       }
     }
   }
@@ -47,7 +48,8 @@ export function indrnnScan(
 
 /**
  * Reverse loop. carry [B, N] f32 (dL/dh[t] arriving from t+1) and duAcc [N] f64 are scratch.
- *   gh = dh[t] + carry;  dpre = gh · act'(h[t]);  dz[t] = dpre;  du += dpre · h[t-1];  carry = dpre · u
+ *   gh = dh[t] + carry;  dpre = gh · act'(h[t]);  dz[t] = dpre;
+ *   du += dpre · h[t-1];  carry = dpre · u
  * Masked steps pass gh through unchanged and get dz = 0.
  */
 export function indrnnScanGrad(
@@ -88,14 +90,16 @@ export function indrnnScanGrad(
         const prod = f32x4.mul(dpre, v128.load(prev + q));
         const acc = at64(duAcc, n);
         v128.store(acc, f64x2.add(v128.load(acc), f64x2.promote_low_f32x4(prod)));
-        v128.store(acc, f64x2.add(v128.load(acc, 16), f64x2.promote_low_f32x4(v128.shuffle<f32>(prod, prod, 2, 3, 0, 1))), 16);
+        const high = f64x2.promote_low_f32x4(v128.shuffle<f32>(prod, prod, 2, 3, 0, 1));
+        v128.store(acc, f64x2.add(v128.load(acc, 16), high), 16);
         v128.store(cr + q, f32x4.mul(dpre, v128.load(u + q)));
       }
       for (; n < N; n++) {
         const q = <usize>n << 2;
         const gh = load<f32>(dht + q) + load<f32>(cr + q);
         const hv = load<f32>(ht + q);
-        const dpre: f32 = act == RELU ? (hv > 0 ? gh : 0) : act == IDENTITY ? gh : gh * (1 - hv * hv);
+        const dpre: f32 =
+          act == RELU ? (hv > 0 ? gh : 0) : act == IDENTITY ? gh : gh * (1 - hv * hv);
         store<f32>(dzt + q, dpre);
         const acc = at64(duAcc, n);
         store<f64>(acc, load<f64>(acc) + <f64>(dpre * load<f32>(prev + q)));

@@ -75,7 +75,9 @@ function sumRows(x: usize, rows: i32, C: i32, acc: usize): void {
     const xr = at(x, r * C);
     let c = 0;
     for (; c + 4 <= C; c += 4) addWide(at64(acc, c), v128.load(at(xr, c)));
-    for (; c < C; c++) store<f64>(at64(acc, c), load<f64>(at64(acc, c)) + <f64>load<f32>(at(xr, c)));
+    for (; c < C; c++) {
+      store<f64>(at64(acc, c), load<f64>(at64(acc, c)) + <f64>load<f32>(at(xr, c)));
+    }
   }
 }
 
@@ -127,7 +129,8 @@ export function batchNormTrain(
       }
       for (; c < C; c++) {
         const s = load<f32>(at(ig, c)) * load<f32>(at(gamma, c));
-        store<f32>(at(yr, c), (load<f32>(at(xr, c)) - load<f32>(at(mg, c))) * s + load<f32>(at(beta, c)));
+        const d = load<f32>(at(xr, c)) - load<f32>(at(mg, c));
+        store<f32>(at(yr, c), d * s + load<f32>(at(beta, c)));
       }
     }
   }
@@ -158,7 +161,8 @@ export function batchNormGrad(
       let c = 0;
       for (; c + 4 <= C; c += 4) {
         const d = v128.load(at(dy, o + c));
-        const xh = f32x4.mul(f32x4.sub(v128.load(at(x, o + c)), v128.load(at(mg, c))), v128.load(at(ig, c)));
+        const centred = f32x4.sub(v128.load(at(x, o + c)), v128.load(at(mg, c)));
+        const xh = f32x4.mul(centred, v128.load(at(ig, c)));
         addWide(at64(sumDy, c), d);
         addWide(at64(sumDyXhat, c), f32x4.mul(d, xh));
       }

@@ -33,7 +33,8 @@ function prevRows(h: usize, h0: usize, t: i32, rowBlock: i32): usize {
 
 /** dW[rows, H] = Σ_t dg[t]ᵀ · h[t-1] (see the header); pb, pa are GEMM scratch. */
 function recurrentWeightGrad(
-  dg: usize, h: usize, h0: usize, T: i32, B: i32, rows: i32, H: i32, dw: usize, pb: usize, pa: usize,
+  dg: usize, h: usize, h0: usize, T: i32, B: i32, rows: i32, H: i32,
+  dw: usize, pb: usize, pa: usize,
 ): void {
   if (T > 1) gemm(at(dg, B * rows), h, dw, rows, H, (T - 1) * B, true, false, pb, pa, false);
   gemm(dg, h0, dw, rows, H, B, true, false, pb, pa, T > 1);
@@ -56,7 +57,8 @@ export function rnnScan(
         continue;
       }
       for (let i = 0; i < H; i++) {
-        store<f32>(at(h, o + i), activate(act, load<f32>(at(gx, o + i)) + load<f32>(at(rec, b * H + i))));
+        const pre = load<f32>(at(gx, o + i)) + load<f32>(at(rec, b * H + i));
+        store<f32>(at(h, o + i), activate(act, pre));
       }
     }
   }
@@ -144,10 +146,12 @@ export function lstmScan(
  * LSTM backward per step (gh, gc include what flows back from t+1):
  *   dc = gc + gh·o·(1 - tanh²c);  pre-activation grads of i, f, g, o;  dc[t-1] = dc·f;
  *   dh[t-1] = dpre · Whh (one GEMM per step over the batch).
- * Scratch: pbW packBSize(4H, H), pa packASize(), hCarry, cCarry, back [B, H], pbG packBSize(T·B, H).
+ * Scratch: pbW packBSize(4H, H), pa packASize(), hCarry, cCarry, back [B, H],
+ * pbG packBSize(T·B, H).
  */
 export function lstmScanGrad(
-  dh: usize, dc: usize, gates: usize, h: usize, c: usize, whh: usize, h0: usize, c0: usize, lens: usize,
+  dh: usize, dc: usize, gates: usize, h: usize, c: usize, whh: usize, h0: usize, c0: usize,
+  lens: usize,
   T: i32, B: i32, H: i32, dgx: usize, dwhh: usize, dh0: usize, dc0: usize,
   pbW: usize, pa: usize, hCarry: usize, cCarry: usize, back: usize, pbG: usize,
 ): void {

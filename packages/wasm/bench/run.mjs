@@ -3,7 +3,7 @@
 // and same run, single-threaded on both sides. Prints one JSON line per measurement, then a ratio
 // table. Run from the repository root: `npm run bench:wasm` (builds first).
 //   1. GEMM GFLOP/s on 512³ and (32768×128)·(128×128). Ours copies the operands into its arena and
-//      the product out on every call; tfjs is timed with dataSync(), i.e. with the product read back.
+//      the product out on every call; tfjs is timed with dataSync(), i.e. reading the product back.
 //   2. One training step (forward, backward, clip, Adam) of a 2×128 IndRNN on the adding problem,
 //      T = 1000, B = 32, against tf.layers.simpleRNN (relu) ×2 on tfjs-wasm, run by the shared
 //      baseline script (copied at run time into bench/.cache/, never committed).
@@ -52,7 +52,10 @@ async function gemm() {
   await tf.ready();
   const gen = new Generator(1);
   const rand = (n) => Float32Array.from({ length: n }, () => gen.uniform(-1, 1));
-  for (const [m, k, n] of [[512, 512, 512], [32768, 128, 128]]) {
+  for (const [m, k, n] of [
+    [512, 512, 512],
+    [32768, 128, 128],
+  ]) {
     const a = rand(m * k);
     const b = rand(k * n);
     const flop = 2 * m * n * k;
@@ -63,17 +66,37 @@ async function gemm() {
     const ours = [];
     const theirs = [];
     for (let round = 0; round < 3; round++) {
-      ours.push(timeIt(() => wasm.matmul(a, b, m, n, k, false, false), round === 0 ? 20 : 2, reps).median);
-      theirs.push(timeIt(() => {
-        const c = tf.matMul(ta, tb);
-        c.dataSync();
-        c.dispose();
-      }, round === 0 ? 20 : 2, reps).median);
+      ours.push(
+        timeIt(() => wasm.matmul(a, b, m, n, k, false, false), round === 0 ? 20 : 2, reps).median,
+      );
+      theirs.push(
+        timeIt(
+          () => {
+            const c = tf.matMul(ta, tb);
+            c.dataSync();
+            c.dispose();
+          },
+          round === 0 ? 20 : 2,
+          reps,
+        ).median,
+      );
     }
     const shape = `${m}x${k}x${n}`;
     const best = (xs) => Math.min(...xs);
-    emit({ bench: 'gemm', impl: 'indrnn-wasm', shape, seconds: best(ours), gflops: +(flop / best(ours) / 1e9).toFixed(2) });
-    emit({ bench: 'gemm', impl: 'tfjs-wasm', shape, seconds: best(theirs), gflops: +(flop / best(theirs) / 1e9).toFixed(2) });
+    emit({
+      bench: 'gemm',
+      impl: 'indrnn-wasm',
+      shape,
+      seconds: best(ours),
+      gflops: +(flop / best(ours) / 1e9).toFixed(2),
+    });
+    emit({
+      bench: 'gemm',
+      impl: 'tfjs-wasm',
+      shape,
+      seconds: best(theirs),
+      gflops: +(flop / best(theirs) / 1e9).toFixed(2),
+    });
     ta.dispose();
     tb.dispose();
   }
@@ -85,12 +108,24 @@ function ourTrainingStep() {
   setBackend('wasm');
   manualSeed(1);
   const model = buildModel({
-    kind: 'sequence', outputSize: 1,
-    encoder: { type: 'indrnn', inputSize: 2, hiddenSize: 128, numLayers: 2, gamma: 2, seqLen: T, lastLayerInit: true },
+    kind: 'sequence',
+    outputSize: 1,
+    encoder: {
+      type: 'indrnn',
+      inputSize: 2,
+      hiddenSize: 128,
+      numLayers: 2,
+      gamma: 2,
+      seqLen: T,
+      lastLayerInit: true,
+    },
   });
   const gen = new Generator(2);
   const task = {
-    name: 'adding', model, monitor: { metric: 'val_mse', mode: 'min' }, notes: [],
+    name: 'adding',
+    model,
+    monitor: { metric: 'val_mse', mode: 'min' },
+    notes: [],
     trainLoss() {
       const { x, y } = data.addingBatch({ seqLen: T, batchSize: B, generator: gen });
       return { loss: ops.mseLoss(model.forward(x), y) };
@@ -100,11 +135,26 @@ function ourTrainingStep() {
     setState: () => {},
   };
   const trainer = new Trainer(task, {
-    steps: 1e9, evalEvery: 0, optimizer: 'adam', lr: 2e-4, weightDecay: 0, gradClip: 10, gradNorm: 0,
-    schedule: 'none', decayFactor: 0.1,
+    steps: 1e9,
+    evalEvery: 0,
+    optimizer: 'adam',
+    lr: 2e-4,
+    weightDecay: 0,
+    gradClip: 10,
+    gradNorm: 0,
+    schedule: 'none',
+    decayFactor: 0.1,
   });
   const { median: s, min } = timeIt(() => trainer.trainStep(), 3, quick ? 5 : 15);
-  emit({ bench: 'train-step', impl: 'indrnn-wasm', model: 'indrnn 2x128', T, B, seconds: +s.toFixed(4), min_seconds: +min.toFixed(4) });
+  emit({
+    bench: 'train-step',
+    impl: 'indrnn-wasm',
+    model: 'indrnn 2x128',
+    T,
+    B,
+    seconds: +s.toFixed(4),
+    min_seconds: +min.toFixed(4),
+  });
 }
 
 function tfjsTrainingStep() {
@@ -118,27 +168,54 @@ function tfjsTrainingStep() {
   mkdirSync(cache, { recursive: true });
   const script = join(cache, 'tfjs_rnn_step.mjs');
   copyFileSync(source, script);
-  const out = execFileSync(process.execPath, [script, 'wasm', 'simplernn', quick ? '1' : '2', '1000', '32', '128', '2'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const out = execFileSync(
+    process.execPath,
+    [script, 'wasm', 'simplernn', quick ? '1' : '2', '1000', '32', '128', '2'],
+    {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   const line = out.split('\n').find((l) => l.startsWith('JSON '));
   if (!line) throw new Error(`the tfjs baseline printed no JSON line:\n${out}`);
   const r = JSON.parse(line.slice(5));
-  emit({ bench: 'train-step', impl: 'tfjs-wasm', model: 'simpleRNN(relu) 2x128', T: r.T, B: r.B, seconds: r.median_s, min_seconds: r.min_s });
+  emit({
+    bench: 'train-step',
+    impl: 'tfjs-wasm',
+    model: 'simpleRNN(relu) 2x128',
+    T: r.T,
+    B: r.B,
+    seconds: r.median_s,
+    min_seconds: r.min_s,
+  });
 }
 
 function ratioTable() {
-  const find = (bench, impl, key) => results.find((r) => r.bench === bench && r.impl === impl && (!key || r.shape === key));
+  const find = (bench, impl, key) =>
+    results.find((r) => r.bench === bench && r.impl === impl && (!key || r.shape === key));
   const rows = [];
   for (const shape of ['512x512x512', '32768x128x128']) {
     const o = find('gemm', 'indrnn-wasm', shape);
     const t = find('gemm', 'tfjs-wasm', shape);
-    if (o && t) rows.push([`GEMM ${shape}`, `${o.gflops} GFLOP/s`, `${t.gflops} GFLOP/s`, (o.gflops / t.gflops).toFixed(2), '>= 1.0']);
+    if (o && t)
+      rows.push([
+        `GEMM ${shape}`,
+        `${o.gflops} GFLOP/s`,
+        `${t.gflops} GFLOP/s`,
+        (o.gflops / t.gflops).toFixed(2),
+        '>= 1.0',
+      ]);
   }
   const o = find('train-step', 'indrnn-wasm');
   const t = find('train-step', 'tfjs-wasm');
-  if (o && t) rows.push(['train step adding T=1000 B=32 2x128', `${o.seconds} s`, `${t.seconds} s`, (t.seconds / o.seconds).toFixed(1), '>= 20']);
+  if (o && t)
+    rows.push([
+      'train step adding T=1000 B=32 2x128',
+      `${o.seconds} s`,
+      `${t.seconds} s`,
+      (t.seconds / o.seconds).toFixed(1),
+      '>= 20',
+    ]);
   const header = ['measurement', 'indrnn wasm', 'tfjs wasm', 'speed-up', 'target'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
   const fmt = (r) => `| ${r.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;

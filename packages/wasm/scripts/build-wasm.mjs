@@ -11,11 +11,22 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const sources = readdirSync(join(root, 'assembly')).filter((f) => f.endsWith('.ts')).sort();
+const sources = readdirSync(join(root, 'assembly'))
+  .filter((f) => f.endsWith('.ts'))
+  .sort();
 const wasmPath = join(root, 'kernels', 'kernels.wasm');
 const tsPath = join(root, 'src', 'kernels.generated.ts');
 // -O3 with the stub runtime: the kernels never allocate, so no GC is linked in
-const FLAGS = ['-O3', '--runtime', 'stub', '--noAssert', '--enable', 'simd', '--initialMemory', '2'];
+const FLAGS = [
+  '-O3',
+  '--runtime',
+  'stub',
+  '--noAssert',
+  '--enable',
+  'simd',
+  '--initialMemory',
+  '2',
+];
 
 function compilerVersion() {
   try {
@@ -33,20 +44,31 @@ for (const f of sources) hash.update(f).update(readFileSync(join(root, 'assembly
 const digest = hash.digest('hex').slice(0, 16);
 const force = process.argv.includes('--force');
 
-const current = existsSync(tsPath) ? /source-hash: (\w+)/.exec(readFileSync(tsPath, 'utf8'))?.[1] : null;
+const current = existsSync(tsPath)
+  ? /source-hash: (\w+)/.exec(readFileSync(tsPath, 'utf8'))?.[1]
+  : null;
 if (!force && current === digest && existsSync(wasmPath)) process.exit(0);
 if (!version) {
   if (existsSync(tsPath) && existsSync(wasmPath)) {
-    console.warn('@indrnn/wasm: assemblyscript is not installed; keeping the committed kernels.wasm');
+    console.warn(
+      '@indrnn/wasm: assemblyscript is not installed; keeping the committed kernels.wasm',
+    );
     process.exit(0);
   }
-  console.error('@indrnn/wasm: assemblyscript is not installed and no built kernels exist; run npm install');
+  console.error(
+    '@indrnn/wasm: assemblyscript is not installed and no built kernels exist; run npm install',
+  );
   process.exit(1);
 }
 
 const { default: asc } = await import('assemblyscript/asc');
 mkdirSync(dirname(wasmPath), { recursive: true });
-const result = await asc.main([join(root, 'assembly', 'index.ts'), ...FLAGS, '--outFile', wasmPath]);
+const result = await asc.main([
+  join(root, 'assembly', 'index.ts'),
+  ...FLAGS,
+  '--outFile',
+  wasmPath,
+]);
 if (result.error) {
   console.error(result.stderr.toString());
   console.error(`@indrnn/wasm: assemblyscript failed: ${result.error.message}`);

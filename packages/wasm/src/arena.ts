@@ -14,7 +14,10 @@ export class Arena {
   private top: number;
   private readonly base: number;
 
-  constructor(private readonly memory: WebAssembly.Memory, heapBase: number) {
+  constructor(
+    private readonly memory: WebAssembly.Memory,
+    heapBase: number,
+  ) {
     this.base = align(heapBase);
     this.top = this.base;
   }
@@ -41,7 +44,9 @@ export class Arena {
       try {
         this.memory.grow(pages);
       } catch {
-        throw new Error(`wasm backend: cannot grow memory to ${Math.ceil((have + pages * PAGE) / 2 ** 20)} MiB`);
+        throw new Error(
+          `wasm backend: cannot grow memory to ${Math.ceil((have + pages * PAGE) / 2 ** 20)} MiB`,
+        );
       }
     }
     return ptr;

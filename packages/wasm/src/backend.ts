@@ -1,13 +1,20 @@
 /**
- * The 'wasm' backend: the Backend interface over kernels.wasm. Storage is the same host typed arrays
- * the reference and native backends use, so tensors move between them freely; each call copies
+ * The 'wasm' backend: the Backend interface over kernels.wasm. Storage is the same host typed
+ * arrays the reference and native backends use, so tensors move between them freely; each call copies
  * its inputs into the arena, runs one kernel and copies the outputs out (GEMM and the scans do
  * O(n³) or O(T·B·N) work over O(n²) copies). float64 and int32 inputs, the layout kernels, gather /
  * scatter, argmax and cast run on the reference kernels (they are copies, not arithmetic).
  */
 import {
-  referenceBackend, type Activation, type AdamHyper, type Backend, type BinaryOp, type SgdHyper,
-  type Shape, type TypedArray, type UnaryOp,
+  referenceBackend,
+  type Activation,
+  type AdamHyper,
+  type Backend,
+  type BinaryOp,
+  type SgdHyper,
+  type Shape,
+  type TypedArray,
+  type UnaryOp,
 } from 'indrnn';
 import { Arena } from './arena.js';
 import type { KernelExports } from './exports.js';
@@ -19,13 +26,36 @@ export type WasmBackend = Backend<TypedArray> & {
 };
 
 const UNARY_CODES: Record<UnaryOp, number> = {
-  neg: 0, relu: 1, tanh: 2, sigmoid: 3, exp: 4, log: 5, sqrt: 6, square: 7, abs: 8,
+  neg: 0,
+  relu: 1,
+  tanh: 2,
+  sigmoid: 3,
+  exp: 4,
+  log: 5,
+  sqrt: 6,
+  square: 7,
+  abs: 8,
 };
-const BINARY_CODES: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
+const BINARY_CODES: Record<BinaryOp, number> = {
+  add: 0,
+  sub: 1,
+  mul: 2,
+  div: 3,
+  maximum: 4,
+  minimum: 5,
+};
 const ACT_CODES: Record<Activation, number> = { relu: 0, tanh: 1, identity: 2 };
 /** Which of x and y each unary gradient reads (the other is not copied in). */
 const GRAD_READS: Record<UnaryOp, 'x' | 'y' | 'none'> = {
-  neg: 'none', relu: 'x', tanh: 'y', sigmoid: 'y', exp: 'y', log: 'x', sqrt: 'y', square: 'x', abs: 'x',
+  neg: 'none',
+  relu: 'x',
+  tanh: 'y',
+  sigmoid: 'y',
+  exp: 'y',
+  log: 'x',
+  sqrt: 'y',
+  square: 'x',
+  abs: 'x',
 };
 
 const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
@@ -67,7 +97,10 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
     binary(op, a, aShape, b, bShape, outShape) {
       const n = size(outShape);
       if (!isF32(a, b) || n === 0) return ref.binary(op, a, aShape, b, bShape, outShape);
-      const layout = coalesce(outShape, [broadcastStrides(aShape, outShape), broadcastStrides(bShape, outShape)]);
+      const layout = coalesce(outShape, [
+        broadcastStrides(aShape, outShape),
+        broadcastStrides(bShape, outShape),
+      ]);
       arena.reset();
       const pa = arena.put(a);
       const pb = arena.put(b);
@@ -161,7 +194,8 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       return { loss: arena.takeF32(loss, rows), probs: arena.takeF32(probs, rows * cols) };
     },
     softmaxCrossEntropyGrad(probs, targets, dloss, rows, cols, ignoreIndex) {
-      if (!isF32(probs, dloss)) return ref.softmaxCrossEntropyGrad(probs, targets, dloss, rows, cols, ignoreIndex);
+      if (!isF32(probs, dloss))
+        return ref.softmaxCrossEntropyGrad(probs, targets, dloss, rows, cols, ignoreIndex);
       arena.reset();
       const pp = arena.put(probs);
       const pt = arena.put(targets);
@@ -171,7 +205,8 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       return arena.takeF32(dx, rows * cols);
     },
     batchNormTrain(x, groups, rows, channels, gamma, beta, eps) {
-      if (!isF32(x, gamma, beta)) return ref.batchNormTrain(x, groups, rows, channels, gamma, beta, eps);
+      if (!isF32(x, gamma, beta))
+        return ref.batchNormTrain(x, groups, rows, channels, gamma, beta, eps);
       arena.reset();
       const stats = groups * channels;
       const px = arena.put(x);
@@ -181,7 +216,20 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       const mean = arena.f32(stats);
       const variance = arena.f32(stats);
       const invStd = arena.f32(stats);
-      k.batchNormTrain(px, groups, rows, channels, pg, pb, eps, y, mean, variance, invStd, arena.f64(2 * channels));
+      k.batchNormTrain(
+        px,
+        groups,
+        rows,
+        channels,
+        pg,
+        pb,
+        eps,
+        y,
+        mean,
+        variance,
+        invStd,
+        arena.f64(2 * channels),
+      );
       return {
         y: arena.takeF32(y, x.length),
         mean: arena.takeF32(mean, stats),
@@ -202,7 +250,20 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       const dx = arena.f32(dy.length);
       const dgamma = arena.f32(channels);
       const dbeta = arena.f32(channels);
-      k.batchNormGrad(pdy, px, groups, rows, channels, pm, pi, pg, dx, dgamma, dbeta, arena.f64(4 * channels));
+      k.batchNormGrad(
+        pdy,
+        px,
+        groups,
+        rows,
+        channels,
+        pm,
+        pi,
+        pg,
+        dx,
+        dgamma,
+        dbeta,
+        arena.f64(4 * channels),
+      );
       return {
         dx: arena.takeF32(dx, dy.length),
         dgamma: arena.takeF32(dgamma, channels),
@@ -236,7 +297,11 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       const carry = arena.f32(B * N);
       const duAcc = arena.f64(N);
       k.indrnnScanGrad(pdh, ph, pu, ph0, pl, T, B, N, ACT_CODES[act], dz, du, dh0, carry, duAcc);
-      return { dz: arena.takeF32(dz, T * B * N), du: arena.takeF32(du, N), dh0: arena.takeF32(dh0, B * N) };
+      return {
+        dz: arena.takeF32(dz, T * B * N),
+        du: arena.takeF32(du, N),
+        dh0: arena.takeF32(dh0, B * N),
+      };
     },
     rnnScan(gx, whh, h0, lengths, T, B, H, act) {
       if (!isF32(gx, whh, h0)) return ref.rnnScan(gx, whh, h0, lengths, T, B, H, act);
@@ -246,7 +311,20 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       const ph0 = arena.put(h0);
       const pl = putLengths(lengths);
       const h = arena.f32(T * B * H);
-      k.rnnScan(pgx, pw, ph0, pl, T, B, H, ACT_CODES[act], h, arena.f32(k.packBSize(H, H)), packA(), arena.f32(B * H));
+      k.rnnScan(
+        pgx,
+        pw,
+        ph0,
+        pl,
+        T,
+        B,
+        H,
+        ACT_CODES[act],
+        h,
+        arena.f32(k.packBSize(H, H)),
+        packA(),
+        arena.f32(B * H),
+      );
       return arena.takeF32(h, T * B * H);
     },
     rnnScanGrad(dh, h, whh, h0, lengths, T, B, H, act) {
@@ -261,10 +339,29 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       const dwhh = arena.f32(H * H);
       const dh0 = arena.f32(B * H);
       k.rnnScanGrad(
-        pdh, ph, pw, ph0, pl, T, B, H, ACT_CODES[act], dgx, dwhh, dh0,
-        arena.f32(k.packBSize(H, H)), packA(), arena.f32(B * H), arena.f32(B * H), arena.f32(k.packBSize(T * B, H)),
+        pdh,
+        ph,
+        pw,
+        ph0,
+        pl,
+        T,
+        B,
+        H,
+        ACT_CODES[act],
+        dgx,
+        dwhh,
+        dh0,
+        arena.f32(k.packBSize(H, H)),
+        packA(),
+        arena.f32(B * H),
+        arena.f32(B * H),
+        arena.f32(k.packBSize(T * B, H)),
       );
-      return { dgx: arena.takeF32(dgx, T * B * H), dwhh: arena.takeF32(dwhh, H * H), dh0: arena.takeF32(dh0, B * H) };
+      return {
+        dgx: arena.takeF32(dgx, T * B * H),
+        dwhh: arena.takeF32(dwhh, H * H),
+        dh0: arena.takeF32(dh0, B * H),
+      };
     },
     lstmScan(gx, whh, h0, c0, lengths, T, B, H) {
       if (!isF32(gx, whh, h0, c0)) return ref.lstmScan(gx, whh, h0, c0, lengths, T, B, H);
@@ -278,7 +375,20 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       const c = arena.f32(T * B * H);
       const gates = arena.f32(T * B * 4 * H);
       k.lstmScan(
-        pgx, pw, ph0, pc0, pl, T, B, H, h, c, gates, arena.f32(k.packBSize(H, 4 * H)), packA(), arena.f32(B * 4 * H),
+        pgx,
+        pw,
+        ph0,
+        pc0,
+        pl,
+        T,
+        B,
+        H,
+        h,
+        c,
+        gates,
+        arena.f32(k.packBSize(H, 4 * H)),
+        packA(),
+        arena.f32(B * 4 * H),
       );
       return {
         h: arena.takeF32(h, T * B * H),
@@ -297,10 +407,38 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       const dwhh = arena.f32(4 * H * H);
       const dh0 = arena.f32(B * H);
       const dc0 = arena.f32(B * H);
-      const [pdh, pdc, pg, ph, pc, pw, ph0, pc0] = args as [number, number, number, number, number, number, number, number];
+      const [pdh, pdc, pg, ph, pc, pw, ph0, pc0] = args as [
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+        number,
+      ];
       k.lstmScanGrad(
-        pdh, pdc, pg, ph, pc, pw, ph0, pc0, pl, T, B, H, dgx, dwhh, dh0, dc0,
-        arena.f32(k.packBSize(4 * H, H)), packA(), arena.f32(B * H), arena.f32(B * H), arena.f32(B * H),
+        pdh,
+        pdc,
+        pg,
+        ph,
+        pc,
+        pw,
+        ph0,
+        pc0,
+        pl,
+        T,
+        B,
+        H,
+        dgx,
+        dwhh,
+        dh0,
+        dc0,
+        arena.f32(k.packBSize(4 * H, H)),
+        packA(),
+        arena.f32(B * H),
+        arena.f32(B * H),
+        arena.f32(B * H),
         arena.f32(k.packBSize(T * B, H)),
       );
       return {
@@ -322,7 +460,22 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       const bc1 = 1 - Math.pow(hp.beta1, hp.step);
       const bc2 = 1 - Math.pow(hp.beta2, hp.step);
       const { lr, beta1, beta2, eps, weightDecay } = hp;
-      k.adamStep(pp, pg, pm, pv, param.length, lr, beta1, beta2, 1 - beta1, 1 - beta2, eps, weightDecay, bc1, bc2);
+      k.adamStep(
+        pp,
+        pg,
+        pm,
+        pv,
+        param.length,
+        lr,
+        beta1,
+        beta2,
+        1 - beta1,
+        1 - beta2,
+        eps,
+        weightDecay,
+        bc1,
+        bc2,
+      );
       arena.copyOut(pp, param as Float32Array);
       arena.copyOut(pm, m as Float32Array);
       arena.copyOut(pv, v as Float32Array);
@@ -334,7 +487,16 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       const pg = arena.put(grad);
       const pb = arena.put(buf);
       k.sgdStep(
-        pp, pg, pb, param.length, hp.lr, hp.momentum, 1 - hp.dampening, +hp.nesterov, hp.weightDecay, +hp.hasMomentum,
+        pp,
+        pg,
+        pb,
+        param.length,
+        hp.lr,
+        hp.momentum,
+        1 - hp.dampening,
+        +hp.nesterov,
+        hp.weightDecay,
+        +hp.hasMomentum,
       );
       arena.copyOut(pp, param as Float32Array);
       arena.copyOut(pb, buf as Float32Array);

@@ -12,7 +12,12 @@
  */
 import { registerBackend } from 'indrnn';
 import { createWasmBackend, type WasmBackend } from './backend.js';
-import { compileKernels, instantiateKernels, instantiateKernelsSync, type KernelSource } from './loader.js';
+import {
+  compileKernels,
+  instantiateKernels,
+  instantiateKernelsSync,
+  type KernelSource,
+} from './loader.js';
 
 export { createWasmBackend, type WasmBackend } from './backend.js';
 export { embeddedKernels, wasmUnsupportedReason, type KernelSource } from './loader.js';

@@ -33,7 +33,8 @@ export interface Coalesced {
 
 /**
  * Drops size-1 axes and merges an outer axis into the block inside it when, for every operand,
- * stride(outer) == stride(inner) · size(inner). Output layouts are contiguous, so they always merge.
+ * stride(outer) == stride(inner) · size(inner). Output layouts are contiguous, so they always
+ * merge.
  * The result has rank >= 1.
  */
 export function coalesce(shape: Shape, strides: readonly (readonly number[])[]): Coalesced {
@@ -43,7 +44,8 @@ export function coalesce(shape: Shape, strides: readonly (readonly number[])[]):
   for (let j = axes.length - 1; j >= 0; j--) {
     const ax = axes[j]!;
     const last = outShape.length - 1;
-    const merges = last >= 0 && strides.every((s, o) => s[ax] === outStrides[o]![0]! * outShape[0]!);
+    const merges =
+      last >= 0 && strides.every((s, o) => s[ax] === outStrides[o]![0]! * outShape[0]!);
     if (merges) {
       outShape[0] = outShape[0]! * shape[ax]!;
     } else {
@@ -55,7 +57,7 @@ export function coalesce(shape: Shape, strides: readonly (readonly number[])[]):
   return { shape: outShape, strides: outStrides };
 }
 
-/** The int32 descriptor the kernels read: [rank, shape..., strides of operand 0..., of operand 1...]. */
+/** The int32 descriptor the kernels read: [rank, shape..., strides of operand 0, of operand 1]. */
 export function descriptor(c: Coalesced): number[] {
   const s0 = c.strides[0]!;
   const s1 = c.strides[1] ?? c.shape.map(() => 0);

@@ -25,9 +25,12 @@ export function wasmUnsupportedReason(): string | null {
   if (typeof WebAssembly !== 'object') return 'this JavaScript engine has no WebAssembly';
   // the smallest module using a v128 value: validates only where fixed-width SIMD is supported
   const simdProbe = new Uint8Array([
-    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253, 15, 253, 98, 11,
+    0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 10, 1, 8, 0, 65, 0, 253,
+    15, 253, 98, 11,
   ]);
-  return WebAssembly.validate(simdProbe) ? null : 'this engine lacks WebAssembly SIMD (fixed-width, 128-bit)';
+  return WebAssembly.validate(simdProbe)
+    ? null
+    : 'this engine lacks WebAssembly SIMD (fixed-width, 128-bit)';
 }
 
 export async function compileKernels(source?: KernelSource): Promise<WebAssembly.Module> {
@@ -47,6 +50,9 @@ export async function instantiateKernels(module: WebAssembly.Module): Promise<Ke
 export function instantiateKernelsSync(source?: KernelSource): KernelExports {
   const reason = wasmUnsupportedReason();
   if (reason) throw new Error(`wasm backend unavailable: ${reason}; use the reference backend`);
-  const module = source instanceof WebAssembly.Module ? source : new WebAssembly.Module(source ?? embeddedKernels());
+  const module =
+    source instanceof WebAssembly.Module
+      ? source
+      : new WebAssembly.Module(source ?? embeddedKernels());
   return new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
 }

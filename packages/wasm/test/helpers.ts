@@ -44,25 +44,45 @@ export interface Tolerance {
  * Asserts |actual - expected| <= atol + rtol·|expected| everywhere (NaN only matches NaN), listing
  * the first five mismatches as `[index] actual vs expected (|diff|)`.
  */
-export function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, tol: Tolerance, what: string): void {
-  assert.equal(actual.length, expected.length, `${what}: length ${actual.length}, expected ${expected.length}`);
+export function assertClose(
+  actual: ArrayLike<number>,
+  expected: ArrayLike<number>,
+  tol: Tolerance,
+  what: string,
+): void {
+  assert.equal(
+    actual.length,
+    expected.length,
+    `${what}: length ${actual.length}, expected ${expected.length}`,
+  );
   const bad: string[] = [];
   let count = 0;
   for (let i = 0; i < expected.length; i++) {
     const a = actual[i]!;
     const e = expected[i]!;
-    const ok = Number.isNaN(e) ? Number.isNaN(a) : Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e);
+    const ok = Number.isNaN(e)
+      ? Number.isNaN(a)
+      : Math.abs(a - e) <= tol.atol + tol.rtol * Math.abs(e);
     if (!ok) {
       count++;
-      if (bad.length < 5) bad.push(`[${i}] ${a} vs ${e} (|diff| ${Math.abs(a - e).toExponential(2)})`);
+      if (bad.length < 5)
+        bad.push(`[${i}] ${a} vs ${e} (|diff| ${Math.abs(a - e).toExponential(2)})`);
     }
   }
-  assert.ok(count === 0, `${what}: ${count} of ${expected.length} differ (atol ${tol.atol}, rtol ${tol.rtol}); first:\n  ${bad.join('\n  ')}`);
+  assert.ok(
+    count === 0,
+    `${what}: ${count} of ${expected.length} differ (atol ${tol.atol}, rtol ${tol.rtol}); ` +
+      `first:\n  ${bad.join('\n  ')}`,
+  );
 }
 
 /** Compares every named output of two result records. */
 export function assertAllClose(
-  actual: Record<string, TypedArray>, expected: Record<string, TypedArray>, tol: Tolerance, what: string,
+  actual: Record<string, TypedArray>,
+  expected: Record<string, TypedArray>,
+  tol: Tolerance,
+  what: string,
 ): void {
-  for (const key of Object.keys(expected)) assertClose(actual[key]!, expected[key]!, tol, `${what}.${key}`);
+  for (const key of Object.keys(expected))
+    assertClose(actual[key]!, expected[key]!, tol, `${what}.${key}`);
 }

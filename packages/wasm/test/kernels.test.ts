@@ -5,7 +5,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Generator, type Activation, type BinaryOp, type Shape, type UnaryOp } from 'indrnn';
-import { assertAllClose, assertClose, ints, randn, ref, uniform, wasm, type Tolerance } from './helpers.js';
+import {
+  assertAllClose,
+  assertClose,
+  ints,
+  randn,
+  ref,
+  uniform,
+  wasm,
+  type Tolerance,
+} from './helpers.js';
 
 const gen = new Generator(2024);
 /** Elementwise kernels are exact up to a few ulps of float32. */
@@ -16,7 +25,14 @@ const ACCUMULATED: Tolerance = { atol: 2e-5, rtol: 2e-5 };
 
 describe('wasm matmul (blocked GEMM) against the reference', () => {
   const shapes: [number, number, number][] = [
-    [1, 1, 1], [3, 4, 0], [5, 7, 3], [4, 8, 256], [33, 17, 300], [130, 9, 257], [1, 37, 513], [67, 131, 19],
+    [1, 1, 1],
+    [3, 4, 0],
+    [5, 7, 3],
+    [4, 8, 256],
+    [33, 17, 300],
+    [130, 9, 257],
+    [1, 37, 513],
+    [67, 131, 19],
   ];
   for (const [m, n, k] of shapes) {
     for (const transA of [false, true]) {
@@ -27,7 +43,12 @@ describe('wasm matmul (blocked GEMM) against the reference', () => {
           const got = wasm.matmul(a, b, m, n, k, transA, transB);
           assert.ok(got instanceof Float32Array);
           // error grows with the k products summed in float32
-          assertClose(got, ref.matmul(a, b, m, n, k, transA, transB), { atol: 1e-6 * Math.max(k, 1), rtol: 1e-5 }, 'matmul');
+          assertClose(
+            got,
+            ref.matmul(a, b, m, n, k, transA, transB),
+            { atol: 1e-6 * Math.max(k, 1), rtol: 1e-5 },
+            'matmul',
+          );
         });
       }
     }
@@ -42,7 +63,17 @@ describe('wasm matmul (blocked GEMM) against the reference', () => {
 });
 
 describe('wasm elementwise kernels against the reference', () => {
-  const unaryOps: UnaryOp[] = ['neg', 'relu', 'tanh', 'sigmoid', 'exp', 'log', 'sqrt', 'square', 'abs'];
+  const unaryOps: UnaryOp[] = [
+    'neg',
+    'relu',
+    'tanh',
+    'sigmoid',
+    'exp',
+    'log',
+    'sqrt',
+    'square',
+    'abs',
+  ];
   for (const op of unaryOps) {
     for (const n of [1, 37]) {
       it(`unary ${op} and its gradient, n = ${n}`, () => {
@@ -51,29 +82,69 @@ describe('wasm elementwise kernels against the reference', () => {
         const y = ref.unary(op, x);
         assertClose(wasm.unary(op, x), y, tol, `unary ${op}`);
         const dy = randn(gen, n);
-        assertClose(wasm.unaryGrad(op, x, y, dy), ref.unaryGrad(op, x, y, dy), tol, `unaryGrad ${op}`);
+        assertClose(
+          wasm.unaryGrad(op, x, y, dy),
+          ref.unaryGrad(op, x, y, dy),
+          tol,
+          `unaryGrad ${op}`,
+        );
       });
     }
   }
 
   const binaryOps: BinaryOp[] = ['add', 'sub', 'mul', 'div', 'maximum', 'minimum'];
   const pairs: [Shape, Shape, Shape][] = [
-    [[2, 3, 5], [2, 3, 5], [2, 3, 5]],
-    [[3, 1, 5], [2, 5], [3, 2, 5]],
+    [
+      [2, 3, 5],
+      [2, 3, 5],
+      [2, 3, 5],
+    ],
+    [
+      [3, 1, 5],
+      [2, 5],
+      [3, 2, 5],
+    ],
     [[7, 9], [9], [7, 9]],
     [[9], [7, 9], [7, 9]],
     [[], [3], [3]],
-    [[4, 1], [1, 6], [4, 6]],
-    [[5, 1, 3], [5, 2, 1], [5, 2, 3]],
+    [
+      [4, 1],
+      [1, 6],
+      [4, 6],
+    ],
+    [
+      [5, 1, 3],
+      [5, 2, 1],
+      [5, 2, 3],
+    ],
     [[1], [1], [1]],
   ];
   for (const op of binaryOps) {
     it(`binary ${op} with broadcasting`, () => {
       for (const [as, bs, os] of pairs) {
-        const a = randn(gen, as.reduce((p, q) => p * q, 1));
-        const b = op === 'div' ? uniform(gen, bs.reduce((p, q) => p * q, 1), 0.5, 2) : randn(gen, bs.reduce((p, q) => p * q, 1));
+        const a = randn(
+          gen,
+          as.reduce((p, q) => p * q, 1),
+        );
+        const b =
+          op === 'div'
+            ? uniform(
+                gen,
+                bs.reduce((p, q) => p * q, 1),
+                0.5,
+                2,
+              )
+            : randn(
+                gen,
+                bs.reduce((p, q) => p * q, 1),
+              );
         const what = `${op} [${as}] ∘ [${bs}]`;
-        assertClose(wasm.binary(op, a, as, b, bs, os), ref.binary(op, a, as, b, bs, os), ELEMENTWISE, what);
+        assertClose(
+          wasm.binary(op, a, as, b, bs, os),
+          ref.binary(op, a, as, b, bs, os),
+          ELEMENTWISE,
+          what,
+        );
       }
     });
   }
@@ -91,21 +162,62 @@ describe('wasm elementwise kernels against the reference', () => {
   });
 
   it('broadcastTo', () => {
-    const cases: [Shape, Shape][] = [[[3, 1], [2, 3, 4]], [[5], [3, 5]], [[], [2, 2]], [[2, 1, 3], [2, 5, 3]], [[7], [7]]];
+    const cases: [Shape, Shape][] = [
+      [
+        [3, 1],
+        [2, 3, 4],
+      ],
+      [[5], [3, 5]],
+      [[], [2, 2]],
+      [
+        [2, 1, 3],
+        [2, 5, 3],
+      ],
+      [[7], [7]],
+    ];
     for (const [s, o] of cases) {
-      const x = randn(gen, s.reduce((p, q) => p * q, 1));
-      assertClose(wasm.broadcastTo(x, s, o), ref.broadcastTo(x, s, o), ELEMENTWISE, `broadcastTo [${s}] → [${o}]`);
+      const x = randn(
+        gen,
+        s.reduce((p, q) => p * q, 1),
+      );
+      assertClose(
+        wasm.broadcastTo(x, s, o),
+        ref.broadcastTo(x, s, o),
+        ELEMENTWISE,
+        `broadcastTo [${s}] → [${o}]`,
+      );
     }
   });
 
   it('reduceSum over every kind of axis set', () => {
     const cases: [Shape, number[]][] = [
-      [[2, 3, 5], [0, 2]], [[2, 3, 5], [1]], [[2, 3, 5], [0, 1, 2]], [[2, 3, 5], [0]], [[2, 3, 5], [2]],
-      [[37], [0]], [[1001, 7], [0]], [[3, 1, 4], [1]], [[6, 5], []],
+      [
+        [2, 3, 5],
+        [0, 2],
+      ],
+      [[2, 3, 5], [1]],
+      [
+        [2, 3, 5],
+        [0, 1, 2],
+      ],
+      [[2, 3, 5], [0]],
+      [[2, 3, 5], [2]],
+      [[37], [0]],
+      [[1001, 7], [0]],
+      [[3, 1, 4], [1]],
+      [[6, 5], []],
     ];
     for (const [s, axes] of cases) {
-      const x = randn(gen, s.reduce((p, q) => p * q, 1));
-      assertClose(wasm.reduceSum(x, s, axes), ref.reduceSum(x, s, axes), ACCUMULATED, `reduceSum [${s}] over [${axes}]`);
+      const x = randn(
+        gen,
+        s.reduce((p, q) => p * q, 1),
+      );
+      assertClose(
+        wasm.reduceSum(x, s, axes),
+        ref.reduceSum(x, s, axes),
+        ACCUMULATED,
+        `reduceSum [${s}] over [${axes}]`,
+      );
     }
   });
 
@@ -133,9 +245,18 @@ describe('wasm elementwise kernels against the reference', () => {
 
 describe('wasm nn kernels against the reference', () => {
   it('softmax, cross-entropy (with ignored rows) and its gradient', () => {
-    for (const [rows, cols] of [[1, 1], [5, 7], [13, 65]] as const) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [5, 7],
+      [13, 65],
+    ] as const) {
       const x = randn(gen, rows * cols, 3);
-      assertClose(wasm.softmax(x, rows, cols), ref.softmax(x, rows, cols), TRANSCENDENTAL, `softmax ${rows}x${cols}`);
+      assertClose(
+        wasm.softmax(x, rows, cols),
+        ref.softmax(x, rows, cols),
+        TRANSCENDENTAL,
+        `softmax ${rows}x${cols}`,
+      );
       const targets = ints(gen, rows, 0, cols);
       targets[rows - 1] = -100;
       const got = wasm.softmaxCrossEntropy(x, rows, cols, targets, -100);
@@ -143,11 +264,21 @@ describe('wasm nn kernels against the reference', () => {
       assertAllClose(got, want, TRANSCENDENTAL, `softmaxCrossEntropy ${rows}x${cols}`);
       const dloss = randn(gen, rows);
       const dx = wasm.softmaxCrossEntropyGrad(want.probs, targets, dloss, rows, cols, -100);
-      assertClose(dx, ref.softmaxCrossEntropyGrad(want.probs, targets, dloss, rows, cols, -100), ELEMENTWISE, 'CE grad');
+      assertClose(
+        dx,
+        ref.softmaxCrossEntropyGrad(want.probs, targets, dloss, rows, cols, -100),
+        ELEMENTWISE,
+        'CE grad',
+      );
     }
   });
 
-  for (const [groups, rows, channels] of [[1, 5, 7], [3, 4, 9], [1, 1, 1], [2, 33, 4]] as const) {
+  for (const [groups, rows, channels] of [
+    [1, 5, 7],
+    [3, 4, 9],
+    [1, 1, 1],
+    [2, 33, 4],
+  ] as const) {
     it(`batch norm train and backward, [${groups}, ${rows}, ${channels}]`, () => {
       const x = randn(gen, groups * rows * channels, 2, 0.5);
       const gamma = randn(gen, channels, 0.5, 1);
@@ -155,7 +286,12 @@ describe('wasm nn kernels against the reference', () => {
       const want = ref.batchNormTrain(x, groups, rows, channels, gamma, beta, 1e-5);
       // rows = 1 has zero variance: invStd = 1/sqrt(eps) amplifies rounding, so compare relatively
       const tol = rows === 1 ? { atol: 1e-3, rtol: 1e-4 } : ACCUMULATED;
-      assertAllClose(wasm.batchNormTrain(x, groups, rows, channels, gamma, beta, 1e-5), want, tol, 'batchNormTrain');
+      assertAllClose(
+        wasm.batchNormTrain(x, groups, rows, channels, gamma, beta, 1e-5),
+        want,
+        tol,
+        'batchNormTrain',
+      );
       const dy = randn(gen, x.length);
       const got = wasm.batchNormGrad(dy, x, groups, rows, channels, want.mean, want.invStd, gamma);
       const exp = ref.batchNormGrad(dy, x, groups, rows, channels, want.mean, want.invStd, gamma);
@@ -171,7 +307,13 @@ function lengthsFor(T: number, B: number): Int32Array {
 
 const SCAN: Tolerance = { atol: 1e-5, rtol: 1e-5 };
 const SCAN_GRAD: Tolerance = { atol: 1e-4, rtol: 1e-4 };
-const scanShapes: [number, number, number][] = [[1, 1, 1], [1, 3, 5], [7, 1, 6], [9, 3, 5], [6, 4, 13]];
+const scanShapes: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 3, 5],
+  [7, 1, 6],
+  [9, 3, 5],
+  [6, 4, 13],
+];
 const activations: Activation[] = ['relu', 'tanh', 'identity'];
 
 describe('wasm IndRNN scan against the reference', () => {
@@ -187,7 +329,12 @@ describe('wasm IndRNN scan against the reference', () => {
           assertClose(wasm.indrnnScan(z, u, h0, lengths, T, B, N, act), h, SCAN, 'indrnnScan h');
           const dh = randn(gen, T * B * N);
           const got = wasm.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);
-          assertAllClose(got, ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act), SCAN_GRAD, 'indrnnScanGrad');
+          assertAllClose(
+            got,
+            ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act),
+            SCAN_GRAD,
+            'indrnnScanGrad',
+          );
         });
       }
     }
@@ -207,7 +354,12 @@ describe('wasm RNN and LSTM scans against the reference', () => {
           assertClose(wasm.rnnScan(gx, whh, h0, lengths, T, B, H, act), h, SCAN, 'rnnScan h');
           const dh = randn(gen, T * B * H);
           const got = wasm.rnnScanGrad(dh, h, whh, h0, lengths, T, B, H, act);
-          assertAllClose(got, ref.rnnScanGrad(dh, h, whh, h0, lengths, T, B, H, act), SCAN_GRAD, 'rnnScanGrad');
+          assertAllClose(
+            got,
+            ref.rnnScanGrad(dh, h, whh, h0, lengths, T, B, H, act),
+            SCAN_GRAD,
+            'rnnScanGrad',
+          );
         });
       }
       it(`LSTM T=${T} B=${B} H=${H}${masked ? ' with lengths' : ''}`, () => {
@@ -220,8 +372,34 @@ describe('wasm RNN and LSTM scans against the reference', () => {
         assertAllClose(wasm.lstmScan(gx, whh, h0, c0, lengths, T, B, H), fwd, SCAN, 'lstmScan');
         const dh = randn(gen, T * B * H);
         const dc = randn(gen, T * B * H);
-        const got = wasm.lstmScanGrad(dh, dc, fwd.gates, fwd.h, fwd.c, whh, h0, c0, lengths, T, B, H);
-        const want = ref.lstmScanGrad(dh, dc, fwd.gates, fwd.h, fwd.c, whh, h0, c0, lengths, T, B, H);
+        const got = wasm.lstmScanGrad(
+          dh,
+          dc,
+          fwd.gates,
+          fwd.h,
+          fwd.c,
+          whh,
+          h0,
+          c0,
+          lengths,
+          T,
+          B,
+          H,
+        );
+        const want = ref.lstmScanGrad(
+          dh,
+          dc,
+          fwd.gates,
+          fwd.h,
+          fwd.c,
+          whh,
+          h0,
+          c0,
+          lengths,
+          T,
+          B,
+          H,
+        );
         assertAllClose(got, want, SCAN_GRAD, 'lstmScanGrad');
       });
     }
@@ -254,7 +432,8 @@ describe('wasm optimizer steps against the reference', () => {
     { momentum: 0.9, dampening: 0.1, nesterov: true, weightDecay: 0 },
   ];
   for (const c of sgdCases) {
-    it(`SGD momentum ${c.momentum}${c.nesterov ? ' nesterov' : ''}${c.dampening ? ' dampening' : ''}`, () => {
+    const label = `${c.nesterov ? ' nesterov' : ''}${c.dampening ? ' dampening' : ''}`;
+    it(`SGD momentum ${c.momentum}${label}`, () => {
       const n = 19;
       const p0 = randn(gen, n);
       const p1 = p0.slice();

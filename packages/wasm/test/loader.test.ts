@@ -1,4 +1,4 @@
-/** Loading and registration: initWasm, the registry's order, the embedded bytes, the arena's growth. */
+/** Loading and registration: initWasm, registry order, the embedded bytes, arena growth. */
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
@@ -43,7 +43,17 @@ describe('wasm backend loading and registration', () => {
     const b = randn(gen, 3 * n);
     const big = backend.matmul(a, b, n, n, 3, false, false);
     assert.ok(backend.memoryBytes() > before, 'memory should have grown');
-    assertClose(big, ref.matmul(a, b, n, n, 3, false, false), { atol: 1e-5, rtol: 1e-5 }, 'matmul after grow');
-    assertClose(backend.unary('exp', small), ref.unary('exp', small), { atol: 1e-7, rtol: 1e-5 }, 'exp after grow');
+    assertClose(
+      big,
+      ref.matmul(a, b, n, n, 3, false, false),
+      { atol: 1e-5, rtol: 1e-5 },
+      'matmul after grow',
+    );
+    assertClose(
+      backend.unary('exp', small),
+      ref.unary('exp', small),
+      { atol: 1e-7, rtol: 1e-5 },
+      'exp after grow',
+    );
   });
 });

@@ -6,7 +6,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  buildModel, Generator, manualSeed, ops, referenceBackend, tensor, type Backend, type Model, type ModelConfig, type Tensor,
+  buildModel,
+  Generator,
+  manualSeed,
+  ops,
+  referenceBackend,
+  tensor,
+  type Backend,
+  type Model,
+  type ModelConfig,
+  type Tensor,
 } from 'indrnn';
 import { assertClose, ints, randn, wasm } from './helpers.js';
 
@@ -24,7 +33,10 @@ function twins(config: ModelConfig): [Model, Model] {
 }
 
 /** Loss and gradients of every parameter, by name. */
-function lossAndGrads(model: Model, loss: (m: Model, b: Backend) => Tensor): { loss: number; grads: Map<string, Float32Array> } {
+function lossAndGrads(
+  model: Model,
+  loss: (m: Model, b: Backend) => Tensor,
+): { loss: number; grads: Map<string, Float32Array> } {
   model.train();
   model.zeroGrad();
   const backend = model.parameters()[0]!.backend;
@@ -64,10 +76,20 @@ describe('wasm backend: whole models agree with the reference', () => {
     const config: ModelConfig = {
       kind: 'sequence',
       outputSize: 4,
-      encoder: { type: 'indrnn', inputSize: F, hiddenSize: 13, numLayers: 2, bn: 'sequence', seqLen: T, lastLayerInit: true },
+      encoder: {
+        type: 'indrnn',
+        inputSize: F,
+        hiddenSize: 13,
+        numLayers: 2,
+        bn: 'sequence',
+        seqLen: T,
+        lastLayerInit: true,
+      },
     };
     assertTwinsAgree(config, (m, b) => {
-      const logits = (m as Extract<Model, { head: unknown }>).forward(tensor(x, [T, B, F], 'float32', b));
+      const logits = (m as Extract<Model, { head: unknown }>).forward(
+        tensor(x, [T, B, F], 'float32', b),
+      );
       return ops.softmaxCrossEntropy(logits, tensor(labels, [B], 'int32', b));
     });
   });
@@ -78,11 +100,20 @@ describe('wasm backend: whole models agree with the reference', () => {
     const config: ModelConfig = {
       kind: 'sequence',
       outputSize: 1,
-      encoder: { type: 'indrnn', inputSize: F, hiddenSize: 6, numLayers: 2, activation: 'tanh', seqLen: T },
+      encoder: {
+        type: 'indrnn',
+        inputSize: F,
+        hiddenSize: 6,
+        numLayers: 2,
+        activation: 'tanh',
+        seqLen: T,
+      },
     };
     assertTwinsAgree(config, (m, b) => {
       const model = m as Extract<Model, { head: unknown }>;
-      const pred = model.forward(tensor(x, [T, B, F], 'float32', b), { lengths: tensor(lengths, [B], 'int32', b) });
+      const pred = model.forward(tensor(x, [T, B, F], 'float32', b), {
+        lengths: tensor(lengths, [B], 'int32', b),
+      });
       return ops.mseLoss(pred, tensor(y, [B, 1], 'float32', b));
     });
   });
@@ -95,7 +126,9 @@ describe('wasm backend: whole models agree with the reference', () => {
       encoder: { type: 'lstm', inputSize: F, hiddenSize: 7, numLayers: 2, forgetBias: 1 },
     };
     assertTwinsAgree(config, (m, b) => {
-      const pred = (m as Extract<Model, { head: unknown }>).forward(tensor(x, [T, B, F], 'float32', b));
+      const pred = (m as Extract<Model, { head: unknown }>).forward(
+        tensor(x, [T, B, F], 'float32', b),
+      );
       return ops.mseLoss(pred, tensor(y, [B, 1], 'float32', b));
     });
   });
@@ -108,10 +141,20 @@ describe('wasm backend: whole models agree with the reference', () => {
       kind: 'lm',
       vocabSize: V,
       embedSize: 8,
-      encoder: { type: 'indrnn', inputSize: 8, hiddenSize: 12, numLayers: 2, bn: 'frame', bnPosition: 'before', uBound: 0.99 },
+      encoder: {
+        type: 'indrnn',
+        inputSize: 8,
+        hiddenSize: 12,
+        numLayers: 2,
+        bn: 'frame',
+        bnPosition: 'before',
+        uBound: 0.99,
+      },
     };
     assertTwinsAgree(config, (m, b) => {
-      const { logits } = (m as Extract<Model, { embedding: unknown }>).forward(tensor(ids, [T, B], 'int32', b));
+      const { logits } = (m as Extract<Model, { embedding: unknown }>).forward(
+        tensor(ids, [T, B], 'int32', b),
+      );
       return ops.softmaxCrossEntropy(logits, tensor(targets, [T, B], 'int32', b));
     });
   });
