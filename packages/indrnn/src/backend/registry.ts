@@ -2,7 +2,9 @@
  * Backend registry and selection. Backends register a factory under a name with a priority;
  * `setBackend(name)` picks one explicitly, otherwise the highest-priority backend that loads is used
  * (cuda > native > wasm > reference). `INDRNN_BACKEND` overrides the automatic choice. When the
- * automatic choice skips a backend that failed to load, it says so once (console.warn).
+ * automatic choice skips a backend that failed to load, it says so once (console.warn), except for
+ * an expected absence (the CUDA backend on a machine without a GPU): that is skipped silently and
+ * left out of backendErrors(), while setBackend(name) still fails with the reason.
  */
 import type { Backend } from './backend.js';
 import { createReferenceBackend } from './reference/index.js';
@@ -16,9 +18,13 @@ interface Entry {
   error?: string;
   /** Whether the automatic choice has already warned that it skipped this backend. */
   warned?: boolean;
+  /** The failure is an expected absence (no GPU here): no warning, not in backendErrors(). */
+  quiet?: boolean;
 }
 
 const entries = new Map<string, Entry>();
+/** Error code of a backend that cannot run on this machine by design, not by fault (no GPU here). */
+const QUIET_UNAVAILABLE = 'ERR_INDRNN_CUDA_UNAVAILABLE';
 let current: Backend | null = null;
 let reference: Backend | null = null;
 
@@ -82,6 +88,35 @@ function createWasmBackend(): Backend {
 
 registerBackend('wasm', createWasmBackend, 10);
 
+/** Fails with the quiet code: the automatic choice moves on without a warning. */
+function unavailable(message: string): never {
+  throw Object.assign(new Error(message), { code: QUIET_UNAVAILABLE });
+}
+
+/**
+ * The CUDA backend (packages/cuda), loaded on demand like the native one. On a machine without the
+ * package, its built addon, an NVIDIA driver or a device (every CPU machine), it throws with the
+ * quiet code, so `getBackend()` skips it silently and `setBackend('cuda')` names the reason.
+ */
+function createCudaBackend(): Backend {
+  const proc = (globalThis as { process?: NodeProcess }).process;
+  const mod = proc?.getBuiltinModule?.('module') as { createRequire(url: string): (id: string) => unknown } | undefined;
+  if (!mod) unavailable('the cuda backend needs Node.js >= 20.16 (process.getBuiltinModule)');
+  let pkg: { createCudaBackend(options: { reference: Backend }): Backend };
+  try {
+    pkg = mod.createRequire(import.meta.url)('@indrnn/cuda') as typeof pkg;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND') unavailable(`package '@indrnn/cuda' is not installed`);
+    throw e;
+  }
+  // @indrnn/cuda throws ERR_INDRNN_CUDA_UNAVAILABLE itself when its addon or the driver is missing
+  return pkg.createCudaBackend({ reference: referenceBackend() });
+}
+
+if ((globalThis as { process?: NodeProcess }).process?.versions?.node) {
+  registerBackend('cuda', createCudaBackend, 30);
+}
+
 /** The reference backend (always available); gradient checks and float64 use it. */
 export function referenceBackend(): Backend {
   reference ??= createReferenceBackend() as Backend;
@@ -100,6 +135,7 @@ function instantiate(name: string): Backend {
     return entry.instance;
   } catch (e) {
     entry.error = e instanceof Error ? e.message : String(e);
+    entry.quiet = (e as { code?: string }).code === QUIET_UNAVAILABLE;
     fail(`backend '${name}' is unavailable: ${entry.error}`);
   }
 }
@@ -115,10 +151,13 @@ export function listBackends(): string[] {
   return [...entries.entries()].sort((a, b) => b[1].priority - a[1].priority).map(([n]) => n);
 }
 
-/** Backends that failed to load, with their reasons (for `indrnn info` and the one-time notice). */
-export function backendErrors(): Record<string, string> {
+/**
+ * Backends that failed to load, with their reasons (for `indrnn info` and the one-time notice).
+ * Expected absences (the CUDA backend without a GPU) are left out unless includeQuiet.
+ */
+export function backendErrors(includeQuiet = false): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [n, e] of entries) if (e.error) out[n] = e.error;
+  for (const [n, e] of entries) if (e.error && (includeQuiet || !e.quiet)) out[n] = e.error;
   return out;
 }
 
@@ -149,7 +188,7 @@ export function getBackend(): Backend {
 /** Says once per backend that automatic selection skipped it, and why. */
 function warnSkipped(name: string, using: string): void {
   const entry = entries.get(name);
-  if (!entry || entry.warned) return;
+  if (!entry || entry.warned || entry.quiet) return;
   entry.warned = true;
   console.warn(`indrnn: the ${name} backend is unavailable (${entry.error ?? 'unknown error'}); using the ${using} backend`);
 }

@@ -1,0 +1,114 @@
+// Host-side launchers of every kernel family, one .cu file per family. All of them queue work on
+// icu::stream() and return without synchronising; sizes of 0 launch nothing.
+// Layout conventions are the Backend interface's: dense, row-major, time-major [T, B, F].
+#pragma once
+
+#include <cstdint>
+
+#include "common.h"
+
+namespace icu {
+
+enum class Unary { Neg, Relu, Tanh, Sigmoid, Exp, Log, Sqrt, Square, Abs };
+enum class Binary { Add, Sub, Mul, Div, Maximum, Minimum };
+/** Activation of a recurrent scan. */
+enum class Act { Relu, Tanh, Identity };
+
+/** Output shape (coalesced) and the strides of both operands (0 on broadcast axes). */
+struct BinaryLayout {
+  int rank;
+  int64_t shape[kMaxRank];
+  int64_t strideA[kMaxRank];
+  int64_t strideB[kMaxRank];
+};
+
+/** Words carried inside the launch parameters by fillInline (small uploads need no staging). */
+constexpr int kInlineWords = 256;
+struct InlineWords {
+  uint32_t w[kInlineWords];
+};
+
+// ---- elementwise.cu ----
+void unaryForward(Unary op, const float* x, float* y, int64_t n);
+void unaryBackward(Unary op, const float* x, const float* y, const float* dy, float* dx, int64_t n);
+void binaryForward(Binary op, const float* a, const float* b, float* out, const BinaryLayout& l,
+                   int64_t n);
+void affine(const float* x, float* y, int64_t n, float scale, float shift);
+void clampInPlace(float* x, int64_t n, float lo, float hi);
+void scaleInPlace(float* x, int64_t n, float scale);
+void castF32ToI32(const float* x, int32_t* y, int64_t n);
+void castI32ToF32(const int32_t* x, float* y, int64_t n);
+void fillInline(uint32_t* dst, int n, const InlineWords& words);
+
+// ---- layout.cu ----
+/** dst[i] = src[offset(i)] for i < n, offset from `s` (transpose, slice, broadcastTo). */
+void stridedGather(const uint32_t* src, uint32_t* dst, const Strides& s, int64_t n);
+/** dst[offset(i)] = src[i] (padSlice writes a block into a zeroed tensor). */
+void stridedScatter(const uint32_t* src, uint32_t* dst, const Strides& s, int64_t n);
+/** out[i, :] = table[idx[i], :]; rows outside [0, tableRows) give zeros. */
+void gatherRows(const float* table, int64_t tableRows, int64_t cols, const int32_t* idx,
+                int64_t nIdx, float* out);
+/** out (zeroed by the caller) [rows, cols] += dy[i, :] at row idx[i]; idx outside [0, rows)
+ * dropped. */
+void scatterAddRows(const float* dy, int64_t cols, const int32_t* idx, int64_t nIdx, int64_t rows,
+                    float* out);
+
+// ---- reduce.cu ----
+/** out[o, i] = Σ_r x[o, r, i]; x [O, R, I] (float or double partials), sums in double. */
+void reduceSum(const float* x, float* out, int64_t O, int64_t R, int64_t I);
+void reduceSum(const double* x, float* out, int64_t O, int64_t R, int64_t I);
+/** Σ x² over n elements, returned to the host (synchronises). */
+double sumSquares(const float* x, int64_t n);
+/** Index of the first largest value of each row of [rows, cols] (NaN never wins; as the reference).
+ */
+void argmax(const float* x, int32_t* out, int64_t rows, int64_t cols);
+
+// ---- softmax.cu ----
+void softmax(const float* x, float* out, int64_t rows, int64_t cols);
+void softmaxCrossEntropy(const float* logits, const int32_t* targets, float* loss, float* probs,
+                         int64_t rows, int64_t cols, int32_t ignoreIndex);
+void softmaxCrossEntropyGrad(const float* probs, const int32_t* targets, const float* dloss,
+                             float* dx, int64_t rows, int64_t cols, int32_t ignoreIndex);
+
+// ---- batchnorm.cu ----
+void batchNormTrain(const float* x, const float* gamma, const float* beta, float* y, float* mean,
+                    float* variance, float* invStd, int64_t groups, int64_t rows, int64_t channels,
+                    double eps);
+void batchNormGrad(const float* dy, const float* x, const float* mean, const float* invStd,
+                   const float* gamma, float* dx, float* dgamma, float* dbeta, int64_t groups,
+                   int64_t rows, int64_t channels);
+
+// ---- indrnn_scan.cu ----
+void indrnnScanForward(const float* z, const float* u, const float* h0, const int32_t* lengths,
+                       float* h, int T, int B, int N, Act act);
+void indrnnScanBackward(const float* dh, const float* h, const float* u, const float* h0,
+                        const int32_t* lengths, float* dz, float* du, float* dh0, int T, int B,
+                        int N, Act act);
+
+// ---- rnn_scan.cu ----
+void rnnScanForward(const float* gx, const float* whh, const float* h0, const int32_t* lengths,
+                    float* h, int T, int B, int H, Act act);
+void rnnScanBackward(const float* dh, const float* h, const float* whh, const float* h0,
+                     const int32_t* lengths, float* dgx, float* dwhh, float* dh0, int T, int B,
+                     int H, Act act);
+void lstmScanForward(const float* gx, const float* whh, const float* h0, const float* c0,
+                     const int32_t* lengths, float* h, float* c, float* gates, int T, int B, int H);
+void lstmScanBackward(const float* dh, const float* dc, const float* gates, const float* h,
+                      const float* c, const float* whh, const float* h0, const float* c0,
+                      const int32_t* lengths, float* dgx, float* dwhh, float* dh0, float* dc0,
+                      int T, int B, int H);
+
+// ---- optim.cu ----
+void adamStep(float* param, const float* grad, float* m, float* v, int64_t n, float lr, float beta1,
+              float beta2, float eps, float weightDecay, float biasCorr1, float biasCorr2);
+void sgdStep(float* param, const float* grad, float* buf, int64_t n, float lr, float momentum,
+             float dampening, bool nesterov, float weightDecay, bool hasMomentum);
+
+// ---- conv.cu ----
+struct ConvGeometry {
+  int N, H, W, C, KH, KW, padH, padW, strideH, strideW, OH, OW;
+};
+void im2col(const float* x, float* cols, const ConvGeometry& g);
+void col2im(const float* cols, float* x, const ConvGeometry& g);
+
+}  // namespace icu
