@@ -32,7 +32,8 @@ async function main(argv: readonly string[]): Promise<number> {
     onLine: (l) => {
       if (opts.save) appendFileSync(opts.save, JSON.stringify(l) + '\n');
       if (opts.json) process.stdout.write(JSON.stringify(l) + '\n');
-      else if (l.skipped && /apt-get install/.test(l.skipped)) say(`${l.impl}: ${l.skipped}`);
+      // the install command goes to the terminal in both modes
+      if (l.skipped && /apt-get install/.test(l.skipped)) say(`${l.impl}: ${l.skipped}`);
     },
     onConfigDone: (config, lines) => {
       if (!opts.json) process.stdout.write('\n' + formatConfig(config, lines) + '\n');

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# The whole GPU check in ONE device call (see bench/gpu/README.md): unpack the carried Node,
+# build the CUDA addon with one nvcc call, run the CUDA tests, then time our training step
+# against PyTorch's (torch_rnn_step.py --device cuda) on the issue's three configurations and
+# print one JSON line per measurement and a ratio table. About 3-5 minutes on an H100.
+# Needs .gpu/ from bench/gpu/prepare.sh. Writes results.jsonl, tests.log, build.log to $OUT.
+#
+#   RUN_TESTS=0          skip the tests          INDRNN_CUDA_ARCHS=90   what nvcc compiles for
+#   STEPS=20 WARMUP=3    timed / untimed steps    CONFIGS="2,1024,128,2 ..."  layers,T,B,input
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+OUT=${OUT:-/tmp/indrnn-gpu}
+mkdir -p "$OUT"
+STEPS=${STEPS:-20}
+WARMUP=${WARMUP:-3}
+CONFIGS=${CONFIGS:-"2,1024,128,2 2,5000,128,2 6,784,32,1"}
+phase() { printf '\n== %s  [%ds]\n' "$*" "$SECONDS"; }
+die() { echo "run.sh: $*" >&2; exit 1; }
+
+[ -f .gpu/node.xz ] || die ".gpu/node.xz is missing: run bench/gpu/prepare.sh here first and carry [\".gpu\"]"
+[ -d .gpu/dist/cuda ] || die ".gpu/dist is missing: rerun bench/gpu/prepare.sh"
+
+phase "machine"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "(no nvidia-smi)"
+export PATH=/usr/local/cuda/bin:$PATH
+command -v nvcc >/dev/null || die "nvcc is not on PATH (looked in /usr/local/cuda/bin too)"
+nvcc --version | tail -1
+
+phase "unpack node"
+xz -dc .gpu/node.xz > /tmp/node
+chmod +x /tmp/node
+NODE=/tmp/node
+$NODE --version
+
+phase "restore the compiled JS and the workspace links"
+rm -rf packages/indrnn/dist packages/cuda/dist bench/dist
+mkdir -p packages/indrnn/dist packages/cuda/dist bench/dist node_modules/@indrnn
+cp -r .gpu/dist/indrnn/src packages/indrnn/dist/
+cp -r .gpu/dist/cuda/lib .gpu/dist/cuda/test packages/cuda/dist/
+cp -r .gpu/dist/bench/src bench/dist/
+ln -sfn ../packages/indrnn node_modules/indrnn
+ln -sfn ../../packages/cuda node_modules/@indrnn/cuda
+
+phase "build the addon (one nvcc call)"
+INDRNN_NODE_INCLUDE=$PWD/.gpu/include INDRNN_CUDA_ARCHS=${INDRNN_CUDA_ARCHS:-90} \
+  $NODE packages/cuda/scripts/install.cjs --force --strict --verbose
+cp packages/cuda/build/install.log "$OUT/build.log"
+
+tests_rc=0
+if [ "${RUN_TESTS:-1}" = 1 ]; then
+  phase "CUDA tests (every kernel and a model against the reference)"
+  set +e
+  INDRNN_BACKEND=reference $NODE --test --test-concurrency=1 --test-reporter=spec \
+    packages/cuda/dist/test/ > "$OUT/tests.log" 2>&1
+  tests_rc=$?
+  set -e
+  # the failures in full, the passes as a count
+  grep -E '^ *(✖|ℹ (tests|pass|fail|skipped))|skipped|Error|differ' "$OUT/tests.log" | head -80 || true
+  echo "tests exit code: $tests_rc (full log: \$OUT/tests.log)"
+fi
+
+phase "IndRNN scan kernels alone"
+$NODE bench/gpu/step.mjs --scan-only --T 1024 --B 128 --hidden 128 | tee -a "$OUT/results.jsonl"
+
+phase "training steps: ours (cuda) vs PyTorch (fused-kernel IndRNN, CUDA)"
+: > "$OUT/steps.jsonl"
+for cfg in $CONFIGS; do
+  IFS=, read -r layers T B input <<< "$cfg"
+  args=(--layers "$layers" --T "$T" --B "$B" --hidden 128 --input "$input")
+  $NODE bench/gpu/step.mjs "${args[@]}" --steps "$STEPS" --warmup "$WARMUP" | tee -a "$OUT/steps.jsonl" \
+    || echo "{\"impl\":\"indrnn-cuda\",\"layers\":$layers,\"T\":$T,\"B\":$B,\"error\":\"failed\"}" >> "$OUT/steps.jsonl"
+  python3 .gpu/torch_rnn_step.py --model indrnn "${args[@]}" --device cuda --steps "$STEPS" \
+    | tee -a "$OUT/steps.jsonl" \
+    || echo "{\"impl\":\"pytorch-indrnn\",\"layers\":$layers,\"T\":$T,\"B\":$B,\"error\":\"failed\"}" >> "$OUT/steps.jsonl"
+done
+cat "$OUT/steps.jsonl" >> "$OUT/results.jsonl"
+
+phase "ratio table (target: ours / PyTorch <= 0.5)"
+$NODE bench/gpu/table.mjs "$OUT/steps.jsonl" | tee "$OUT/table.md"
+
+phase "done"
+[ "$tests_rc" = 0 ] || die "the CUDA tests failed (exit $tests_rc); see tests.log"
