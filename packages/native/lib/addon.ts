@@ -23,6 +23,8 @@ export interface NativeAddon {
   setNumThreads(n: number): number;
   setSimd(level: string): string;
   setBlas(mode: 'on' | 'off' | 'auto'): boolean;
+  /** Test hook: RNN/LSTM scans go single-threaded after `step` steps (-1: normal rule). */
+  forceSerialScanAt(step: number): void;
   matmul(
     out: F32,
     a: F32,

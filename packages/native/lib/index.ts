@@ -65,3 +65,11 @@ export function setSimd(level: 'avx512' | 'avx2' | 'generic'): string {
 export function setBlas(mode: 'on' | 'off' | 'auto'): boolean {
   return need().setBlas(mode);
 }
+
+/**
+ * Test hook: the RNN/LSTM scans switch to one thread after `step` steps, as they do by themselves
+ * when threads wait longer at the per-step barrier than they work (-1 restores that rule).
+ */
+export function forceSerialScanAt(step: number): void {
+  need().forceSerialScanAt(step);
+}

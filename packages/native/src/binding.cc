@@ -355,6 +355,13 @@ napi_value SetBlas(napi_env env, napi_callback_info info) {
   });
 }
 
+napi_value ForceSerialScanAt(napi_env env, napi_callback_info info) {
+  return guard(env, info, "forceSerialScanAt", 1, [](Args& a) {
+    force_serial_scan_at(static_cast<int64_t>(a.num(0, "step")));
+    return a.undefined();
+  });
+}
+
 napi_value Gemm(napi_env env, napi_callback_info info) {
   return guard(env, info, "matmul", 8, [](Args& a) {
     const int64_t m = a.dim(3, "m"), n = a.dim(4, "n"), k = a.dim(5, "k");
@@ -853,6 +860,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setNumThreads", SetNumThreads},
       {"setSimd", SetSimd},
       {"setBlas", SetBlas},
+      {"forceSerialScanAt", ForceSerialScanAt},
       {"matmul", Gemm},
       {"unary", Unary},
       {"unaryGrad", UnaryGrad},

@@ -80,6 +80,10 @@ void lstm_scan_grad(const float* dh, const float* dc, const float* gates, const 
                     const int32_t* lengths, int64_t T, int64_t B, int64_t H, float* dgx,
                     float* dwhh, float* dh0, float* dc0);
 
+// Test hook: the RNN/LSTM scans drop to one thread after this many steps (-1: only when waiting
+// at the per-step barrier outweighs the work, the normal rule).
+void force_serial_scan_at(int64_t step);
+
 // ---- optim.cc ----
 struct AdamHyper {
   float lr, beta1, beta2, eps, weight_decay;

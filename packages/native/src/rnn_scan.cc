@@ -5,6 +5,8 @@
 // whole loop and threads meet at one barrier per step. The weight gradient is not accumulated per
 // step: after the reverse loop it is one large GEMM, dW = Σ_t dpre[t]ᵀ · h[t-1].
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <vector>
 
 #include "gemm.h"
@@ -34,6 +36,56 @@ Tile tile_for(int tid, int parts, int64_t B, int64_t units, int64_t per_unit) {
   t.j1 = u1 * per_unit;
   return t;
 }
+
+// The per-step barrier of the scans, watching how long threads wait in it. On a busy machine a
+// descheduled thread stalls every step for all the others (a scan with 2 threads ran 4x slower
+// than with 1 under load); once the waiting outweighs the work, the scan finishes on thread 0
+// alone. Times are wall clock, so a thread preempted mid-step adds Δ to the work and its partner
+// Δ to the wait: "2·wait > work" then means Δ > the real work. Thread 0 decides before it
+// arrives, so every thread sees the same answer after the barrier.
+// Tests force the serial switch at a given step (see forceSerialScanAt in binding.cc); -1 = off.
+std::atomic<int64_t> g_force_serial_at{-1};
+
+class StepSync {
+ public:
+  explicit StepSync(int threads) : calls_(static_cast<size_t>(threads), 0) {}
+
+  // Ends one step: returns false when this thread should leave the loop (the scan went serial
+  // and this is not thread 0). *parts becomes 1 once serial.
+  bool next(int tid, int* parts, std::chrono::steady_clock::time_point step_start) {
+    if (*parts <= 1) return true;
+    const int64_t call = ++calls_[tid];
+    const auto arrive = std::chrono::steady_clock::now();
+    work_ns_.fetch_add(ns(arrive - step_start), std::memory_order_relaxed);
+    const int64_t forced = g_force_serial_at.load(std::memory_order_relaxed);
+    if (tid == 0 && forced >= 0 && call == forced)
+      serial_at_.store(call, std::memory_order_relaxed);
+    if (tid == 0 && call >= kMinSteps && serial_at_.load(std::memory_order_relaxed) < 0 &&
+        2 * wait_ns_.load(std::memory_order_relaxed) > work_ns_.load(std::memory_order_relaxed)) {
+      // tagged with the call number: a slow thread still leaving the previous barrier must not
+      // act on it early
+      serial_at_.store(call, std::memory_order_relaxed);
+    }
+    bar_.wait(*parts);
+    wait_ns_.fetch_add(ns(std::chrono::steady_clock::now() - arrive), std::memory_order_relaxed);
+    const int64_t at = serial_at_.load(std::memory_order_relaxed);
+    if (at < 0 || at > call) return true;
+    *parts = 1;
+    return tid == 0;
+  }
+
+ private:
+  static constexpr int64_t kMinSteps = 8;
+  static int64_t ns(std::chrono::steady_clock::duration d) {
+    return std::chrono::duration_cast<std::chrono::nanoseconds>(d).count();
+  }
+  Barrier bar_;
+  std::vector<int64_t> calls_;  // per thread: how many steps it has ended
+  std::atomic<int64_t> serial_at_{-1};
+  std::atomic<int64_t> wait_ns_{0}, work_ns_{0};
+};
+
+using Clock = std::chrono::steady_clock;
 
 inline bool masked(const int32_t* lengths, int64_t t, int64_t b) {
   return lengths && t >= lengths[b];
@@ -80,9 +132,11 @@ void weight_grad(const float* dpre, const float* h, const float* h0, int64_t T, 
 
 // One LSTM cell for hidden units j0 + [0, jn) of one batch row. pre holds the recurrent products
 // of the four gates as four consecutive blocks of `stride` floats (the permuted panel layout).
-INDRNN_CLONES void lstm_cell_fwd(const float* pre, int64_t stride, const float* gx,
-                                 const float* c_prev, float* h, float* c, float* gates, int64_t H,
-                                 int64_t j0, int64_t jn) {
+// (__restrict: the outputs never overlap the inputs, which lets the loop vectorise.)
+INDRNN_CLONES void lstm_cell_fwd(const float* __restrict pre, int64_t stride,
+                                 const float* __restrict gx, const float* __restrict c_prev,
+                                 float* __restrict h, float* __restrict c, float* __restrict gates,
+                                 int64_t H, int64_t j0, int64_t jn) {
   for (int64_t jj = 0; jj < jn; jj++) {
     const int64_t j = j0 + jj;
     const float ig = sigmoid_f(pre[jj] + gx[j]);
@@ -101,9 +155,11 @@ INDRNN_CLONES void lstm_cell_fwd(const float* pre, int64_t stride, const float* 
 
 // LSTM backward for hidden units [n0, n1) of one row (see the reference's formulas):
 // dc = gc + gh·o·(1 - tanh²c); d(pre) of i, f, g, o; the cell carry becomes dc·f.
-INDRNN_CLONES void lstm_cell_bwd(const float* gates, const float* c, const float* c_prev,
-                                 const float* dh, const float* dc, const float* h_carry,
-                                 float* c_carry, float* dpre, int64_t H, int64_t n0, int64_t n1) {
+INDRNN_CLONES void lstm_cell_bwd(const float* __restrict gates, const float* __restrict c,
+                                 const float* __restrict c_prev, const float* __restrict dh,
+                                 const float* __restrict dc, const float* __restrict h_carry,
+                                 float* __restrict c_carry, float* __restrict dpre, int64_t H,
+                                 int64_t n0, int64_t n1) {
   for (int64_t j = n0; j < n1; j++) {
     const float ig = gates[j];
     const float fg = gates[H + j];
@@ -122,6 +178,8 @@ INDRNN_CLONES void lstm_cell_bwd(const float* gates, const float* c, const float
 
 }  // namespace
 
+void force_serial_scan_at(int64_t step) { g_force_serial_at.store(step); }
+
 void rnn_scan(const float* gx, const float* whh, const float* h0, const int32_t* lengths, int64_t T,
               int64_t B, int64_t H, Act act, float* h) {
   if (T == 0 || B == 0 || H == 0) return;
@@ -129,11 +187,12 @@ void rnn_scan(const float* gx, const float* whh, const float* h0, const int32_t*
   PackedB w;  // op(B) = Whhᵀ [H, H]: rec[b, i] = Σ_j h[b, j] Whh[i, j]
   w.pack(whh, true, H, H, H, nullptr, nt);
   const int nr = w.nr();
-  Barrier bar;
+  StepSync sync(nt);
   run_parallel(nt, [&](int tid, int parts) {
-    const Tile tl = tile_for(tid, parts, B, w.panels(), 1);
-    const int64_t n0 = tl.j0 * nr, n1 = std::min(H, tl.j1 * nr);
+    Tile tl = tile_for(tid, parts, B, w.panels(), 1);
+    int64_t n0 = tl.j0 * nr, n1 = std::min(H, tl.j1 * nr);
     for (int64_t t = 0; t < T; t++) {
+      const auto start = Clock::now();
       const float* prev = t > 0 ? h + (t - 1) * B * H : h0;  // [B, H]
       float* ht = h + t * B * H;
       gemm_block(prev, false, H, w, ht, H, tl.m0, tl.m1, tl.j0, tl.j1, false);
@@ -144,7 +203,13 @@ void rnn_scan(const float* gx, const float* whh, const float* h0, const int32_t*
           rnn_cell_fwd(act, gx + (t * B + b) * H, ht + b * H, n0, n1);
         }
       }
-      bar.wait(parts);  // step t+1 reads every column of h[t]
+      // step t+1 reads every column of h[t]
+      if (!sync.next(tid, &parts, start)) return;
+      if (parts == 1 && (tl.m1 - tl.m0 < B || tl.j1 - tl.j0 < w.panels())) {
+        tl = tile_for(0, 1, B, w.panels(), 1);  // serial from here on: thread 0 takes everything
+        n0 = 0;
+        n1 = H;
+      }
     }
   });
 }
@@ -159,10 +224,11 @@ void rnn_scan_grad(const float* dh, const float* h, const float* whh, const floa
   const int nr = w.nr();
   std::vector<float> carry(static_cast<size_t>(B * H), 0.0f);  // dL/dh[t] from step t+1
   std::vector<float> pass(static_cast<size_t>(B * H), 0.0f);   // masked rows: carry passes on
-  Barrier bar;
+  StepSync sync(nt);
   run_parallel(nt, [&](int tid, int parts) {
-    const Tile tl = tile_for(tid, parts, B, w.panels(), 1);
-    const int64_t n0 = tl.j0 * nr, n1 = std::min(H, tl.j1 * nr);
+    Tile tl = tile_for(tid, parts, B, w.panels(), 1);
+    int64_t n0 = tl.j0 * nr, n1 = std::min(H, tl.j1 * nr);
+    auto start = Clock::now();
     for (int64_t t = T - 1; t >= 0; t--) {
       // phase 1 on this thread's tile only: it reads the carry tile this thread wrote
       for (int64_t b = tl.m0; b < tl.m1 && n0 < n1; b++) {
@@ -173,7 +239,14 @@ void rnn_scan_grad(const float* dh, const float* h, const float* whh, const floa
           rnn_cell_bwd(act, dh + o, carry.data() + b * H, h + o, dgx + o, n0, n1);
         }
       }
-      bar.wait(parts);  // the product below reads whole rows of dgx[t]
+      // the product below reads whole rows of dgx[t]
+      if (!sync.next(tid, &parts, start)) return;
+      if (parts == 1 && (tl.m1 - tl.m0 < B || tl.j1 - tl.j0 < w.panels())) {
+        tl = tile_for(0, 1, B, w.panels(), 1);  // serial: phase 2 of this step covers everything
+        n0 = 0;
+        n1 = H;
+      }
+      start = Clock::now();
       gemm_block(dgx + t * B * H, false, H, w, carry.data(), H, tl.m0, tl.m1, tl.j0, tl.j1, false);
       for (int64_t b = tl.m0; b < tl.m1 && n0 < n1; b++) {
         if (masked(lengths, t, b)) {
@@ -204,10 +277,11 @@ void lstm_scan(const float* gx, const float* whh, const float* h0, const float* 
   w.pack(whh, true, H, 4 * H, H, &perm, nt);
   const int64_t ld = w.panels() * nr;
   std::vector<float> pre(static_cast<size_t>(B * ld));  // recurrent products [B, ld]
-  Barrier bar;
+  StepSync sync(nt);
   run_parallel(nt, [&](int tid, int parts) {
-    const Tile tl = tile_for(tid, parts, B, chunks, 4);
+    Tile tl = tile_for(tid, parts, B, chunks, 4);
     for (int64_t t = 0; t < T; t++) {
+      const auto start = Clock::now();
       const int64_t prev_off = t > 0 ? (t - 1) * B * H : 0;
       const float* hp = t > 0 ? h + prev_off : h0;  // [B, H]
       const float* cp = t > 0 ? c + prev_off : c0;
@@ -225,7 +299,8 @@ void lstm_scan(const float* gx, const float* whh, const float* h0, const float* 
           }
         }
       }
-      bar.wait(parts);
+      if (!sync.next(tid, &parts, start)) return;
+      if (parts == 1) tl = tile_for(0, 1, B, chunks, 4);
     }
   });
 }
@@ -242,10 +317,11 @@ void lstm_scan_grad(const float* dh, const float* dc, const float* gates, const 
   std::vector<float> h_carry(static_cast<size_t>(B * H), 0.0f);
   std::vector<float> c_carry(static_cast<size_t>(B * H), 0.0f);
   std::vector<float> pass(static_cast<size_t>(B * H), 0.0f);
-  Barrier bar;
+  StepSync sync(nt);
   run_parallel(nt, [&](int tid, int parts) {
-    const Tile tl = tile_for(tid, parts, B, w.panels(), 1);
-    const int64_t n0 = tl.j0 * nr, n1 = std::min(H, tl.j1 * nr);
+    Tile tl = tile_for(tid, parts, B, w.panels(), 1);
+    int64_t n0 = tl.j0 * nr, n1 = std::min(H, tl.j1 * nr);
+    auto start = Clock::now();
     for (int64_t t = T - 1; t >= 0; t--) {
       for (int64_t b = tl.m0; b < tl.m1 && n0 < n1; b++) {
         const int64_t o = (t * B + b) * H;
@@ -261,7 +337,14 @@ void lstm_scan_grad(const float* dh, const float* dc, const float* gates, const 
         lstm_cell_bwd(gates + o * 4, c + o, c_prev, dh + o, dc + o, h_carry.data() + bh,
                       c_carry.data() + bh, dgx + o * 4, H, n0, n1);
       }
-      bar.wait(parts);  // the product reads whole rows of dgx[t]
+      // the product reads whole rows of dgx[t]
+      if (!sync.next(tid, &parts, start)) return;
+      if (parts == 1 && (tl.m1 - tl.m0 < B || tl.j1 - tl.j0 < w.panels())) {
+        tl = tile_for(0, 1, B, w.panels(), 1);  // serial: phase 2 of this step covers everything
+        n0 = 0;
+        n1 = H;
+      }
+      start = Clock::now();
       gemm_block(dgx + t * B * 4 * H, false, 4 * H, w, h_carry.data(), H, tl.m0, tl.m1, tl.j0,
                  tl.j1, false);
       for (int64_t b = tl.m0; b < tl.m1 && n0 < n1; b++) {

@@ -13,21 +13,15 @@ INDRNN_CLONES void softmax_row(const float* x, int64_t cols, float* out, float* 
                                double* sum_out) {
   float mx = -__builtin_inff();
   for (int64_t c = 0; c < cols; c++) mx = x[c] > mx ? x[c] : mx;
+  for (int64_t c = 0; c < cols; c++) out[c] = exp_f(x[c] - mx);
+  // eight float64 partial sums: the loop vectorises without reassociating one sum
   double acc[8] = {0, 0, 0, 0, 0, 0, 0, 0};
   int64_t c = 0;
   for (; c + 8 <= cols; c += 8) {
-    for (int j = 0; j < 8; j++) {
-      const float e = exp_f(x[c + j] - mx);
-      out[c + j] = e;
-      acc[j] += e;
-    }
+    for (int j = 0; j < 8; j++) acc[j] += out[c + j];
   }
   double sum = 0.0;
-  for (; c < cols; c++) {
-    const float e = exp_f(x[c] - mx);
-    out[c] = e;
-    sum += e;
-  }
+  for (; c < cols; c++) sum += out[c];
   for (int j = 0; j < 8; j++) sum += acc[j];
   const float inv = static_cast<float>(1.0 / sum);
   for (int64_t k = 0; k < cols; k++) out[k] *= inv;

@@ -10,7 +10,7 @@
  */
 import { describe, it } from 'node:test';
 import { Generator, type Activation } from 'indrnn';
-import { nativeInfo, setNumThreads } from '../lib/index.js';
+import { forceSerialScanAt, nativeInfo, setNumThreads } from '../lib/index.js';
 import {
   assertClose,
   native,
@@ -172,6 +172,24 @@ describe('native lstmScan and lstmScanGrad', { skip: skipReason }, () => {
         lstmCase(25, 37, 70, true, `${threads} threads`);
       }
     } finally {
+      setNumThreads(defaultThreads);
+    }
+  });
+});
+
+describe('native scans that drop to one thread mid-sequence', { skip: skipReason }, () => {
+  // On a busy machine the RNN/LSTM scans finish on one thread once waiting at the per-step
+  // barrier outweighs the work; force that switch at step 3 and check nothing changes.
+  it('rnn and lstm, forward and backward, with lengths, 2 and 3 threads', () => {
+    try {
+      forceSerialScanAt(3);
+      for (const threads of [2, 3]) {
+        setNumThreads(threads);
+        rnnCase(12, 37, 100, 'tanh', true, `serial after 3 steps, ${threads} threads`);
+        lstmCase(12, 37, 70, true, `serial after 3 steps, ${threads} threads`);
+      }
+    } finally {
+      forceSerialScanAt(-1);
       setNumThreads(defaultThreads);
     }
   });
