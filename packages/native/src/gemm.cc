@@ -5,6 +5,7 @@
 #include "gemm.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -416,6 +417,9 @@ namespace {
 // Minimum multiply-adds per thread before another thread is worth waking.
 constexpr int64_t kGemmGrain = 1 << 17;
 
+// Panels of B per work item of the threaded product (8 × NR columns).
+constexpr int64_t kPanelGroup = 8;
+
 // op(B) with fewer than 8 columns: padding it to a full NR panel would waste most of the
 // micro-kernel, so these products run as dot products / axpys over op(B)ᵀ [n, k].
 INDRNN_CLONES void skinny_rows(const float* a, int64_t lda, const float* bt, int64_t n, int64_t k,
@@ -500,18 +504,26 @@ void sgemm_own(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
     const int64_t nc = std::min(nc_full, n - jc);
     const float* bblock = trans_b ? b + jc * ldb : b + jc;
     pb.pack(bblock, trans_b, k, nc, ldb, nullptr, nt);
-    const GemmSplit split = gemm_split(m, pb.panels(), nt);
     float* cblock = c + jc;
-    auto work = [&](int tid, int) {
-      int64_t m0, m1, j0, j1;
-      split_range(m, split.tm, tid / split.tn, ks.mr, &m0, &m1);
-      split_range(pb.panels(), split.tn, tid % split.tn, 1, &j0, &j1);
-      gemm_block(a, trans_a, lda, pb, cblock, ldc, m0, m1, j0, j1, accumulate);
-    };
-    if (nt <= 1)
-      work(0, 1);
-    else
-      run_parallel(nt, work);
+    if (nt <= 1) {
+      gemm_block(a, trans_a, lda, pb, cblock, ldc, 0, m, 0, pb.panels(), accumulate);
+      continue;
+    }
+    // Work items of (equal row block) × (group of kPanelGroup panels), claimed from a counter:
+    // a thread the OS delays (a busy machine) takes fewer items instead of holding up the rest.
+    const int64_t mblocks = (m + ks.mc - 1) / ks.mc;
+    const int64_t mc = ((m + mblocks - 1) / mblocks + ks.mr - 1) / ks.mr * ks.mr;
+    const int64_t row_items = (m + mc - 1) / mc;
+    const int64_t groups = (pb.panels() + kPanelGroup - 1) / kPanelGroup;
+    const int64_t items = row_items * groups;
+    std::atomic<int64_t> next{0};
+    run_parallel(static_cast<int>(std::min<int64_t>(nt, items)), [&](int, int) {
+      for (int64_t w = next.fetch_add(1); w < items; w = next.fetch_add(1)) {
+        const int64_t m0 = (w / groups) * mc, j0 = (w % groups) * kPanelGroup;
+        gemm_block(a, trans_a, lda, pb, cblock, ldc, m0, std::min(m, m0 + mc), j0,
+                   std::min(pb.panels(), j0 + kPanelGroup), accumulate);
+      }
+    });
   }
 }
 
