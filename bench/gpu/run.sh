@@ -5,8 +5,9 @@
 # print one JSON line per measurement and a ratio table. About 3-5 minutes on an H100.
 # Needs .gpu/ from bench/gpu/prepare.sh. Writes results.jsonl, tests.log, build.log to $OUT.
 #
-#   RUN_TESTS=0          skip the tests          INDRNN_CUDA_ARCHS=90   what nvcc compiles for
-#   STEPS=20 WARMUP=3    timed / untimed steps    CONFIGS="2,1024,128,2 ..."  layers,T,B,input
+#   RUN_TESTS=0        skip the tests           INDRNN_CUDA_ARCHS=90   what nvcc compiles for
+#   STEPS=20 WARMUP=3  timed / untimed steps    CONFIGS="2,1024,128,2 ..."  layers,T,B,input
+#   SANITIZE=1         memcheck the kernel tests TF32_ROW=0  skip the TF32 row (information only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 OUT=${OUT:-/tmp/indrnn-gpu}
@@ -16,12 +17,18 @@ WARMUP=${WARMUP:-3}
 CONFIGS=${CONFIGS:-"2,1024,128,2 2,5000,128,2 6,784,32,1"}
 phase() { printf '\n== %s  [%ds]\n' "$*" "$SECONDS"; }
 die() { echo "run.sh: $*" >&2; exit 1; }
+# the JSON line of a measurement that did not run (so the table says 'no result')
+failed() {
+  printf '{"impl":"%s","layers":%s,"T":%s,"B":%s,"hidden":128,"input":%s,"error":"failed"}\n' \
+    "$1" "$layers" "$T" "$B" "$input"
+}
 
-[ -f .gpu/node.xz ] || die ".gpu/node.xz is missing: run bench/gpu/prepare.sh here first and carry [\".gpu\"]"
+[ -f .gpu/node.xz ] || die ".gpu/node.xz is missing: run bench/gpu/prepare.sh, carry [\".gpu\"]"
 [ -d .gpu/dist/cuda ] || die ".gpu/dist is missing: rerun bench/gpu/prepare.sh"
 
 phase "machine"
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo "(no nvidia-smi)"
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
+  || echo "(no nvidia-smi)"
 export PATH=/usr/local/cuda/bin:$PATH
 command -v nvcc >/dev/null || die "nvcc is not on PATH (looked in /usr/local/cuda/bin too)"
 nvcc --version | tail -1
@@ -41,9 +48,16 @@ cp -r .gpu/dist/bench/src bench/dist/
 ln -sfn ../packages/indrnn node_modules/indrnn
 ln -sfn ../../packages/cuda node_modules/@indrnn/cuda
 
+# cuBLAS: the toolkit's, else the one PyTorch's wheels bring (the addon opens it with dlopen)
+if ! ls /usr/local/cuda/lib64/libcublas.so* >/dev/null 2>&1 && [ -z "${INDRNN_CUBLAS:-}" ]; then
+  INDRNN_CUBLAS=$(find /usr /opt -name 'libcublas.so.1[0-9]*' 2>/dev/null | head -1 || true)
+  [ -n "$INDRNN_CUBLAS" ] && export INDRNN_CUBLAS && echo "cuBLAS: $INDRNN_CUBLAS"
+fi
+
 phase "build the addon (one nvcc call)"
-INDRNN_NODE_INCLUDE=$PWD/.gpu/include INDRNN_CUDA_ARCHS=${INDRNN_CUDA_ARCHS:-90} \
-  $NODE packages/cuda/scripts/install.cjs --force --strict --verbose
+# exported: the tests' build check (loader.test) then finds the same flags and does not rebuild
+export INDRNN_NODE_INCLUDE=$PWD/.gpu/include INDRNN_CUDA_ARCHS=${INDRNN_CUDA_ARCHS:-90}
+$NODE packages/cuda/scripts/install.cjs --force --strict --verbose
 cp packages/cuda/build/install.log "$OUT/build.log"
 
 tests_rc=0
@@ -55,24 +69,42 @@ if [ "${RUN_TESTS:-1}" = 1 ]; then
   tests_rc=$?
   set -e
   # the failures in full, the passes as a count
-  grep -E '^ *(✖|ℹ (tests|pass|fail|skipped))|skipped|Error|differ' "$OUT/tests.log" | head -80 || true
+  grep -E '^ *(✖|ℹ (tests|pass|fail|skipped))|skipped|Error|differ' "$OUT/tests.log" \
+    | head -80 || true
   echo "tests exit code: $tests_rc (full log: \$OUT/tests.log)"
 fi
 
+if [ "${SANITIZE:-0}" = 1 ]; then
+  phase "compute-sanitizer memcheck over the scan and kernel tests (slow)"
+  for f in scans kernels; do
+    compute-sanitizer --tool memcheck --error-exitcode 9 $NODE packages/cuda/dist/test/$f.test.mjs \
+      > "$OUT/sanitize-$f.log" 2>&1 || echo "memcheck: $f failed (see \$OUT/sanitize-$f.log)"
+    tail -3 "$OUT/sanitize-$f.log"
+  done
+fi
+
 phase "IndRNN scan kernels alone"
-$NODE bench/gpu/step.mjs --scan-only --T 1024 --B 128 --hidden 128 | tee -a "$OUT/results.jsonl"
+$NODE bench/gpu/step.mjs --scan-only --T 1024 --B 128 --hidden 128 | tee -a "$OUT/results.jsonl" \
+  || echo "run.sh: the scan timing failed; going on with the training steps"
 
 phase "training steps: ours (cuda) vs PyTorch (fused-kernel IndRNN, CUDA)"
 : > "$OUT/steps.jsonl"
 for cfg in $CONFIGS; do
   IFS=, read -r layers T B input <<< "$cfg"
   args=(--layers "$layers" --T "$T" --B "$B" --hidden 128 --input "$input")
-  $NODE bench/gpu/step.mjs "${args[@]}" --steps "$STEPS" --warmup "$WARMUP" | tee -a "$OUT/steps.jsonl" \
-    || echo "{\"impl\":\"indrnn-cuda\",\"layers\":$layers,\"T\":$T,\"B\":$B,\"error\":\"failed\"}" >> "$OUT/steps.jsonl"
+  $NODE bench/gpu/step.mjs "${args[@]}" --steps "$STEPS" --warmup "$WARMUP" \
+    | tee -a "$OUT/steps.jsonl" \
+    || failed indrnn-cuda >> "$OUT/steps.jsonl"
   python3 .gpu/torch_rnn_step.py --model indrnn "${args[@]}" --device cuda --steps "$STEPS" \
     | tee -a "$OUT/steps.jsonl" \
-    || echo "{\"impl\":\"pytorch-indrnn\",\"layers\":$layers,\"T\":$T,\"B\":$B,\"error\":\"failed\"}" >> "$OUT/steps.jsonl"
+    || failed pytorch-indrnn >> "$OUT/steps.jsonl"
 done
+if [ "${TF32_ROW:-1}" = 1 ]; then
+  # for information only (PyTorch's default fp32 matmul is not TF32): the longest config with TF32
+  INDRNN_CUDA_TF32=1 $NODE bench/gpu/step.mjs --layers 2 --T 5000 --B 128 --hidden 128 --input 2 \
+    --steps "$STEPS" --warmup "$WARMUP" | sed 's/"indrnn-cuda"/"indrnn-cuda-tf32"/' \
+    | tee -a "$OUT/results.jsonl" || true
+fi
 cat "$OUT/steps.jsonl" >> "$OUT/results.jsonl"
 
 phase "ratio table (target: ours / PyTorch <= 0.5)"

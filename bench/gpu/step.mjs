@@ -9,15 +9,25 @@
 //   ms_pipelined  --steps steps back to back, one synchronisation at the end, divided by --steps
 //                 (a training loop's throughput: the host queues step k+1 while the GPU runs k)
 //
-//   node bench/gpu/step.mjs --layers 2 --T 1024 --B 128 --hidden 128 --input 2 [--steps 20] [--warmup 3]
-//   node bench/gpu/step.mjs --scan-only --T 1024 --B 128 --hidden 128   (the IndRNN scan kernels alone)
-// Runs from the built tree: bench/dist (npm run build) or what bench/gpu/run.sh restores from .gpu/.
+//   node bench/gpu/step.mjs --layers 2 --T 1024 --B 128 --hidden 128 --input 2 \
+//     [--steps 20] [--warmup 3]
+//   node bench/gpu/step.mjs --scan-only --T 1024 --B 128 --hidden 128   (the scan kernels alone)
+// Runs from the built tree: bench/dist (npm run build), or what run.sh restores from .gpu/.
 import { manualSeed, setBackend, Trainer, Generator } from 'indrnn';
 import { trainOptionsFromSettings } from 'indrnn/node';
 import { benchSettings, fixedBatchTask } from '../dist/src/ours/step.js';
 
 function parseArgs(argv) {
-  const o = { layers: 2, T: 1024, B: 128, hidden: 128, input: 2, steps: 20, warmup: 3, scanOnly: false };
+  const o = {
+    layers: 2,
+    T: 1024,
+    B: 128,
+    hidden: 128,
+    input: 2,
+    steps: 20,
+    warmup: 3,
+    scanOnly: false,
+  };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--scan-only') {
@@ -25,9 +35,11 @@ function parseArgs(argv) {
       continue;
     }
     const key = a.replace(/^--/, '');
-    if (!(key in o) || i + 1 >= argv.length) throw new Error(`step.mjs: unknown or incomplete option ${a}`);
+    if (!(key in o) || i + 1 >= argv.length)
+      throw new Error(`step.mjs: unknown or incomplete option ${a}`);
     o[key] = Number(argv[++i]);
-    if (!Number.isInteger(o[key]) || o[key] < 0) throw new Error(`step.mjs: ${a} needs a non-negative integer`);
+    if (!Number.isInteger(o[key]) || o[key] < 0)
+      throw new Error(`step.mjs: ${a} needs a non-negative integer`);
   }
   return o;
 }
@@ -66,17 +78,29 @@ if (o.scanOnly) {
   const fwd = time(() => ({ h: backend.indrnnScan(z, u, h0, null, T, B, N, 'relu') }));
   const bwd = time(() => backend.indrnnScanGrad(dh, z, h, u, h0, null, T, B, N, 'relu'));
   const bytes = 2 * T * B * N * 4; // forward: read z, write h
-  console.log(JSON.stringify({
-    impl: 'indrnn-cuda-scan', device, T, B, hidden: N, fwd_ms: round(fwd), bwd_ms: round(bwd),
-    fwd_GBps: round(bytes / fwd / 1e6), bwd_GBps: round((2 * bytes) / bwd / 1e6),
-  }));
+  console.log(
+    JSON.stringify({
+      impl: 'indrnn-cuda-scan',
+      device,
+      T,
+      B,
+      hidden: N,
+      fwd_ms: round(fwd),
+      bwd_ms: round(bwd),
+      fwd_GBps: round(bytes / fwd / 1e6),
+      bwd_GBps: round((2 * bytes) / bwd / 1e6),
+    }),
+  );
   process.exit(0);
 }
 
 const shape = { layers: o.layers, hidden: o.hidden, T: o.T, B: o.B, input: o.input, bn: false };
 manualSeed(0);
 const settings = benchSettings(shape, o.warmup + 2 * o.steps);
-const trainer = new Trainer(fixedBatchTask(shape, settings, backend), trainOptionsFromSettings(settings));
+const trainer = new Trainer(
+  fixedBatchTask(shape, settings, backend),
+  trainOptionsFromSettings(settings),
+);
 let loss = Number.NaN;
 for (let i = 0; i < o.warmup; i++) loss = trainer.trainStep().loss;
 backend.synchronize();
@@ -95,10 +119,25 @@ backend.synchronize();
 const pipelined = (performance.now() - t0) / Math.max(o.steps, 1);
 const after = backend.memoryStats();
 
-console.log(JSON.stringify({
-  impl: 'indrnn-cuda', device, model: 'indrnn', layers: o.layers, T: o.T, B: o.B, hidden: o.hidden, input: o.input,
-  bn: false, ms_per_step: round(median(samples)), min: round(Math.min(...samples)), max: round(Math.max(...samples)),
-  ms_pipelined: round(pipelined), steps: o.steps, warmup: o.warmup, last_loss: loss,
-  gcs: after.minorGcs + after.majorGcs - before.minorGcs - before.majorGcs,
-  peak_MiB: Math.round(after.peakBytes / 2 ** 20),
-}));
+console.log(
+  JSON.stringify({
+    impl: 'indrnn-cuda',
+    device,
+    model: 'indrnn',
+    layers: o.layers,
+    T: o.T,
+    B: o.B,
+    hidden: o.hidden,
+    input: o.input,
+    bn: false,
+    ms_per_step: round(median(samples)),
+    min: round(Math.min(...samples)),
+    max: round(Math.max(...samples)),
+    ms_pipelined: round(pipelined),
+    steps: o.steps,
+    warmup: o.warmup,
+    last_loss: loss,
+    gcs: after.minorGcs + after.majorGcs - before.minorGcs - before.majorGcs,
+    peak_MiB: Math.round(after.peakBytes / 2 ** 20),
+  }),
+);

@@ -20,15 +20,21 @@ for (const line of readFileSync(file, 'utf8').split('\n')) {
 const key = (r) => `${r.layers}x${r.hidden ?? 128} T=${r.T} B=${r.B} input ${r.input ?? '?'}`;
 const configs = [...new Set(rows.map(key))];
 const fmt = (x) => (typeof x === 'number' ? x.toFixed(2) : '—');
-console.log('| config | ours (cuda) ms | ours pipelined ms | PyTorch ms | ours / PyTorch | target ≤ 0.5 |');
+console.log(
+  '| config | ours (cuda) ms | ours pipelined ms | PyTorch ms | ours / PyTorch | target ≤ 0.5 |',
+);
 console.log('|---|---|---|---|---|---|');
 let missed = 0;
 for (const c of configs) {
   const ours = rows.find((r) => key(r) === c && r.impl === 'indrnn-cuda');
   const torch = rows.find((r) => key(r) === c && r.impl === 'pytorch-indrnn');
-  const ratio = ours?.ms_per_step && torch?.ms_per_step ? ours.ms_per_step / torch.ms_per_step : undefined;
+  const ratio =
+    ours?.ms_per_step && torch?.ms_per_step ? ours.ms_per_step / torch.ms_per_step : undefined;
   const verdict = ratio === undefined ? 'no result' : ratio <= 0.5 ? 'met' : 'missed';
   if (verdict !== 'met') missed++;
-  console.log(`| ${c} | ${fmt(ours?.ms_per_step)} | ${fmt(ours?.ms_pipelined)} | ${fmt(torch?.ms_per_step)} | ${fmt(ratio)} | ${verdict} |`);
+  console.log(
+    `| ${c} | ${fmt(ours?.ms_per_step)} | ${fmt(ours?.ms_pipelined)} | ` +
+      `${fmt(torch?.ms_per_step)} | ${fmt(ratio)} | ${verdict} |`,
+  );
 }
 console.log(`\n${configs.length - missed} of ${configs.length} configurations meet the target.`);

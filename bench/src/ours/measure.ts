@@ -117,7 +117,8 @@ export async function ourGemm(config: GemmConfig, impl: Impl, opts: OurOptions):
     ms: round(result.medianMs, 3),
     reps: result.reps,
     ...(reply.info.threads !== null ? { threads: reply.info.threads } : {}),
-    blas: reply.info.blas,
+    // with INDRNN_BLAS=off the addon hides the library, so say what was asked for
+    blas: backend === 'native' && !blasOn && reply.info.blas === null ? 'off' : reply.info.blas,
     note: describeInfo(reply.info, opts.threads) + (blasOn ? '; INDRNN_BLAS=on: large products go to the system BLAS' : ''),
   }));
 }
