@@ -2,6 +2,10 @@
 // many short parallel regions back to back), then sleep on a condition variable.
 #include "pool.h"
 
+#if defined(__linux__)
+#include <sched.h>
+#endif
+
 #include <condition_variable>
 #include <cstdlib>
 #include <exception>
@@ -162,6 +166,11 @@ int default_threads() {
     const int n = std::atoi(env);
     if (n >= 1) return n;
   }
+#if defined(__linux__)
+  // the cores this process may run on (taskset, cgroup cpusets), not every core of the machine
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0) return CPU_COUNT(&set);
+#endif
   const unsigned hw = std::thread::hardware_concurrency();
   return hw == 0 ? 1 : static_cast<int>(hw);
 }
