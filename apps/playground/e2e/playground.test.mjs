@@ -100,6 +100,17 @@ describe('playground in Chromium', { skip }, () => {
     await page.locator('#adding').screenshot({ path: join(results, 'adding.png') });
   });
 
+  it('trains the LSTM baseline in the worker too', async () => {
+    await page.selectOption('#adding-model', 'lstm');
+    await page.fill('#adding-steps', '30');
+    await page.click('#adding-start');
+    await page.waitForSelector('#adding-status[data-done="true"]', { timeout: 120_000 });
+    const d = await page.$eval('#adding-status', (el) => ({ ...el.dataset }));
+    assert.equal(d.step, '30');
+    assert.ok(Number.isFinite(Number(d.recent)), `LSTM loss ${d.recent}`);
+    await page.selectOption('#adding-model', 'indrnn');
+  });
+
   it('reads a drawn 1 and shows ten probabilities', async () => {
     await page.click('#digit-clear');
     const box = await page.locator('#digit-canvas').boundingBox();
@@ -124,10 +135,9 @@ describe('playground in Chromium', { skip }, () => {
   });
 
   it('classifies real MNIST test digits painted onto the canvas', async (t) => {
-    const samples = mnistSamples(
-      MNIST_DIR,
-      [9000, 9001, 9002, 9003, 9004, 9005, 9006, 9007, 9008, 9009],
-    );
+    // 20 digits of the held-out test range; the model scores 80.5% on all 1000 as raw pixels
+    const indices = Array.from({ length: 20 }, (_, i) => 9000 + i);
+    const samples = mnistSamples(MNIST_DIR, indices);
     if (!samples) {
       t.skip(`no MNIST data at ${MNIST_DIR}`);
       return;
@@ -153,8 +163,10 @@ describe('playground in Chromium', { skip }, () => {
       console.log(`# MNIST test image ${s.index}: label ${s.label}, read ${predicted}`);
     }
     await page.locator('#digits').screenshot({ path: join(results, 'digit-mnist.png') });
+    // through the canvas (painted ×10, re-cropped and re-centred) these 20 give 13 right; the
+    // bound leaves room for rendering differences between Chromium versions
     assert.ok(
-      correct >= 7,
+      correct >= 12,
       `only ${correct} of ${samples.length} MNIST test digits read correctly`,
     );
   });
