@@ -72,59 +72,171 @@ export interface CudaAddon {
   reduceSum(out: H, x: H, O: number, R: number, I: number): void;
   argmax(out: H, x: H, rows: number, cols: number): void;
   matmul(
-    out: H, a: H, b: H, m: number, n: number, k: number, transA: boolean, transB: boolean,
+    out: H,
+    a: H,
+    b: H,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+    transB: boolean,
   ): void;
 
   gatherRows(out: H, table: H, cols: number, idx: H): void;
   scatterAddRows(out: H, dy: H, cols: number, idx: H, rows: number): void;
   softmax(out: H, x: H, rows: number, cols: number): void;
   softmaxCrossEntropy(
-    loss: H, probs: H, logits: H, targets: H, rows: number, cols: number, ignore: number,
+    loss: H,
+    probs: H,
+    logits: H,
+    targets: H,
+    rows: number,
+    cols: number,
+    ignore: number,
   ): void;
   softmaxCrossEntropyGrad(
-    dx: H, probs: H, targets: H, dloss: H, rows: number, cols: number, ignore: number,
+    dx: H,
+    probs: H,
+    targets: H,
+    dloss: H,
+    rows: number,
+    cols: number,
+    ignore: number,
   ): void;
   batchNormTrain(
-    y: H, mean: H, variance: H, invStd: H, x: H, gamma: H, beta: H, groups: number, rows: number,
-    channels: number, eps: number,
+    y: H,
+    mean: H,
+    variance: H,
+    invStd: H,
+    x: H,
+    gamma: H,
+    beta: H,
+    groups: number,
+    rows: number,
+    channels: number,
+    eps: number,
   ): void;
   batchNormGrad(
-    dx: H, dgamma: H, dbeta: H, dy: H, x: H, mean: H, invStd: H, gamma: H, groups: number,
-    rows: number, channels: number,
+    dx: H,
+    dgamma: H,
+    dbeta: H,
+    dy: H,
+    x: H,
+    mean: H,
+    invStd: H,
+    gamma: H,
+    groups: number,
+    rows: number,
+    channels: number,
   ): void;
 
   indrnnScan(
-    h: H, z: H, u: H, h0: H, lengths: Lengths, T: number, B: number, N: number, act: number,
+    h: H,
+    z: H,
+    u: H,
+    h0: H,
+    lengths: Lengths,
+    T: number,
+    B: number,
+    N: number,
+    act: number,
   ): void;
   indrnnScanGrad(
-    dz: H, du: H, dh0: H, dh: H, h: H, u: H, h0: H, lengths: Lengths, T: number, B: number,
-    N: number, act: number,
+    dz: H,
+    du: H,
+    dh0: H,
+    dh: H,
+    h: H,
+    u: H,
+    h0: H,
+    lengths: Lengths,
+    T: number,
+    B: number,
+    N: number,
+    act: number,
   ): void;
   rnnScan(
-    h: H, gx: H, whh: H, h0: H, lengths: Lengths, T: number, B: number, H: number, act: number,
+    h: H,
+    gx: H,
+    whh: H,
+    h0: H,
+    lengths: Lengths,
+    T: number,
+    B: number,
+    H: number,
+    act: number,
   ): void;
   rnnScanGrad(
-    dgx: H, dwhh: H, dh0: H, dh: H, h: H, whh: H, h0: H, lengths: Lengths, T: number, B: number,
-    H: number, act: number,
+    dgx: H,
+    dwhh: H,
+    dh0: H,
+    dh: H,
+    h: H,
+    whh: H,
+    h0: H,
+    lengths: Lengths,
+    T: number,
+    B: number,
+    H: number,
+    act: number,
   ): void;
   lstmScan(
-    h: H, c: H, gates: H, gx: H, whh: H, h0: H, c0: H, lengths: Lengths, T: number, B: number,
+    h: H,
+    c: H,
+    gates: H,
+    gx: H,
+    whh: H,
+    h0: H,
+    c0: H,
+    lengths: Lengths,
+    T: number,
+    B: number,
     H: number,
   ): void;
   lstmScanGrad(
-    dgx: H, dwhh: H, dh0: H, dc0: H, dh: H, dc: H, gates: H, h: H, c: H, whh: H, h0: H, c0: H,
-    lengths: Lengths, T: number, B: number, H: number,
+    dgx: H,
+    dwhh: H,
+    dh0: H,
+    dc0: H,
+    dh: H,
+    dc: H,
+    gates: H,
+    h: H,
+    c: H,
+    whh: H,
+    h0: H,
+    c0: H,
+    lengths: Lengths,
+    T: number,
+    B: number,
+    H: number,
   ): void;
 
   im2col(cols: H, x: H, ...geometry: number[]): void;
   col2im(x: H, cols: H, ...geometry: number[]): void;
   adamStep(
-    param: H, grad: H, m: H, v: H, lr: number, beta1: number, beta2: number, eps: number,
-    weightDecay: number, biasCorr1: number, biasCorr2: number,
+    param: H,
+    grad: H,
+    m: H,
+    v: H,
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    biasCorr1: number,
+    biasCorr2: number,
   ): void;
   sgdStep(
-    param: H, grad: H, buf: H, lr: number, momentum: number, dampening: number, nesterov: boolean,
-    weightDecay: number, hasMomentum: boolean,
+    param: H,
+    grad: H,
+    buf: H,
+    lr: number,
+    momentum: number,
+    dampening: number,
+    nesterov: boolean,
+    weightDecay: number,
+    hasMomentum: boolean,
   ): void;
 }
 

@@ -14,7 +14,15 @@
  * through a host round trip, so answers never depend on the backend.
  */
 import type {
-  Activation, AdamHyper, Backend, BinaryOp, DType, Shape, SgdHyper, TypedArray, UnaryOp,
+  Activation,
+  AdamHyper,
+  Backend,
+  BinaryOp,
+  DType,
+  Shape,
+  SgdHyper,
+  TypedArray,
+  UnaryOp,
 } from 'indrnn';
 
 /** Geometry of a channels-last convolution (the Backend interface's ConvGeometry). */
@@ -24,15 +32,16 @@ import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { addon, loadError, type CudaAddon, type DeviceInfo, type MemoryStats } from './addon.js';
-import {
-  broadcastStrides, coalesce, reducePlan, sizeOf, stridesOf,
-} from './layout.js';
+import { broadcastStrides, coalesce, reducePlan, sizeOf, stridesOf } from './layout.js';
 
 type DeviceDType = 'float32' | 'int32';
 
 /** A tensor's storage on the GPU. Treat it as opaque; `dtype` and `size` are informative. */
 export class CudaStorage {
-  constructor(readonly dtype: DeviceDType, readonly size: number) {}
+  constructor(
+    readonly dtype: DeviceDType,
+    readonly size: number,
+  ) {}
 }
 type S = CudaStorage;
 
@@ -47,7 +56,15 @@ export type CudaBackend = Backend<CudaStorage> & {
 };
 
 const UNARY: Record<UnaryOp, number> = {
-  neg: 0, relu: 1, tanh: 2, sigmoid: 3, exp: 4, log: 5, sqrt: 6, square: 7, abs: 8,
+  neg: 0,
+  relu: 1,
+  tanh: 2,
+  sigmoid: 3,
+  exp: 4,
+  log: 5,
+  sqrt: 6,
+  square: 7,
+  abs: 8,
 };
 const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
 const ACT: Record<Activation, number> = { relu: 0, tanh: 1, identity: 2 };
@@ -224,7 +241,7 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       passes.forEach((p, i) => {
         const out = i === passes.length - 1 ? f32(outSize) : f32(p.O * p.I);
         k.reduceSum(out, cur, p.O, p.R, p.I);
-        if (cur !== x) k.free(cur);  // an intermediate: stream order makes freeing it now safe
+        if (cur !== x) k.free(cur); // an intermediate: stream order makes freeing it now safe
         cur = out;
       });
       return cur;
@@ -271,7 +288,15 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       const inStrides = stridesOf(shape);
       const outShape = perm.map((p) => shape[p]!);
       const out = fresh(x.dtype, x.size);
-      if (!gather(out, x, outShape, perm.map((p) => inStrides[p]!), 0)) {
+      if (
+        !gather(
+          out,
+          x,
+          outShape,
+          perm.map((p) => inStrides[p]!),
+          0,
+        )
+      ) {
         k.free(out);
         return upload(ref().transpose(download(x), shape, perm));
       }
@@ -346,7 +371,11 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     softmaxCrossEntropy(logits, rows, cols, targets, ignoreIndex) {
       if (!isF32(logits) || targets.dtype !== 'int32') {
         const r = ref().softmaxCrossEntropy(
-          download(logits), rows, cols, download(targets), ignoreIndex,
+          download(logits),
+          rows,
+          cols,
+          download(targets),
+          ignoreIndex,
         );
         return { loss: upload(r.loss), probs: upload(r.probs) };
       }
@@ -357,9 +386,16 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     },
     softmaxCrossEntropyGrad(probs, targets, dloss, rows, cols, ignoreIndex) {
       if (!isF32(probs, dloss) || targets.dtype !== 'int32') {
-        return upload(ref().softmaxCrossEntropyGrad(
-          download(probs), download(targets), download(dloss), rows, cols, ignoreIndex,
-        ));
+        return upload(
+          ref().softmaxCrossEntropyGrad(
+            download(probs),
+            download(targets),
+            download(dloss),
+            rows,
+            cols,
+            ignoreIndex,
+          ),
+        );
       }
       const dx = f32(rows * cols);
       k.softmaxCrossEntropyGrad(dx, probs, targets, dloss, rows, cols, ignoreIndex);
@@ -368,7 +404,13 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     batchNormTrain(x, groups, rows, channels, gamma, beta, eps) {
       if (!isF32(x, gamma, beta)) {
         const r = ref().batchNormTrain(
-          download(x), groups, rows, channels, download(gamma), download(beta), eps,
+          download(x),
+          groups,
+          rows,
+          channels,
+          download(gamma),
+          download(beta),
+          eps,
         );
         return {
           y: upload(r.y),
@@ -387,7 +429,13 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     batchNormGrad(dy, x, groups, rows, channels, mean, invStd, gamma) {
       if (!isF32(dy, x, mean, invStd, gamma)) {
         const r = ref().batchNormGrad(
-          download(dy), download(x), groups, rows, channels, download(mean), download(invStd),
+          download(dy),
+          download(x),
+          groups,
+          rows,
+          channels,
+          download(mean),
+          download(invStd),
           download(gamma),
         );
         return { dx: upload(r.dx), dgamma: upload(r.dgamma), dbeta: upload(r.dbeta) };
@@ -472,7 +520,14 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     sgdStep(param, grad, buf, hp: SgdHyper) {
       if (!isF32(param, grad, buf)) throw dtypeError('sgdStep');
       k.sgdStep(
-        param, grad, buf, hp.lr, hp.momentum, hp.dampening, hp.nesterov, hp.weightDecay,
+        param,
+        grad,
+        buf,
+        hp.lr,
+        hp.momentum,
+        hp.dampening,
+        hp.nesterov,
+        hp.weightDecay,
         hp.hasMomentum,
       );
     },

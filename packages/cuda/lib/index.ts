@@ -7,7 +7,11 @@
 import { addon, addonPath, loadError } from './addon.js';
 
 export {
-  createCudaBackend, probeCuda, CudaStorage, CudaUnavailableError, type CudaBackend,
+  createCudaBackend,
+  probeCuda,
+  CudaStorage,
+  CudaUnavailableError,
+  type CudaBackend,
   type CudaBackendOptions,
 } from './backend.js';
 export type { DeviceInfo, MemoryStats } from './addon.js';

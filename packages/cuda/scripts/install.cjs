@@ -68,7 +68,10 @@ function findNodeInclude() {
 function archFlags() {
   const spec = (process.env.INDRNN_CUDA_ARCHS || '80;90').trim();
   if (spec === 'native') return ['-arch=native'];
-  const archs = spec.split(/[;,\s]+/).filter(Boolean).map((a) => a.replace(/^sm_/, ''));
+  const archs = spec
+    .split(/[;,\s]+/)
+    .filter(Boolean)
+    .map((a) => a.replace(/^sm_/, ''));
   if (!archs.length || archs.some((a) => !/^\d+[a-z]?$/.test(a))) {
     done(`INDRNN_CUDA_ARCHS='${spec}' is not a list like "80;90" or 'native'; not built`, false);
   }
@@ -92,8 +95,19 @@ const sources = fs
   .sort()
   .map((f) => path.join('src', f));
 const nvccArgs = [
-  '-O3', '-std=c++17', '--shared', '-Xcompiler', '-fPIC,-fvisibility=hidden', '--threads', '0',
-  ...archFlags(), '-I', include, ...sources, '-o', path.join('build', 'indrnn_cuda.node.tmp'),
+  '-O3',
+  '-std=c++17',
+  '--shared',
+  '-Xcompiler',
+  '-fPIC,-fvisibility=hidden',
+  '--threads',
+  '0',
+  ...archFlags(),
+  '-I',
+  include,
+  ...sources,
+  '-o',
+  path.join('build', 'indrnn_cuda.node.tmp'),
 ];
 
 function sourceHash() {
@@ -117,8 +131,12 @@ if (verbose) console.log(`@indrnn/cuda: ${nvcc} ${nvccArgs.join(' ')}`);
 console.log('@indrnn/cuda: compiling the CUDA kernels with nvcc (a minute or two)...');
 const t0 = Date.now();
 const r = spawnSync(nvcc, nvccArgs, { cwd: root, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-const output = [`${nvcc} ${nvccArgs.join(' ')}`, r.stdout ?? '', r.stderr ?? '', r.error ?? '']
-  .join('\n');
+const output = [
+  `${nvcc} ${nvccArgs.join(' ')}`,
+  r.stdout ?? '',
+  r.stderr ?? '',
+  r.error ?? '',
+].join('\n');
 try {
   fs.writeFileSync(log, output);
 } catch {

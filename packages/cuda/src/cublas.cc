@@ -7,6 +7,7 @@
 #include "cublas.h"
 
 #include <dlfcn.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <string>
@@ -111,7 +112,7 @@ void preloadLt(const std::string& cublasPath) {
 
 std::string loadCublas(int* version, std::string* path) {
   void* lib = nullptr;
-  std::string tried, loaded;
+  std::string tried, loaded, found;
   for (const auto& c : candidates()) {
     preloadLt(c);
     lib = dlopen(c.c_str(), RTLD_NOW | RTLD_LOCAL);
@@ -120,10 +121,14 @@ std::string loadCublas(int* version, std::string* path) {
       break;
     }
     tried += (tried.empty() ? "" : ", ") + c;
+    // a file that exists but does not load (a missing dependency, a wrong architecture) is the
+    // interesting failure: keep the loader's words for it
+    if (const char* err = dlerror(); err != nullptr && access(c.c_str(), F_OK) == 0) found = err;
   }
   if (lib == nullptr) {
-    return "cuBLAS could not be loaded (tried " + tried +
-           "); install the CUDA toolkit's cuBLAS or set INDRNN_CUBLAS to libcublas.so's path";
+    return "cuBLAS could not be loaded (tried " + tried + ")" +
+           (found.empty() ? "" : "; " + found) +
+           "; install the CUDA toolkit's cuBLAS or set INDRNN_CUBLAS to libcublas.so's path";
   }
   auto sym = [&](const char* name) { return dlsym(lib, name); };
   api.create = reinterpret_cast<CreateFn>(sym("cublasCreate_v2"));

@@ -15,7 +15,9 @@ export const skipReason: string | false = info.available
   : `no usable GPU, CUDA kernel tests skipped: ${info.error}`;
 if (skipReason) console.log(`# ${skipReason}`);
 
-export const cuda: CudaBackend | null = info.available ? createCudaBackend({ reference: referenceBackend() }) : null;
+export const cuda: CudaBackend | null = info.available
+  ? createCudaBackend({ reference: referenceBackend() })
+  : null;
 export const reference = referenceBackend() as Backend<TypedArray>;
 
 /** Uploads host arrays (the reference backend's storage) to the GPU. */
@@ -58,7 +60,11 @@ export function ints(n: number, gen: Generator, lo: number, hi: number): Int32Ar
  * equal), listing the first five mismatches with their flat index.
  */
 export function assertClose(
-  actual: ArrayLike<number> | CudaStorage, expected: ArrayLike<number>, what: string, atol = 1e-5, rtol = 1e-4,
+  actual: ArrayLike<number> | CudaStorage,
+  expected: ArrayLike<number>,
+  what: string,
+  atol = 1e-5,
+  rtol = 1e-4,
 ): void {
   const a = isStorage(actual) ? down(actual) : actual;
   assert.equal(a.length, expected.length, `${what}: length ${a.length} vs ${expected.length}`);
@@ -67,20 +73,30 @@ export function assertClose(
   for (let i = 0; i < expected.length; i++) {
     const x = a[i]!;
     const e = expected[i]!;
-    const ok = Number.isNaN(e) ? Number.isNaN(x) : !Number.isFinite(e) ? x === e : Math.abs(x - e) <= atol + rtol * Math.abs(e);
+    const ok = Number.isNaN(e)
+      ? Number.isNaN(x)
+      : !Number.isFinite(e)
+        ? x === e
+        : Math.abs(x - e) <= atol + rtol * Math.abs(e);
     if (!ok) {
       count++;
-      if (bad.length < 5) bad.push(`[${i}] cuda ${x} vs reference ${e} (diff ${Math.abs(x - e).toExponential(2)})`);
+      if (bad.length < 5)
+        bad.push(`[${i}] cuda ${x} vs reference ${e} (diff ${Math.abs(x - e).toExponential(2)})`);
     }
   }
   assert.ok(
     count === 0,
-    `${what}: ${count} of ${expected.length} values differ (atol ${atol}, rtol ${rtol}); first mismatches:\n  ${bad.join('\n  ')}`,
+    `${what}: ${count} of ${expected.length} values differ (atol ${atol}, rtol ${rtol}); ` +
+      `first mismatches:\n  ${bad.join('\n  ')}`,
   );
 }
 
 /** Asserts two int arrays are identical, listing the first mismatches. */
-export function assertEqualInts(actual: ArrayLike<number> | CudaStorage, expected: ArrayLike<number>, what: string): void {
+export function assertEqualInts(
+  actual: ArrayLike<number> | CudaStorage,
+  expected: ArrayLike<number>,
+  what: string,
+): void {
   assertClose(actual, expected, what, 0, 0);
 }
 

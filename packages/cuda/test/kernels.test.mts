@@ -12,14 +12,23 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Generator, type BinaryOp, type UnaryOp } from 'indrnn';
 import {
-  assertClose, assertEqualInts, cuda, down, ints, reference as R, rnd, skipReason, uniform, up,
+  assertClose,
+  assertEqualInts,
+  cuda,
+  down,
+  ints,
+  reference as R,
+  rnd,
+  skipReason,
+  uniform,
+  up,
 } from './helpers.mjs';
 
 const gen = new Generator(2024);
 const C = cuda!;
 
 describe('cuda storage', { skip: skipReason }, () => {
-  it('fromHost / toHost round-trip float32 and int32 at every upload path (inline, staged, direct)', () => {
+  it('fromHost / toHost round-trip float32 and int32 on every upload path', () => {
     for (const n of [0, 1, 7, 256, 257, 5000, 1_100_000, 1_500_000]) {
       const f = rnd(n, gen);
       const i = ints(n, gen, -1000, 1000);
@@ -28,7 +37,7 @@ describe('cuda storage', { skip: skipReason }, () => {
     }
   });
 
-  it('alloc is zero-filled; clone copies; free releases, and use after free names the kernel', () => {
+  it('alloc is zero-filled; clone copies; free releases; use after free names the kernel', () => {
     const z = C.alloc('float32', 1000);
     assert.ok(down(z).every((v) => v === 0));
     const x = rnd(333, gen);
@@ -40,10 +49,13 @@ describe('cuda storage', { skip: skipReason }, () => {
     C.free(s); // freeing twice is harmless
   });
 
-  it('a size mismatch is refused before anything reaches the GPU, naming the kernel and argument', () => {
+  it('a size mismatch is refused before the GPU sees it, naming kernel and argument', () => {
     const a = up(rnd(6, gen));
     const b = up(rnd(5, gen));
-    assert.throws(() => C.matmul(a, b, 2, 3, 3, false, false), /cuda: matmul: b has 5 elements, expected 9/);
+    assert.throws(
+      () => C.matmul(a, b, 2, 3, 3, false, false),
+      /cuda: matmul: b has 5 elements, expected 9/,
+    );
     // the context is still healthy
     assertClose(C.unary('neg', a), R.unary('neg', down(a)), 'after the refused call', 0, 0);
   });
@@ -56,7 +68,17 @@ describe('cuda storage', { skip: skipReason }, () => {
 });
 
 describe('cuda elementwise', { skip: skipReason }, () => {
-  const unaryOps: UnaryOp[] = ['neg', 'relu', 'tanh', 'sigmoid', 'exp', 'log', 'sqrt', 'square', 'abs'];
+  const unaryOps: UnaryOp[] = [
+    'neg',
+    'relu',
+    'tanh',
+    'sigmoid',
+    'exp',
+    'log',
+    'sqrt',
+    'square',
+    'abs',
+  ];
   for (const n of [1, 1023, 40_001]) {
     it(`unary and unaryGrad, n=${n}`, () => {
       for (const op of unaryOps) {
@@ -65,7 +87,13 @@ describe('cuda elementwise', { skip: skipReason }, () => {
         const y = R.unary(op, x);
         assertClose(C.unary(op, up(x)), y, `${op}(x)`, 1e-6, 1e-5);
         const dy = rnd(n, gen);
-        assertClose(C.unaryGrad(op, up(x), up(y), up(dy)), R.unaryGrad(op, x, y, dy), `d${op}`, 1e-6, 1e-5);
+        assertClose(
+          C.unaryGrad(op, up(x), up(y), up(dy)),
+          R.unaryGrad(op, x, y, dy),
+          `d${op}`,
+          1e-6,
+          1e-5,
+        );
       }
     });
   }
@@ -75,10 +103,19 @@ describe('cuda elementwise', { skip: skipReason }, () => {
     [[37], [37]],
     [[1], [1]],
     [[13, 129], [129]], // W x + b: a row vector over every row
-    [[13, 129], [13, 1]], // a column over every column
-    [[5, 1, 7], [1, 3, 7]], // both broadcast
+    [
+      [13, 129],
+      [13, 1],
+    ], // a column over every column
+    [
+      [5, 1, 7],
+      [1, 3, 7],
+    ], // both broadcast
     [[2, 3, 4, 5], []], // scalar
-    [[3, 1, 4, 1, 5, 1, 2, 3, 2], [2, 3, 2]], // deep: coalesces to ≤ 8 axes
+    [
+      [3, 1, 4, 1, 5, 1, 2, 3, 2],
+      [2, 3, 2],
+    ], // deep: coalesces to ≤ 8 axes
   ];
   it('binary ops with broadcasting, both operand orders', () => {
     for (const [sa, sb] of shapes) {
@@ -86,10 +123,20 @@ describe('cuda elementwise', { skip: skipReason }, () => {
       const a = rnd(size(sa), gen);
       const b = uniform(size(sb), gen, 0.5, 2); // keeps div finite
       for (const op of binaryOps) {
-        assertClose(C.binary(op, up(a), sa, up(b), sb, outShape), R.binary(op, a, sa, b, sb, outShape),
-          `${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`, 1e-6, 1e-6);
-        assertClose(C.binary(op, up(b), sb, up(a), sa, outShape), R.binary(op, b, sb, a, sa, outShape),
-          `${op} ${JSON.stringify(sb)} ${JSON.stringify(sa)}`, 1e-6, 1e-6);
+        assertClose(
+          C.binary(op, up(a), sa, up(b), sb, outShape),
+          R.binary(op, a, sa, b, sb, outShape),
+          `${op} ${JSON.stringify(sa)} ${JSON.stringify(sb)}`,
+          1e-6,
+          1e-6,
+        );
+        assertClose(
+          C.binary(op, up(b), sb, up(a), sa, outShape),
+          R.binary(op, b, sb, a, sa, outShape),
+          `${op} ${JSON.stringify(sb)} ${JSON.stringify(sa)}`,
+          1e-6,
+          1e-6,
+        );
       }
     }
   });
@@ -97,7 +144,11 @@ describe('cuda elementwise', { skip: skipReason }, () => {
   it('int32 binary ops take the host path and stay exact', () => {
     const a = ints(12, gen, -50, 50);
     const b = ints(4, gen, 1, 9);
-    assertEqualInts(C.binary('add', up(a), [3, 4], up(b), [4], [3, 4]), R.binary('add', a, [3, 4], b, [4], [3, 4]), 'int add');
+    assertEqualInts(
+      C.binary('add', up(a), [3, 4], up(b), [4], [3, 4]),
+      R.binary('add', a, [3, 4], b, [4], [3, 4]),
+      'int add',
+    );
   });
 
   it('affine, clampInPlace, scaleInPlace, sumSquares, cast', () => {
@@ -115,7 +166,10 @@ describe('cuda elementwise', { skip: skipReason }, () => {
       const v = rnd(n, gen);
       const got = C.sumSquares(up(v));
       const want = R.sumSquares(v);
-      assert.ok(Math.abs(got - want) <= 1e-9 * want + 1e-12, `sumSquares n=${n}: ${got} vs ${want}`);
+      assert.ok(
+        Math.abs(got - want) <= 1e-9 * want + 1e-12,
+        `sumSquares n=${n}: ${got} vs ${want}`,
+      );
     }
     assert.ok(Number.isNaN(C.sumSquares(up(Float32Array.of(1, Number.NaN, 2)))), 'NaN propagates');
     assertEqualInts(C.cast(up(x), 'int32'), R.cast(x, 'int32'), 'float32 → int32 truncates');
@@ -128,28 +182,65 @@ describe('cuda reductions', { skip: skipReason }, () => {
   const cases: [number[], number[]][] = [
     [[131, 67], [0]], // column sums (bias gradient)
     [[131, 67], [1]], // row sums
-    [[1, 1], [0, 1]],
+    [
+      [1, 1],
+      [0, 1],
+    ],
     [[100_003], [0]], // one long row
     [[300_001, 3], [0]], // long and narrow: several chunks, I = 3
-    [[7, 9, 11], [0, 2]], // interleaved: two passes
+    [
+      [7, 9, 11],
+      [0, 2],
+    ], // interleaved: two passes
     [[7, 9, 11], [1]],
     [[4, 1, 5], [1]], // nothing to sum: a copy
-    [[2, 3, 4, 5], [0, 1, 2, 3]],
+    [
+      [2, 3, 4, 5],
+      [0, 1, 2, 3],
+    ],
   ];
   for (const [shape, axes] of cases) {
     it(`reduceSum ${JSON.stringify(shape)} over ${JSON.stringify(axes)}`, () => {
       const x = rnd(size(shape), gen);
       const terms = axes.reduce((n, a) => n * shape[a]!, 1);
-      assertClose(C.reduceSum(up(x), shape, axes), R.reduceSum(x, shape, axes), 'sum', 1e-5 * Math.sqrt(terms), 1e-5);
+      assertClose(
+        C.reduceSum(up(x), shape, axes),
+        R.reduceSum(x, shape, axes),
+        'sum',
+        1e-5 * Math.sqrt(terms),
+        1e-5,
+      );
     });
   }
 
   it('argmax: first maximum, ties, -Infinity rows and NaN', () => {
-    for (const [rows, cols] of [[1, 1], [17, 3], [5, 1000], [3, 100_000]] as const) {
+    for (const [rows, cols] of [
+      [1, 1],
+      [17, 3],
+      [5, 1000],
+      [3, 100_000],
+    ] as const) {
       const x = rnd(rows * cols, gen);
-      assertEqualInts(C.argmax(up(x), rows, cols), R.argmax(x, rows, cols), `argmax ${rows}x${cols}`);
+      assertEqualInts(
+        C.argmax(up(x), rows, cols),
+        R.argmax(x, rows, cols),
+        `argmax ${rows}x${cols}`,
+      );
     }
-    const special = Float32Array.of(1, 3, 3, 2, -Infinity, -Infinity, -Infinity, -Infinity, Number.NaN, 5, Number.NaN, 5);
+    const special = Float32Array.of(
+      1,
+      3,
+      3,
+      2,
+      -Infinity,
+      -Infinity,
+      -Infinity,
+      -Infinity,
+      Number.NaN,
+      5,
+      Number.NaN,
+      5,
+    );
     assertEqualInts(C.argmax(up(special), 3, 4), R.argmax(special, 3, 4), 'argmax specials');
   });
 });
@@ -159,38 +250,102 @@ describe('cuda layout', { skip: skipReason }, () => {
     for (const make of [(n: number) => rnd(n, gen), (n: number) => ints(n, gen, -9, 9)]) {
       const shape = [3, 5, 7, 2];
       const x = make(size(shape));
-      for (const perm of [[0, 1, 2, 3], [1, 0, 2, 3], [3, 2, 1, 0], [0, 2, 1, 3]]) {
-        assertClose(C.transpose(up(x), shape, perm), R.transpose(x, shape, perm), `transpose ${perm}`, 0, 0);
+      for (const perm of [
+        [0, 1, 2, 3],
+        [1, 0, 2, 3],
+        [3, 2, 1, 0],
+        [0, 2, 1, 3],
+      ]) {
+        assertClose(
+          C.transpose(up(x), shape, perm),
+          R.transpose(x, shape, perm),
+          `transpose ${perm}`,
+          0,
+          0,
+        );
       }
       const begin = [1, 2, 0, 1];
       const sz = [2, 3, 7, 1];
       const sl = R.slice(x, shape, begin, sz);
       assertClose(C.slice(up(x), shape, begin, sz), sl, 'slice', 0, 0);
-      assertClose(C.padSlice(up(sl), sz, begin, shape), R.padSlice(sl, sz, begin, shape), 'padSlice', 0, 0);
+      assertClose(
+        C.padSlice(up(sl), sz, begin, shape),
+        R.padSlice(sl, sz, begin, shape),
+        'padSlice',
+        0,
+        0,
+      );
       const small = make(5 * 1 * 2);
-      assertClose(C.broadcastTo(up(small), [5, 1, 2], [4, 5, 3, 2]), R.broadcastTo(small, [5, 1, 2], [4, 5, 3, 2]),
-        'broadcastTo', 0, 0);
+      assertClose(
+        C.broadcastTo(up(small), [5, 1, 2], [4, 5, 3, 2]),
+        R.broadcastTo(small, [5, 1, 2], [4, 5, 3, 2]),
+        'broadcastTo',
+        0,
+        0,
+      );
       const parts = [make(3 * 2 * 4), make(3 * 5 * 4), make(3 * 1 * 4)];
-      const shapes = [[3, 2, 4], [3, 5, 4], [3, 1, 4]];
+      const shapes = [
+        [3, 2, 4],
+        [3, 5, 4],
+        [3, 1, 4],
+      ];
       for (const axis of [1]) {
-        assertClose(C.concat(parts.map(up), shapes, axis), R.concat(parts, shapes, axis), `concat axis ${axis}`, 0, 0);
+        assertClose(
+          C.concat(parts.map(up), shapes, axis),
+          R.concat(parts, shapes, axis),
+          `concat axis ${axis}`,
+          0,
+          0,
+        );
       }
       const rows = [make(2 * 3), make(4 * 3)];
-      assertClose(C.concat(rows.map(up), [[2, 3], [4, 3]], 0), R.concat(rows, [[2, 3], [4, 3]], 0), 'concat axis 0', 0, 0);
+      assertClose(
+        C.concat(
+          rows.map(up),
+          [
+            [2, 3],
+            [4, 3],
+          ],
+          0,
+        ),
+        R.concat(
+          rows,
+          [
+            [2, 3],
+            [4, 3],
+          ],
+          0,
+        ),
+        'concat axis 0',
+        0,
+        0,
+      );
     }
   });
 });
 
 describe('cuda matmul (cuBLAS)', { skip: skipReason }, () => {
-  const sizes: [number, number, number][] = [[1, 1, 1], [1, 7, 3], [13, 1, 5], [37, 129, 65], [256, 130, 300], [3, 4, 0]];
+  const sizes: [number, number, number][] = [
+    [1, 1, 1],
+    [1, 7, 3],
+    [13, 1, 5],
+    [37, 129, 65],
+    [256, 130, 300],
+    [3, 4, 0],
+  ];
   for (const [m, n, k] of sizes) {
     for (const transA of [false, true]) {
       for (const transB of [false, true]) {
         it(`m=${m} n=${n} k=${k} transA=${transA} transB=${transB}`, () => {
           const a = rnd(m * k, gen);
           const b = rnd(k * n, gen);
-          assertClose(C.matmul(up(a), up(b), m, n, k, transA, transB), R.matmul(a, b, m, n, k, transA, transB),
-            'matmul', 1e-5 * Math.sqrt(k + 1), 1e-4);
+          assertClose(
+            C.matmul(up(a), up(b), m, n, k, transA, transB),
+            R.matmul(a, b, m, n, k, transA, transB),
+            'matmul',
+            1e-5 * Math.sqrt(k + 1),
+            1e-4,
+          );
         });
       }
     }
@@ -203,15 +358,38 @@ describe('cuda nn kernels', { skip: skipReason }, () => {
     const cols = 13;
     const table = rnd(rows * cols, gen);
     const idx = Int32Array.of(0, 3, 3, -1, 10, 7, 3, 11, 0);
-    assertClose(C.gatherRows(up(table), cols, up(idx)), R.gatherRows(table, cols, idx), 'gatherRows', 0, 0);
+    assertClose(
+      C.gatherRows(up(table), cols, up(idx)),
+      R.gatherRows(table, cols, idx),
+      'gatherRows',
+      0,
+      0,
+    );
     const dy = rnd(idx.length * cols, gen);
-    assertClose(C.scatterAddRows(up(dy), cols, up(idx), rows), R.scatterAddRows(dy, cols, idx, rows), 'scatterAddRows', 1e-6, 1e-6);
+    assertClose(
+      C.scatterAddRows(up(dy), cols, up(idx), rows),
+      R.scatterAddRows(dy, cols, idx, rows),
+      'scatterAddRows',
+      1e-6,
+      1e-6,
+    );
   });
 
-  for (const [rows, cols] of [[1, 1], [7, 10], [33, 1000], [3, 20_000]] as const) {
+  for (const [rows, cols] of [
+    [1, 1],
+    [7, 10],
+    [33, 1000],
+    [3, 20_000],
+  ] as const) {
     it(`softmax and softmax cross-entropy ${rows}x${cols}`, () => {
       const logits = rnd(rows * cols, gen, 4);
-      assertClose(C.softmax(up(logits), rows, cols), R.softmax(logits, rows, cols), 'softmax', 1e-7, 1e-5);
+      assertClose(
+        C.softmax(up(logits), rows, cols),
+        R.softmax(logits, rows, cols),
+        'softmax',
+        1e-7,
+        1e-5,
+      );
       const targets = ints(rows, gen, 0, cols);
       if (rows > 2) targets[1] = -100; // ignored
       const got = C.softmaxCrossEntropy(up(logits), rows, cols, up(targets), -100);
@@ -219,12 +397,23 @@ describe('cuda nn kernels', { skip: skipReason }, () => {
       assertClose(got.loss, want.loss, 'loss', 1e-5, 1e-5);
       assertClose(got.probs, want.probs, 'probs', 1e-7, 1e-5);
       const dloss = rnd(rows, gen);
-      assertClose(C.softmaxCrossEntropyGrad(got.probs, up(targets), up(dloss), rows, cols, -100),
-        R.softmaxCrossEntropyGrad(want.probs, targets, dloss, rows, cols, -100), 'dlogits', 1e-6, 1e-5);
+      assertClose(
+        C.softmaxCrossEntropyGrad(got.probs, up(targets), up(dloss), rows, cols, -100),
+        R.softmaxCrossEntropyGrad(want.probs, targets, dloss, rows, cols, -100),
+        'dlogits',
+        1e-6,
+        1e-5,
+      );
     });
   }
 
-  const bnCases: [number, number, number][] = [[1, 1, 1], [1, 3001, 37], [13, 5, 7], [1, 20_000, 128], [50, 32, 129]];
+  const bnCases: [number, number, number][] = [
+    [1, 1, 1],
+    [1, 3001, 37],
+    [13, 5, 7],
+    [1, 20_000, 128],
+    [50, 32, 129],
+  ];
   for (const [G, Rr, Cc] of bnCases) {
     it(`batch norm train and grad, groups=${G} rows=${Rr} channels=${Cc}`, () => {
       // a large mean over a small spread: the shifted sums must not cancel
@@ -258,7 +447,13 @@ describe('cuda nn kernels', { skip: skipReason }, () => {
       const cols = R.im2col!(x, g);
       assertClose(C.im2col!(up(x), g), cols, `im2col ${JSON.stringify(g)}`, 0, 0);
       const dc = rnd(cols.length, gen);
-      assertClose(C.col2im!(up(dc), g), R.col2im!(dc, g), `col2im ${JSON.stringify(g)}`, 1e-6, 1e-5);
+      assertClose(
+        C.col2im!(up(dc), g),
+        R.col2im!(dc, g),
+        `col2im ${JSON.stringify(g)}`,
+        1e-6,
+        1e-5,
+      );
     }
   });
 });
@@ -289,7 +484,14 @@ describe('cuda optimizers', { skip: skipReason }, () => {
       const [dp, db] = [up(p), up(buf)];
       for (let step = 0; step < 3; step++) {
         const g = rnd(n, gen);
-        const hp = { lr: 0.1, momentum: 0.9, dampening: nesterov ? 0 : 0.1, nesterov, weightDecay: 1e-4, hasMomentum: step > 0 };
+        const hp = {
+          lr: 0.1,
+          momentum: 0.9,
+          dampening: nesterov ? 0 : 0.1,
+          nesterov,
+          weightDecay: 1e-4,
+          hasMomentum: step > 0,
+        };
         C.sgdStep(dp, up(g), db, hp);
         R.sgdStep(p, g, buf, hp);
       }

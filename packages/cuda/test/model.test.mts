@@ -10,7 +10,18 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
-  Adam, buildModel, getBackend, manualSeed, ops, randn, setBackend, tensor, zeros, Generator, type ModelConfig, type Tensor,
+  Adam,
+  buildModel,
+  getBackend,
+  manualSeed,
+  ops,
+  randn,
+  setBackend,
+  tensor,
+  zeros,
+  Generator,
+  type ModelConfig,
+  type Tensor,
 } from 'indrnn';
 import { assertClose, cuda, skipReason } from './helpers.mjs';
 
@@ -20,21 +31,43 @@ interface StepResult {
   after: Map<string, Float32Array>;
 }
 
-/** Builds the model on `backend` from seed 7, runs forward + backward on fixed data, then Adam steps. */
+/** Builds the model on `backend` from seed 7, runs forward + backward on fixed data, then Adam. */
 function oneStep(
-  backendName: string, config: ModelConfig, T: number, B: number, F: number, classes: number, withLengths: boolean,
+  backendName: string,
+  config: ModelConfig,
+  T: number,
+  B: number,
+  F: number,
+  classes: number,
+  withLengths: boolean,
   adamSteps: number,
 ): StepResult {
   setBackend(backendName);
   manualSeed(7);
   const model = buildModel(config);
   const gen = new Generator(11);
-  const x = tensor(Float32Array.from({ length: T * B * F }, () => gen.normal()), [T, B, F]);
-  const targets = tensor(Int32Array.from({ length: B }, () => gen.int(classes)), [B], 'int32');
-  const lengths = withLengths ? tensor(Int32Array.from({ length: B }, (_, b) => T - (b % 4)), [B], 'int32') : null;
+  const x = tensor(
+    Float32Array.from({ length: T * B * F }, () => gen.normal()),
+    [T, B, F],
+  );
+  const targets = tensor(
+    Int32Array.from({ length: B }, () => gen.int(classes)),
+    [B],
+    'int32',
+  );
+  const lengths = withLengths
+    ? tensor(
+        Int32Array.from({ length: B }, (_, b) => T - (b % 4)),
+        [B],
+        'int32',
+      )
+    : null;
   assert.equal(x.backend.name, backendName, 'inputs live on the backend under test');
   const forward = (): Tensor =>
-    ops.softmaxCrossEntropy((model as unknown as { forward(x: Tensor, o: object): Tensor }).forward(x, { lengths }), targets);
+    ops.softmaxCrossEntropy(
+      (model as unknown as { forward(x: Tensor, o: object): Tensor }).forward(x, { lengths }),
+      targets,
+    );
   const loss = forward();
   loss.backward();
   const grads = new Map<string, Float32Array>();
@@ -54,52 +87,113 @@ function oneStep(
   return { loss: loss.item(), grads, after };
 }
 
-function compare(config: ModelConfig, T: number, B: number, F: number, classes: number, withLengths: boolean): void {
+function compare(
+  config: ModelConfig,
+  T: number,
+  B: number,
+  F: number,
+  classes: number,
+  withLengths: boolean,
+): void {
   const prev = getBackend().name;
   try {
     const ref = oneStep('reference', config, T, B, F, classes, withLengths, 3);
     const gpu = oneStep('cuda', config, T, B, F, classes, withLengths, 3);
     assertClose([gpu.loss], [ref.loss], 'loss', 1e-5, 1e-4);
     assert.deepEqual([...gpu.grads.keys()], [...ref.grads.keys()]);
-    for (const [name, g] of ref.grads) assertClose(gpu.grads.get(name)!, g, `gradient of ${name}`, 1e-4, 1e-3);
-    for (const [name, p] of ref.after) assertClose(gpu.after.get(name)!, p, `${name} after 3 Adam steps`, 1e-4, 1e-3);
+    for (const [name, g] of ref.grads)
+      assertClose(gpu.grads.get(name)!, g, `gradient of ${name}`, 1e-4, 1e-3);
+    for (const [name, p] of ref.after)
+      assertClose(gpu.after.get(name)!, p, `${name} after 3 Adam steps`, 1e-4, 1e-3);
   } finally {
     setBackend(prev);
   }
 }
 
-describe('cuda end to end: loss and every parameter gradient match the reference', { skip: skipReason }, () => {
-  it('2-layer IndRNN classifier (relu), variable lengths', () => {
-    compare(
-      { kind: 'sequence', encoder: { type: 'indrnn', inputSize: 3, hiddenSize: 24, numLayers: 2, seqLen: 20 }, outputSize: 5 },
-      20, 6, 3, 5, true,
-    );
-  });
-  it('residual IndRNN with sequence-wise batch norm', () => {
-    compare(
-      {
-        kind: 'sequence',
-        encoder: { type: 'res-indrnn', inputSize: 4, hiddenSize: 19, numBlocks: 2, bn: 'sequence', seqLen: 12 },
-        outputSize: 3,
-      },
-      12, 5, 4, 3, false,
-    );
-  });
-  it('IndRNN with frame-wise batch norm and tanh', () => {
-    compare(
-      {
-        kind: 'sequence',
-        encoder: { type: 'indrnn', inputSize: 2, hiddenSize: 17, numLayers: 2, bn: 'frame', activation: 'tanh' },
-        outputSize: 4,
-      },
-      9, 7, 2, 4, false,
-    );
-  });
-  it('LSTM and RNN baselines', () => {
-    compare({ kind: 'sequence', encoder: { type: 'lstm', inputSize: 3, hiddenSize: 21, numLayers: 2 }, outputSize: 4 }, 15, 6, 3, 4, true);
-    compare({ kind: 'sequence', encoder: { type: 'rnn', inputSize: 3, hiddenSize: 23 }, outputSize: 4 }, 15, 6, 3, 4, false);
-  });
-});
+describe(
+  'cuda end to end: loss and every parameter gradient match the reference',
+  { skip: skipReason },
+  () => {
+    it('2-layer IndRNN classifier (relu), variable lengths', () => {
+      compare(
+        {
+          kind: 'sequence',
+          encoder: { type: 'indrnn', inputSize: 3, hiddenSize: 24, numLayers: 2, seqLen: 20 },
+          outputSize: 5,
+        },
+        20,
+        6,
+        3,
+        5,
+        true,
+      );
+    });
+    it('residual IndRNN with sequence-wise batch norm', () => {
+      compare(
+        {
+          kind: 'sequence',
+          encoder: {
+            type: 'res-indrnn',
+            inputSize: 4,
+            hiddenSize: 19,
+            numBlocks: 2,
+            bn: 'sequence',
+            seqLen: 12,
+          },
+          outputSize: 3,
+        },
+        12,
+        5,
+        4,
+        3,
+        false,
+      );
+    });
+    it('IndRNN with frame-wise batch norm and tanh', () => {
+      compare(
+        {
+          kind: 'sequence',
+          encoder: {
+            type: 'indrnn',
+            inputSize: 2,
+            hiddenSize: 17,
+            numLayers: 2,
+            bn: 'frame',
+            activation: 'tanh',
+          },
+          outputSize: 4,
+        },
+        9,
+        7,
+        2,
+        4,
+        false,
+      );
+    });
+    it('LSTM and RNN baselines', () => {
+      compare(
+        {
+          kind: 'sequence',
+          encoder: { type: 'lstm', inputSize: 3, hiddenSize: 21, numLayers: 2 },
+          outputSize: 4,
+        },
+        15,
+        6,
+        3,
+        4,
+        true,
+      );
+      compare(
+        { kind: 'sequence', encoder: { type: 'rnn', inputSize: 3, hiddenSize: 23 }, outputSize: 4 },
+        15,
+        6,
+        3,
+        4,
+        false,
+      );
+    });
+  },
+);
 
 describe('cuda memory', { skip: skipReason }, () => {
   it('a loop that never disposes stays bounded: garbage collection returns device memory', () => {
@@ -119,8 +213,11 @@ describe('cuda memory', { skip: skipReason }, () => {
     const after = C.memoryStats();
     const collected = after.minorGcs + after.majorGcs - before.minorGcs - before.majorGcs;
     assert.ok(collected > 0, 'the allocator asked for collections');
-    assert.ok(after.liveBytes <= Math.max(after.softLimitBytes, before.liveBytes) + 4 * n * 4,
-      `live ${after.liveBytes} B stays within the budget ${after.softLimitBytes} B (collections: ${collected})`);
+    assert.ok(
+      after.liveBytes <= Math.max(after.softLimitBytes, before.liveBytes) + 4 * n * 4,
+      `live ${after.liveBytes} B stays within the budget ${after.softLimitBytes} B ` +
+        `(collections: ${collected})`,
+    );
   });
 
   it('dispose() frees at once', () => {

@@ -103,7 +103,20 @@ describe('cuda LSTM scan', { skip: skipReason }, () => {
         assertClose(got.gates, want.gates, 'gates', 1e-4, 1e-3);
         const dh = rnd(T * B * H, gen);
         const dc = rnd(T * B * H, gen, 0.5);
-        const a = C.lstmScanGrad(up(dh), up(dc), up(want.gates), up(want.h), up(want.c), up(whh), up(h0), up(c0), dLen, T, B, H);
+        const a = C.lstmScanGrad(
+          up(dh),
+          up(dc),
+          up(want.gates),
+          up(want.h),
+          up(want.c),
+          up(whh),
+          up(h0),
+          up(c0),
+          dLen,
+          T,
+          B,
+          H,
+        );
         const b = R.lstmScanGrad(dh, dc, want.gates, want.h, want.c, whh, h0, c0, len, T, B, H);
         assertClose(a.dgx, b.dgx, 'dgx', 1e-4, 1e-3);
         assertClose(a.dwhh, b.dwhh, 'dwhh', 1e-4 * Math.sqrt(T * B), 1e-3);
