@@ -49,8 +49,36 @@ if (
   process.exit(0);
 }
 
+/**
+ * How to run node-gyp: inside npm scripts it is on PATH (npm's bundled copy, with npm's nodedir);
+ * run directly, use npm's bundled copy next to this Node and point it at the installed headers,
+ * so it never tries to download them.
+ */
+function nodeGyp() {
+  const args = ['rebuild', '--jobs', 'max'];
+  if (process.env.npm_lifecycle_event) return { cmd: 'node-gyp', args };
+  const prefix = path.join(path.dirname(process.execPath), '..');
+  const bundled = path.join(
+    prefix,
+    'lib',
+    'node_modules',
+    'npm',
+    'node_modules',
+    'node-gyp',
+    'bin',
+    'node-gyp.js',
+  );
+  if (!fs.existsSync(bundled)) return { cmd: 'node-gyp', args };
+  const headers = fs.existsSync(path.join(prefix, 'include', 'node', 'node_api.h'));
+  return {
+    cmd: process.execPath,
+    args: [bundled, ...args, ...(headers ? [`--nodedir=${prefix}`] : [])],
+  };
+}
+
 const t0 = Date.now();
-const r = spawnSync('node-gyp', ['rebuild', '--jobs', 'max'], {
+const gyp = nodeGyp();
+const r = spawnSync(gyp.cmd, gyp.args, {
   cwd: root,
   encoding: 'utf8',
   shell: process.platform === 'win32',
