@@ -17,7 +17,10 @@ const pkgRoot = path.join(here, '..', '..'); // dist/test -> package root
 const info = cudaInfo();
 const hasGpu = info.available;
 
+/** nvcc as scripts/install.cjs finds it (NVCC, PATH, $CUDA_HOME/bin, /usr/local/cuda/bin). */
 function findNvcc(): string | null {
+  const set = process.env['NVCC'];
+  if (set) return fs.existsSync(set) ? set : null;
   const dirs = (process.env['PATH'] ?? '').split(path.delimiter).filter(Boolean);
   for (const v of ['CUDA_HOME', 'CUDA_PATH'])
     if (process.env[v]) dirs.push(path.join(process.env[v]!, 'bin'));
@@ -25,7 +28,7 @@ function findNvcc(): string | null {
   for (const d of dirs) if (fs.existsSync(path.join(d, 'nvcc'))) return path.join(d, 'nvcc');
   return null;
 }
-const nvcc = process.env['NVCC'] ?? findNvcc();
+const nvcc = findNvcc();
 
 describe('the CUDA addon builds and loads', () => {
   it(
