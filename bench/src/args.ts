@@ -27,6 +27,8 @@ options:
   --threads N           threads for every implementation that can use them (default: ${os.availableParallelism()})
   --steps N             timed steps for indrnn-native (default: per config)
   --slow                also run baselines skipped for taking minutes per step (TF.js on adding-5000)
+  --cpu-time            time process CPU time instead of wall time, on 1 thread everywhere: for a machine
+                        busy with other work (approximates idle wall time; labelled in the output)
   --kernels             time every backend kernel inside our step: ms, calls and MiB allocated per step,
                         the JS time outside kernels, and GC (our rows only; adds a little overhead)
   --profile DIR         write V8 CPU profiles of our measuring processes into DIR (node --cpu-prof)
@@ -55,20 +57,28 @@ export function parseCli(argv: readonly string[]): CliOptions {
       slow: { type: 'boolean', default: false },
       profile: { type: 'string' },
       kernels: { type: 'boolean', default: false },
+      'cpu-time': { type: 'boolean', default: false },
       list: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
     allowPositionals: false,
   });
+  const cpuTime = values['cpu-time'];
+  const threads = positiveInt('--threads', values.threads);
+  if (cpuTime && threads !== null && threads !== 1) {
+    throw new Error('--cpu-time sums the CPU time of all threads, so it runs on one: drop --threads or pass --threads 1');
+  }
+  if (cpuTime && values.kernels) throw new Error('--kernels times with wall clocks; run it without --cpu-time');
   return {
     configs: splitList(values.config),
     impls: values.impl ? parseImpls(splitList(values.impl)) : null,
-    threads: positiveInt('--threads', values.threads) ?? os.availableParallelism(),
+    threads: cpuTime ? 1 : (threads ?? os.availableParallelism()),
     nativeSteps: positiveInt('--steps', values.steps),
     slow: values.slow,
     profileDir: values.profile ?? null,
     kernels: values.kernels,
+    cpuTime,
     json: values.json,
     save: values.save ?? null,
     help: values.help,

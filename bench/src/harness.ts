@@ -25,6 +25,8 @@ export interface BenchOptions {
   profileDir: string | null;
   /** Time each backend kernel inside our step and print the breakdown. */
   kernels: boolean;
+  /** Every row times process CPU time instead of wall time (robust to other load; use one thread). */
+  cpuTime: boolean;
   onLine?: (line: ResultLine) => void;
   onConfigDone?: (config: BenchConfig, lines: readonly ResultLine[]) => void;
   onProgress?: (message: string) => void;
@@ -38,7 +40,7 @@ export interface BenchReport {
 }
 
 export function defaultOptions(): BenchOptions {
-  return { configs: [], impls: null, threads: os.availableParallelism(), nativeSteps: null, slow: false, profileDir: null, kernels: false };
+  return { configs: [], impls: null, threads: os.availableParallelism(), nativeSteps: null, slow: false, profileDir: null, kernels: false, cpuTime: false };
 }
 
 export function parseImpls(list: readonly string[]): Impl[] {
@@ -55,7 +57,7 @@ function wanted(opts: BenchOptions, impl: Impl): boolean {
 }
 
 async function stepConfig(config: StepConfig, opts: BenchOptions, emit: (l: ResultLine) => void): Promise<void> {
-  const ours: OurOptions = { threads: opts.threads, nativeSteps: opts.nativeSteps, profileDir: opts.profileDir, kernels: opts.kernels };
+  const ours: OurOptions = { threads: opts.threads, nativeSteps: opts.nativeSteps, profileDir: opts.profileDir, kernels: opts.kernels, cpuClock: opts.cpuTime };
   for (const impl of OUR_IMPLS) {
     if (!wanted(opts, impl)) continue;
     opts.onProgress?.(`${config.name}: ${impl} ...`);
@@ -64,20 +66,20 @@ async function stepConfig(config: StepConfig, opts: BenchOptions, emit: (l: Resu
   for (const impl of STEP_BASELINES) {
     if (!wanted(opts, impl)) continue;
     opts.onProgress?.(`${config.name}: ${impl} ...`);
-    if (impl === 'pytorch-cpu') emit(await runTorch(config, opts.threads));
+    if (impl === 'pytorch-cpu') emit(await runTorch(config, opts.threads, opts.cpuTime));
     else {
       const backend = impl === 'tfjs-cpu-simplernn' ? 'cpu' : 'wasm';
-      emit(await runTfjs(config, backend, { slow: opts.slow, onProgress: opts.onProgress }));
+      emit(await runTfjs(config, backend, { slow: opts.slow, cpuClock: opts.cpuTime, onProgress: opts.onProgress }));
     }
   }
 }
 
 async function gemmConfig(config: GemmConfig, opts: BenchOptions, emit: (l: ResultLine) => void): Promise<void> {
-  const ours: OurOptions = { threads: opts.threads, nativeSteps: null, profileDir: null, kernels: false };
+  const ours: OurOptions = { threads: opts.threads, nativeSteps: null, profileDir: null, kernels: false, cpuClock: opts.cpuTime };
   for (const impl of GEMM_IMPLS) {
     if (!wanted(opts, impl)) continue;
     opts.onProgress?.(`gemm: ${impl} ...`);
-    const lines = impl === 'numpy-openblas' ? await runNumpyGemm(config, opts.threads) : await ourGemm(config, impl, ours);
+    const lines = impl === 'numpy-openblas' ? await runNumpyGemm(config, opts.threads, opts.cpuTime) : await ourGemm(config, impl, ours);
     for (const l of lines) emit(l);
   }
 }
@@ -88,7 +90,10 @@ export async function runBench(opts: BenchOptions): Promise<BenchReport> {
   for (const config of configs) {
     const lines: ResultLine[] = [];
     const emit = (l: ResultLine): void => {
-      if (l.skipped === undefined) l.load_1m = Math.round(os.loadavg()[0]! * 100) / 100;
+      if (l.skipped === undefined) {
+        l.load_1m = Math.round(os.loadavg()[0]! * 100) / 100;
+        l.clock = opts.cpuTime ? 'cpu' : 'wall';
+      }
       lines.push(l);
       report.lines.push(l);
       opts.onLine?.(l);

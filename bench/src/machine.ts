@@ -30,13 +30,14 @@ export function machineInfo(): MachineInfo {
   };
 }
 
-export function formatMachine(m: MachineInfo, threads: number): string {
+export function formatMachine(m: MachineInfo, threads: number, cpuTime = false): string {
   const removed = m.removedEnv.length
     ? `unset for every child process (was ${m.removedEnv.join(', ')} in this shell)`
     : 'not set';
   return [
     `machine: ${m.cpu}, ${m.cores} cores, ${m.memoryGiB} GiB, ${m.platform}, node ${m.node}; GPU: ${m.gpu}`,
     `threads: ${threads} for every implementation that can use more than one (TF.js runs on one)`,
+    ...(cpuTime ? ['clock: process CPU time (--cpu-time), not wall time'] : []),
     `OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE: ${removed}`,
     `load average at start: ${m.loadAtStart} (times are skewed if other work runs; compare ratios from one run)`,
     `date: ${m.date}`,

@@ -40,9 +40,9 @@ async function main(argv: readonly string[]): Promise<number> {
     },
   });
   if (!opts.json) {
-    process.stdout.write('\n' + formatMachine(report.machine, report.threads) + '\n');
+    process.stdout.write('\n' + formatMachine(report.machine, report.threads, opts.cpuTime) + '\n');
   } else {
-    say(formatMachine(report.machine, report.threads).replace(/\n/g, '\n[bench] '));
+    say(formatMachine(report.machine, report.threads, opts.cpuTime).replace(/\n/g, '\n[bench] '));
   }
   return 0;
 }

@@ -36,6 +36,9 @@ export const CACHE_DIR = path.join(BENCH_DIR, '.cache');
 /** The compiled child-process entry that measures our implementation. */
 export const CHILD_ENTRY = fileURLToPath(new URL('./ours/child.js', import.meta.url));
 
+/** Preload that turns performance.now() into process CPU time (--cpu-time). */
+export const CPU_CLOCK_ENTRY = fileURLToPath(new URL('./cpuClock.js', import.meta.url));
+
 /** The compiled command-line entry. */
 export const MAIN_ENTRY = fileURLToPath(new URL('./main.js', import.meta.url));
 

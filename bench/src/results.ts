@@ -45,6 +45,8 @@ export interface StepLine {
   skipped?: string;
   /** 1-minute load average when the row finished: other work on the machine slows every row. */
   load_1m?: number;
+  /** 'cpu' with --cpu-time: the times are process CPU time, not wall time. */
+  clock?: Clock;
   /** With --kernels (our rows): where one step's time goes, per backend kernel, largest first. */
   breakdown?: StepBreakdown;
 }
@@ -81,7 +83,11 @@ export interface GemmLine {
   note?: string;
   skipped?: string;
   load_1m?: number;
+  clock?: Clock;
 }
+
+/** What the times measure: wall time (default) or this process's CPU time (--cpu-time). */
+export type Clock = 'wall' | 'cpu';
 
 export type ResultLine = StepLine | GemmLine;
 

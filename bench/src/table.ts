@@ -57,7 +57,10 @@ export function formatStepTable(config: StepConfig, lines: readonly StepLine[]):
           l.load_1m === undefined ? '' : l.load_1m.toFixed(1),
         ],
   );
-  out.push(...table(['impl', 'ms/step (median)', 'min–max', 'steps', 'peak RSS', 'threads', 'BLAS', 'load'], rows));
+  const cpu = lines.some((l) => l.clock === 'cpu');
+  const timeHeader = cpu ? 'CPU ms/step (median)' : 'ms/step (median)';
+  out.push(...table(['impl', timeHeader, 'min–max', 'steps', 'peak RSS', 'threads', 'BLAS', 'load'], rows));
+  if (cpu) out.push('  (--cpu-time: process CPU time per step on one thread, not wall time)');
   const ratios = stepRatios(lines);
   if (ratios.length) out.push('  ratios (baseline / ours, same run; > 1 means ours is faster):', ...ratios.map((r) => `    ${r}`));
   const notes = lines.filter((l) => l.skipped || l.note).map((l) => `    ${l.impl}: ${l.skipped ? `skipped: ${l.skipped}` : l.note}`);
@@ -110,7 +113,11 @@ export function formatGemmTable(config: GemmConfig, lines: readonly GemmLine[]):
     })(),
     lines.find((l) => l.impl === impl && l.load_1m !== undefined)?.load_1m?.toFixed(1) ?? '',
   ]);
-  const out = [`gemm: ${config.summary}`, '  GFLOP/s by shape M x K x N (C[M,N] = A[M,K]·B[K,N])'];
+  const cpu = lines.some((l) => l.clock === 'cpu');
+  const out = [
+    `gemm: ${config.summary}`,
+    `  GFLOP/s by shape M x K x N (C[M,N] = A[M,K]·B[K,N])${cpu ? ', from process CPU time on one thread (--cpu-time)' : ''}`,
+  ];
   out.push(...table(['impl', ...shapes, 'threads', 'BLAS', 'load'], rows));
   const numpy = impls.includes('numpy-openblas');
   if (numpy) {

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import {
-  CONFIGS, formatConfig, formatRatio, MAIN_ENTRY, parseCli, runBench, stepRatios, type GemmLine, type StepLine,
+  CONFIGS, defaultOptions, formatConfig, formatRatio, MAIN_ENTRY, parseCli, runBench, stepRatios, type GemmLine, type StepLine,
 } from '../src/index.js';
 
 const run = promisify(execFile);
@@ -49,7 +49,7 @@ describe('bench harness', () => {
   it('runs in-process through runBench and formats a table', async () => {
     const seen: string[] = [];
     const report = await runBench({
-      configs: ['smoke'], impls: ['indrnn-reference'], threads: 1, nativeSteps: null, slow: false, profileDir: null, kernels: true,
+      ...defaultOptions(), configs: ['smoke'], impls: ['indrnn-reference'], threads: 1, kernels: true,
       onLine: (l) => seen.push(l.impl),
     });
     assert.deepEqual(seen, ['indrnn-reference']);
@@ -99,5 +99,15 @@ describe('bench harness', () => {
     assert.throws(() => parseCli(['--impl', 'pytorch']), /unknown implementation 'pytorch'; expected one of indrnn-native,/);
     assert.throws(() => parseCli(['--steps', '0']), /--steps must be a positive integer, got '0'/);
     assert.deepEqual(parseCli(['--config', 'adding-1000,gemm', '--json']).configs, ['adding-1000', 'gemm']);
+    assert.equal(parseCli(['--cpu-time']).threads, 1);
+    assert.throws(() => parseCli(['--cpu-time', '--threads', '2']), /--cpu-time sums the CPU time of all threads/);
+  });
+
+  it('--cpu-time times process CPU time and says so', async () => {
+    const report = await runBench({ ...defaultOptions(), configs: ['smoke'], impls: ['indrnn-reference'], threads: 1, cpuTime: true });
+    const l = report.lines[0] as StepLine;
+    assert.equal(l.clock, 'cpu');
+    assert.ok((l.ms_per_step ?? 0) > 0);
+    assert.match(formatConfig(report.configs[0]!, report.lines), /CPU ms\/step \(median\)[\s\S]*not wall time/);
   });
 });

@@ -9,6 +9,7 @@ const SCRIPT = `${BLAS_PROBE_PY}
 import json, sys, time, statistics
 import numpy as np
 shapes = json.loads(sys.argv[1]); reps = int(sys.argv[2])
+clock = time.process_time if sys.argv[3] == 'cpu' else time.perf_counter
 rng = np.random.default_rng(0)
 out = []
 for s in shapes:
@@ -17,7 +18,7 @@ for s in shapes:
     np.matmul(a, b)  # warm-up (thread pool start, page faults)
     ts = []
     for _ in range(reps):
-        t0 = time.perf_counter(); np.matmul(a, b); ts.append(time.perf_counter() - t0)
+        t0 = clock(); np.matmul(a, b); ts.append(clock() - t0)
     ms = statistics.median(ts) * 1e3
     out.append({'m': m, 'n': n, 'k': k, 'ms': ms, 'gflops': 2 * m * n * k / (ms * 1e6)})
 print(json.dumps({'numpy': np.__version__, 'blas': loaded_blas(), 'results': out}))
@@ -31,8 +32,9 @@ interface NumpyRow {
   gflops: number;
 }
 
-export async function runNumpyGemm(config: GemmConfig, threads: number): Promise<GemmLine[]> {
-  const p = await runPythonJson(SCRIPT, [JSON.stringify(config.shapes), String(config.reps)], threads, 600_000);
+export async function runNumpyGemm(config: GemmConfig, threads: number, cpuClock = false): Promise<GemmLine[]> {
+  const args = [JSON.stringify(config.shapes), String(config.reps), cpuClock ? 'cpu' : 'wall'];
+  const p = await runPythonJson(SCRIPT, args, threads, 600_000);
   const shapes = config.shapes.map(describeShape);
   if (!p.ok) return shapes.map((s) => skippedGemm('numpy-openblas', s, `numpy failed (${p.error}); install: ${NUMPY_INSTALL}`));
   if (p.value['blas'] !== 'openblas') {

@@ -42,12 +42,19 @@ export function torchAvailability(threads: number): Promise<TorchAvailability> {
   return cached;
 }
 
-export async function runTorch(config: StepConfig, threads: number): Promise<StepLine> {
+/**
+ * For --cpu-time: run the unchanged script with time.perf_counter replaced by time.process_time, so
+ * its per-step timer reads this process's CPU time (all its threads).
+ */
+const CPU_CLOCK_PY =
+  "import runpy, sys, time; time.perf_counter = time.process_time; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')";
+
+export async function runTorch(config: StepConfig, threads: number, cpuClock = false): Promise<StepLine> {
   const avail = await torchAvailability(threads);
   if (!avail.ok) return skippedStep('pytorch-cpu', config.name, avail.detail);
   const s = config.shape;
   const args = [
-    torchScript(), '--model', 'indrnn', '--layers', String(s.layers), '--T', String(s.T), '--B', String(s.B),
+    ...(cpuClock ? ['-c', CPU_CLOCK_PY] : []), torchScript(), '--model', 'indrnn', '--layers', String(s.layers), '--T', String(s.T), '--B', String(s.B),
     '--hidden', String(s.hidden), '--input', String(s.input), '--threads', String(threads),
     '--steps', String(config.steps.torch), ...(s.bn ? ['--bn'] : []),
   ];

@@ -7,7 +7,7 @@
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import * as path from 'node:path';
 import type { StepConfig } from '../configs.js';
-import { CACHE_DIR, tfjsScriptSource } from '../paths.js';
+import { CACHE_DIR, CPU_CLOCK_ENTRY, tfjsScriptSource } from '../paths.js';
 import { failureReason, lastJsonLine, runProcess } from '../proc.js';
 import { skippedStep, type Impl, type StepLine } from '../results.js';
 import { round } from '../stats.js';
@@ -31,6 +31,8 @@ export function stageTfjsScript(): string | null {
 export interface TfjsOptions {
   /** Run configs that are skipped by default for taking minutes per step. */
   slow: boolean;
+  /** Preload the CPU clock: the script's performance.now() then reads process CPU time. */
+  cpuClock: boolean;
   onProgress?: (line: string) => void;
 }
 
@@ -43,7 +45,7 @@ export async function runTfjs(config: StepConfig, backend: TfjsBackend, opts: Tf
   if (!script) return skippedStep(impl, config.name, `the baseline script ${tfjsScriptSource()} is missing`);
   const s = config.shape;
   const steps = config.steps.tfjs;
-  const args = [script, backend, 'simplernn', String(steps), String(s.T), String(s.B), String(s.hidden), String(s.input)];
+  const args = [...(opts.cpuClock ? ['--import', CPU_CLOCK_ENTRY] : []), script, backend, 'simplernn', String(steps), String(s.T), String(s.B), String(s.hidden), String(s.input)];
   // the script stops a case after any step longer than 60 s; allow that plus loading
   const timeoutMs = (steps + 1) * 240_000 + 60_000;
   const r = await runProcess(process.execPath, args, {

@@ -14,6 +14,8 @@ export interface OurOptions {
   profileDir: string | null;
   /** Time every backend kernel (--kernels) and report where the step's time goes. */
   kernels: boolean;
+  /** Process CPU time instead of wall time (--cpu-time). */
+  cpuClock: boolean;
 }
 
 const MIB = 2 ** 20;
@@ -58,6 +60,7 @@ export async function ourStep(config: StepConfig, impl: Impl, opts: OurOptions):
       timeoutMs: reference ? 900_000 : 600_000,
       profileDir: opts.profileDir,
       profileName: `${config.name}-${backend}.cpuprofile`,
+      cpuClock: opts.cpuClock,
     },
   );
   if (!reply.ok) return skippedStep(impl, config.name, reply.reason);
@@ -102,7 +105,7 @@ export async function ourGemm(config: GemmConfig, impl: Impl, opts: OurOptions):
   const shapes = config.shapes.map(describeShape);
   const reply = await runChild(
     { kind: 'gemm', backend, shapes: config.shapes, reps },
-    { env: ourEnv(opts.threads, backend !== 'native' ? 'default' : blasOn ? 'on' : 'off'), timeoutMs: 600_000 },
+    { env: ourEnv(opts.threads, backend !== 'native' ? 'default' : blasOn ? 'on' : 'off'), timeoutMs: 600_000, cpuClock: opts.cpuClock },
   );
   if (!reply.ok) return shapes.map((s) => skippedGemm(impl, s, reply.reason));
   if (reply.kind !== 'gemm') return shapes.map((s) => skippedGemm(impl, s, 'the measuring child answered with the wrong kind'));

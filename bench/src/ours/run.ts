@@ -1,7 +1,7 @@
 /** Parent side: runs one measuring child and turns its reply into result lines. */
 import * as path from 'node:path';
 import { mkdirSync } from 'node:fs';
-import { CHILD_ENTRY } from '../paths.js';
+import { CHILD_ENTRY, CPU_CLOCK_ENTRY } from '../paths.js';
 import { failureReason, lastJsonLine, runProcess } from '../proc.js';
 import { REPLY_PREFIX, type ChildJob, type ChildReply } from './protocol.js';
 
@@ -13,10 +13,12 @@ export interface ChildOptions {
   profileDir?: string | null;
   /** Name of the profile file (without folder). */
   profileName?: string;
+  /** Time with process CPU time instead of wall time (--cpu-time). */
+  cpuClock?: boolean;
 }
 
 export async function runChild(job: ChildJob, opts: ChildOptions): Promise<ChildReply> {
-  const nodeFlags: string[] = [];
+  const nodeFlags: string[] = opts.cpuClock ? ['--import', CPU_CLOCK_ENTRY] : [];
   if (opts.profileDir) {
     mkdirSync(opts.profileDir, { recursive: true });
     nodeFlags.push('--cpu-prof', `--cpu-prof-dir=${path.resolve(opts.profileDir)}`);
