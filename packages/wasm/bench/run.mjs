@@ -10,6 +10,7 @@
 // Options: --quick (fewer repetitions), --no-tfjs-rnn (skip the minute-long tfjs training steps).
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -176,6 +177,8 @@ function tfjsTrainingStep() {
       stdio: ['ignore', 'pipe', 'inherit'],
     },
   );
+  // the baseline's own lines (per-step times, RESULT) as comments, so a reader sees the samples
+  for (const l of out.split('\n')) if (l && !l.startsWith('JSON ')) console.log(`# tfjs: ${l}`);
   const line = out.split('\n').find((l) => l.startsWith('JSON '));
   if (!line) throw new Error(`the tfjs baseline printed no JSON line:\n${out}`);
   const r = JSON.parse(line.slice(5));
@@ -187,6 +190,8 @@ function tfjsTrainingStep() {
     B: r.B,
     seconds: r.median_s,
     min_seconds: r.min_s,
+    // the baseline stops a case after a step over 60 s; then its only sample is the warm-up step
+    samples: r.samples,
   });
 }
 
@@ -222,7 +227,12 @@ function ratioTable() {
   console.log([fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt)].join('\n'));
 }
 
-console.log(`# node ${process.version}, tfjs ${tf.version.tfjs}; single-threaded on both sides`);
+console.log(
+  `# node ${process.version}, tfjs ${tf.version.tfjs}; single-threaded on both sides; ` +
+    `load average ${loadavg()
+      .map((v) => v.toFixed(1))
+      .join(' ')} (other processes slow both sides)`,
+);
 await gemm();
 ourTrainingStep();
 if (!args.has('--no-tfjs-rnn')) tfjsTrainingStep();
