@@ -91,10 +91,13 @@ async function train(m: StartMessage): Promise<void> {
   post({ type: 'done', steps: trainer.step, stopped: stopRequested });
 }
 
-const ready = initWasm().then(() => {
-  const backend = setBackend('wasm');
-  post({ type: 'ready', backend: backend.name });
-});
+// without WebAssembly SIMD the worker still trains, on the (slower) reference backend
+const ready = initWasm()
+  .then(
+    () => setBackend('wasm'),
+    () => setBackend('reference'),
+  )
+  .then((backend) => post({ type: 'ready', backend: backend.name }));
 
 onmessage = (e: MessageEvent<ToWorker>): void => {
   const m = e.data;
