@@ -45,10 +45,25 @@ int smCount() {
   throw CudaError(msg);
 }
 
+/** Errors a kernel raises while running: reported by whatever call comes next, and sticky. */
+static bool raisedByARunningKernel(cudaError_t code) {
+  return code == cudaErrorIllegalAddress || code == cudaErrorLaunchFailure ||
+         code == cudaErrorMisalignedAddress || code == cudaErrorIllegalInstruction ||
+         code == cudaErrorHardwareStackError || code == cudaErrorAssert ||
+         code == cudaErrorLaunchTimeout;
+}
+
 [[noreturn]] void throwCuda(const char* what, const char* call, cudaError_t code) {
   cudaGetLastError();  // clear a non-sticky error so later calls are not blamed for it
-  throwMsg(std::string("cuda: ") + what + ": " + call + " failed with " + cudaGetErrorName(code) +
-           " (" + std::to_string(int(code)) + "): " + cudaGetErrorString(code));
+  std::string msg = std::string("cuda: ") + what + ": " + call + " failed with " +
+                    cudaGetErrorName(code) + " (" + std::to_string(int(code)) +
+                    "): " + cudaGetErrorString(code);
+  if (raisedByARunningKernel(code)) {
+    msg +=
+        "; a kernel queued earlier may have caused it (errors surface at the next call), and"
+        " the CUDA context is now unusable: restart the process";
+  }
+  throwMsg(msg);
 }
 
 Scratch::Scratch(size_t bytes, const char* what) {
