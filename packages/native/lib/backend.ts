@@ -43,10 +43,6 @@ const is4 = (x: TypedArray): x is F32 | I32 => x instanceof Float32Array || x in
 const allF32 = (...xs: TypedArray[]): boolean => xs.every(isF32);
 const lengthsOk = (l: TypedArray | null): l is I32 | null => l === null || l instanceof Int32Array;
 
-/** An empty array of the same element type as x. */
-function like(x: TypedArray, size: number): TypedArray {
-  return new (x.constructor as new (n: number) => TypedArray)(size);
-}
 
 /**
  * The core package's reference backend, for the kernels that do not run natively. The core's
@@ -70,6 +66,11 @@ function loadReference(): Backend<TypedArray> {
 export interface NativeBackendOptions {
   /** Kernels for float64 and other dtypes the addon does not take (default: indrnn's reference backend). */
   reference?: Backend;
+  /**
+   * Allocator for kernel outputs (zero-filled). The core passes its recycling allocator, so tidy()
+   * scopes reuse resident memory instead of faulting in fresh pages every step.
+   */
+  allocate?: (dtype: DType, size: number) => TypedArray;
 }
 
 /** Creates the native backend; throws, saying why, if the addon is not built or did not load. */
@@ -78,6 +79,11 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   const k: NativeAddon = addon;
   let refCache = options.reference as Backend<TypedArray> | undefined;
   const ref = (): Backend<TypedArray> => (refCache ??= loadReference());
+  const allocate = options.allocate ?? alloc;
+  const f32 = (size: number): F32 => allocate('float32', size) as F32;
+  const i32 = (size: number): I32 => allocate('int32', size) as I32;
+  const like = (x: TypedArray, size: number): TypedArray =>
+    allocate(x instanceof Float32Array ? 'float32' : x instanceof Int32Array ? 'int32' : 'float64', size);
 
   return {
     name: 'native',
@@ -91,25 +97,25 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
 
     unary(op: UnaryOp, x) {
       if (!isF32(x)) return ref().unary(op, x);
-      const y = new Float32Array(x.length);
+      const y = f32(x.length);
       k.unary(op, y, x);
       return y;
     },
     unaryGrad(op: UnaryOp, x, y, dy) {
       if (!allF32(x, y, dy)) return ref().unaryGrad(op, x, y, dy);
-      const dx = new Float32Array(dy.length);
+      const dx = f32(dy.length);
       k.unaryGrad(op, dx, x as F32, y as F32, dy as F32);
       return dx;
     },
     binary(op: BinaryOp, a, aShape, b, bShape, outShape) {
       if (!allF32(a, b)) return ref().binary(op, a, aShape, b, bShape, outShape);
-      const out = new Float32Array(sizeOf(outShape));
+      const out = f32(sizeOf(outShape));
       k.binary(op, out, a as F32, aShape, b as F32, bShape, outShape);
       return out;
     },
     affine(x, scale, shift) {
       if (!isF32(x)) return ref().affine(x, scale, shift);
-      const y = new Float32Array(x.length);
+      const y = f32(x.length);
       k.affine(y, x, scale, shift);
       return y;
     },
@@ -121,13 +127,13 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     },
     reduceSum(x, shape, axes) {
       if (!isF32(x)) return ref().reduceSum(x, shape, axes);
-      const out = new Float32Array(sizeOf(shape.map((d, i) => (axes.includes(i) ? 1 : d))));
+      const out = f32(sizeOf(shape.map((d, i) => (axes.includes(i) ? 1 : d))));
       k.reduceSum(out, x, shape, axes);
       return out;
     },
     argmax(x, rows, cols) {
       if (!isF32(x)) return ref().argmax(x, rows, cols);
-      const out = new Int32Array(rows);
+      const out = i32(rows);
       k.argmax(out, x, rows, cols);
       return out;
     },
@@ -182,27 +188,27 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
 
     matmul(a, b, m, n, kk, transA, transB) {
       if (!allF32(a, b)) return ref().matmul(a, b, m, n, kk, transA, transB);
-      const out = new Float32Array(m * n);
+      const out = f32(m * n);
       k.matmul(out, a as F32, b as F32, m, n, kk, transA, transB);
       return out;
     },
 
     gatherRows(table, cols, idx) {
       if (!isF32(table) || !(idx instanceof Int32Array)) return ref().gatherRows(table, cols, idx);
-      const out = new Float32Array(idx.length * cols);
+      const out = f32(idx.length * cols);
       k.gatherRows(out, table, cols, idx);
       return out;
     },
     scatterAddRows(dy, cols, idx, rows) {
       if (!isF32(dy) || !(idx instanceof Int32Array))
         return ref().scatterAddRows(dy, cols, idx, rows);
-      const out = new Float32Array(rows * cols);
+      const out = f32(rows * cols);
       k.scatterAddRows(out, dy, cols, idx, rows);
       return out;
     },
     softmax(x, rows, cols) {
       if (!isF32(x)) return ref().softmax(x, rows, cols);
-      const out = new Float32Array(rows * cols);
+      const out = f32(rows * cols);
       k.softmax(out, x, rows, cols);
       return out;
     },
@@ -210,8 +216,8 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!isF32(logits) || !(targets instanceof Int32Array)) {
         return ref().softmaxCrossEntropy(logits, rows, cols, targets, ignoreIndex);
       }
-      const loss = new Float32Array(rows);
-      const probs = new Float32Array(rows * cols);
+      const loss = f32(rows);
+      const probs = f32(rows * cols);
       k.softmaxCrossEntropy(loss, probs, logits, rows, cols, targets, ignoreIndex);
       return { loss, probs };
     },
@@ -219,17 +225,17 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!allF32(probs, dloss) || !(targets instanceof Int32Array)) {
         return ref().softmaxCrossEntropyGrad(probs, targets, dloss, rows, cols, ignoreIndex);
       }
-      const dx = new Float32Array(rows * cols);
+      const dx = f32(rows * cols);
       k.softmaxCrossEntropyGrad(dx, probs as F32, targets, dloss as F32, rows, cols, ignoreIndex);
       return dx;
     },
     batchNormTrain(x, groups, rows, channels, gamma, beta, eps) {
       if (!allF32(x, gamma, beta))
         return ref().batchNormTrain(x, groups, rows, channels, gamma, beta, eps);
-      const y = new Float32Array(x.length);
-      const mean = new Float32Array(groups * channels);
-      const variance = new Float32Array(groups * channels);
-      const invStd = new Float32Array(groups * channels);
+      const y = f32(x.length);
+      const mean = f32(groups * channels);
+      const variance = f32(groups * channels);
+      const invStd = f32(groups * channels);
       k.batchNormTrain(
         y,
         mean,
@@ -249,9 +255,9 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!allF32(dy, x, mean, invStd, gamma)) {
         return ref().batchNormGrad(dy, x, groups, rows, channels, mean, invStd, gamma);
       }
-      const dx = new Float32Array(dy.length);
-      const dgamma = new Float32Array(channels);
-      const dbeta = new Float32Array(channels);
+      const dx = f32(dy.length);
+      const dgamma = f32(channels);
+      const dbeta = f32(channels);
       k.batchNormGrad(
         dx,
         dgamma,
@@ -271,7 +277,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     indrnnScan(z, u, h0, lengths, T, B, N, act: Activation) {
       if (!allF32(z, u, h0) || !lengthsOk(lengths))
         return ref().indrnnScan(z, u, h0, lengths, T, B, N, act);
-      const h = new Float32Array(T * B * N);
+      const h = f32(T * B * N);
       k.indrnnScan(h, z as F32, u as F32, h0 as F32, lengths, T, B, N, act);
       return h;
     },
@@ -279,9 +285,9 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!allF32(dh, h, u, h0) || !lengthsOk(lengths)) {
         return ref().indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);
       }
-      const dz = new Float32Array(T * B * N);
-      const du = new Float32Array(N);
-      const dh0 = new Float32Array(B * N);
+      const dz = f32(T * B * N);
+      const du = f32(N);
+      const dh0 = f32(B * N);
       k.indrnnScanGrad(
         dz,
         du,
@@ -301,7 +307,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     rnnScan(gx, whh, h0, lengths, T, B, H, act: Activation) {
       if (!allF32(gx, whh, h0) || !lengthsOk(lengths))
         return ref().rnnScan(gx, whh, h0, lengths, T, B, H, act);
-      const h = new Float32Array(T * B * H);
+      const h = f32(T * B * H);
       k.rnnScan(h, gx as F32, whh as F32, h0 as F32, lengths, T, B, H, act);
       return h;
     },
@@ -309,9 +315,9 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!allF32(dh, h, whh, h0) || !lengthsOk(lengths)) {
         return ref().rnnScanGrad(dh, h, whh, h0, lengths, T, B, H, act);
       }
-      const dgx = new Float32Array(T * B * H);
-      const dwhh = new Float32Array(H * H);
-      const dh0 = new Float32Array(B * H);
+      const dgx = f32(T * B * H);
+      const dwhh = f32(H * H);
+      const dh0 = f32(B * H);
       k.rnnScanGrad(
         dgx,
         dwhh,
@@ -331,9 +337,9 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     lstmScan(gx, whh, h0, c0, lengths, T, B, H) {
       if (!allF32(gx, whh, h0, c0) || !lengthsOk(lengths))
         return ref().lstmScan(gx, whh, h0, c0, lengths, T, B, H);
-      const h = new Float32Array(T * B * H);
-      const c = new Float32Array(T * B * H);
-      const gates = new Float32Array(T * B * 4 * H);
+      const h = f32(T * B * H);
+      const c = f32(T * B * H);
+      const gates = f32(T * B * 4 * H);
       k.lstmScan(h, c, gates, gx as F32, whh as F32, h0 as F32, c0 as F32, lengths, T, B, H);
       return { h, c, gates };
     },
@@ -341,10 +347,10 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!allF32(dh, dc, gates, h, c, whh, h0, c0) || !lengthsOk(lengths)) {
         return ref().lstmScanGrad(dh, dc, gates, h, c, whh, h0, c0, lengths, T, B, H);
       }
-      const dgx = new Float32Array(T * B * 4 * H);
-      const dwhh = new Float32Array(4 * H * H);
-      const dh0 = new Float32Array(B * H);
-      const dc0 = new Float32Array(B * H);
+      const dgx = f32(T * B * 4 * H);
+      const dwhh = f32(4 * H * H);
+      const dh0 = f32(B * H);
+      const dc0 = f32(B * H);
       k.lstmScanGrad(
         dgx,
         dwhh,

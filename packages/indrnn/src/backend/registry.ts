@@ -8,6 +8,7 @@
  */
 import type { Backend } from './backend.js';
 import { createReferenceBackend } from './reference/index.js';
+import { allocOutput } from './memory.js';
 import { fail } from '../util/errors.js';
 
 interface Entry {
@@ -47,7 +48,7 @@ function createNativeBackend(): Backend {
   const proc = (globalThis as { process?: NodeProcess }).process;
   const mod = proc?.getBuiltinModule?.('module') as { createRequire(url: string): (id: string) => unknown } | undefined;
   if (!mod) fail('the native backend needs Node.js >= 20.16 (process.getBuiltinModule)');
-  let pkg: { createNativeBackend(options: { reference: Backend }): Backend };
+  let pkg: { createNativeBackend(options: { reference: Backend; allocate: typeof allocOutput }): Backend };
   try {
     pkg = mod.createRequire(import.meta.url)('@indrnn/native') as typeof pkg;
   } catch (e) {
@@ -55,7 +56,7 @@ function createNativeBackend(): Backend {
     if (code === 'MODULE_NOT_FOUND') fail(`package '@indrnn/native' is not installed`);
     throw e;
   }
-  return pkg.createNativeBackend({ reference: referenceBackend() });
+  return pkg.createNativeBackend({ reference: referenceBackend(), allocate: allocOutput });
 }
 
 if ((globalThis as { process?: NodeProcess }).process?.versions?.node) {

@@ -8,6 +8,7 @@ import { buildModel, type SequenceModel } from '../nn/models.js';
 import { addingBatch } from '../data/adding.js';
 import { mseLoss } from '../ops/loss.js';
 import { Generator } from '../util/random.js';
+import { tidy } from '../backend/memory.js';
 import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
 import type { TaskDefinition } from './task-definition.js';
 
@@ -42,8 +43,10 @@ export const addingTask: TaskDefinition = {
       const chunk = 250;
       for (let done = 0; done < s.evalSize; done += chunk) {
         const n = Math.min(chunk, s.evalSize - done);
-        const { x, y } = addingBatch({ seqLen: s.seqLen, batchSize: n, generator: gen });
-        sum += mseLoss(model.forward(x), y).item() * n;
+        sum += tidy(() => {
+          const { x, y } = addingBatch({ seqLen: s.seqLen, batchSize: n, generator: gen });
+          return mseLoss(model.forward(x), y).item();
+        }) * n;
         count += n;
       }
       return sum / count;

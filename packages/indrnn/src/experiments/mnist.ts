@@ -10,6 +10,7 @@ import { softmaxCrossEntropy } from '../ops/loss.js';
 import { argmax } from '../ops/reduce.js';
 import { Generator } from '../util/random.js';
 import { fail } from '../util/errors.js';
+import { tidy } from '../backend/memory.js';
 import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
 import { ClassificationMeter, EpochSampler, type SamplerState } from './sampler.js';
 import type { TaskDefinition } from './task-definition.js';
@@ -76,9 +77,11 @@ function classificationTask(name: string, model: SequenceModel, ds: MnistDataset
     const chunk = Math.max(s.batchSize, 100);
     for (let i = 0; i < n; i += chunk) {
       const idx = Int32Array.from({ length: Math.min(chunk, n - i) }, (_, j) => i + j);
-      const b = imageBatch(split, idx, layout);
-      const logits = model.forward(b.x);
-      meter.add(softmaxCrossEntropy(logits, b.labels).item(), argmax(logits).data(), b.labels.data());
+      tidy(() => {
+        const b = imageBatch(split, idx, layout);
+        const logits = model.forward(b.x);
+        meter.add(softmaxCrossEntropy(logits, b.labels).item(), argmax(logits).data(), b.labels.data());
+      });
     }
     return meter.result(prefix);
   };

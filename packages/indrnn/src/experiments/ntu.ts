@@ -11,6 +11,7 @@ import { softmaxCrossEntropy } from '../ops/loss.js';
 import { argmax } from '../ops/reduce.js';
 import { Generator } from '../util/random.js';
 import { fail } from '../util/errors.js';
+import { tidy } from '../backend/memory.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
 import { ClassificationMeter, EpochSampler, type SamplerState } from './sampler.js';
@@ -24,7 +25,7 @@ function ntuTask(model: SequenceModel, ds: NtuDataset, s: Settings): Task & { st
     const gen = new Generator(s.seed * 1000 + (prefix === 'val' ? 32 : 33));
     const single = new ClassificationMeter();
     const averaged = new ClassificationMeter();
-    for (const b of ntuEvalBatches(set, { batchSize: Math.max(s.batchSize, 64), samplings, seqLen: s.seqLen, generator: gen })) {
+    for (const b of ntuEvalBatches(set, { batchSize: Math.max(s.batchSize, 64), samplings, seqLen: s.seqLen, generator: gen })) tidy(() => {
       let sum: Tensor | null = null;
       b.xs.forEach((x, i) => {
         const logits = model.forward(x);
@@ -33,7 +34,7 @@ function ntuTask(model: SequenceModel, ds: NtuDataset, s: Settings): Task & { st
       });
       const mean = sum!.mul(1 / samplings);
       averaged.add(softmaxCrossEntropy(mean, b.labels).item(), argmax(mean).data(), b.labels.data());
-    }
+    });
     return samplings > 1 ? { ...single.result(prefix), [`${prefix}_acc_avg${samplings}`]: averaged.result(prefix)[`${prefix}_acc`]! } : single.result(prefix);
   };
   return {

@@ -11,6 +11,7 @@ import { loadTextDataset } from '../data/node/text.js';
 import { softmaxCrossEntropy } from '../ops/loss.js';
 import { Generator } from '../util/random.js';
 import { fail } from '../util/errors.js';
+import { tidy } from '../backend/memory.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
 import type { TaskDefinition } from './task-definition.js';
@@ -129,10 +130,14 @@ function lmTask(kind: LmKind, model: LanguageModel, ds: TextDataset, s: Settings
     let lossSum = 0;
     let tokens = 0;
     for (let w = iter.next(); w; w = iter.next()) {
-      const out = model.forward(w.input, { states: carried, position: pos });
-      lossSum += softmaxCrossEntropy(out.logits, w.target, { reduction: 'sum' }).item();
+      const window = w;
+      // one window per scope; the carried states are returned, so they survive it
+      carried = tidy(() => {
+        const out = model.forward(window.input, { states: carried, position: pos });
+        lossSum += softmaxCrossEntropy(out.logits, window.target, { reduction: 'sum' }).item();
+        return out.states;
+      });
       tokens += w.target.size;
-      carried = out.states;
       pos = Math.min(pos + w.length, positionCap(s));
     }
     const loss = lossSum / tokens;
@@ -156,7 +161,8 @@ function lmTask(kind: LmKind, model: LanguageModel, ds: TextDataset, s: Settings
         position = 0;
       }
       const out = model.forward(w.input, { states, position });
-      states = out.states.map((t) => t.detach());
+      // carried into the next step: keep their storage out of the step's tidy scope
+      states = out.states.map((t) => t.detach().keep());
       position = Math.min(position + w.input.shape[0]!, positionCap(s));
       const loss = softmaxCrossEntropy(out.logits, w.target);
       const metrics: Record<string, number> = kind === 'char-lm' ? { bpc: loss.item() / Math.LN2 } : {};

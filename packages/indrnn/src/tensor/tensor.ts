@@ -9,6 +9,7 @@ import { backward, type Node } from '../autograd/tape.js';
 import { arrayFor, dtypeOf, type DType, type TypedArray } from './dtype.js';
 import { type Shape, sizeOf } from './shape.js';
 import { fail, fmtShape } from '../util/errors.js';
+import { keepStorage } from '../backend/memory.js';
 import * as ew from '../ops/elementwise.js';
 import * as red from '../ops/reduce.js';
 import * as lay from '../ops/layout.js';
@@ -64,7 +65,13 @@ export class Tensor {
     return new Tensor(this.storage, this.shape, this.dtype, this.backend);
   }
 
-  /** A copy with new storage, cut from the graph. */
+  /** Protects this tensor's storage from being recycled by enclosing tidy scopes. */
+  keep(): this {
+    keepStorage(this.storage);
+    return this;
+  }
+
+  /** A copy with new storage, cut from the graph (never recycled by tidy scopes). */
   clone(): Tensor {
     return new Tensor(this.backend.clone(this.storage), this.shape, this.dtype, this.backend);
   }
@@ -85,7 +92,8 @@ export class Tensor {
     if (src.shape.join() !== this.shape.join()) {
       fail(`assign: shape ${fmtShape(src.shape)} does not match ${fmtShape(this.shape)}`);
     }
-    this.storage = src.storage;
+    // this tensor outlives any tidy scope the source was made in
+    this.storage = keepStorage(src.storage);
     this.dtype = src.dtype;
     this.backend = src.backend;
     return this;

@@ -11,6 +11,7 @@ import { clipGradNorm, clipGradValue } from '../optim/clip.js';
 import { ReduceLROnPlateau, StepLR } from '../optim/schedule.js';
 import { applyRecurrentConstraints } from '../nn/indrnn.js';
 import { noGrad } from '../autograd/tape.js';
+import { tidy } from '../backend/memory.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator } from '../util/random.js';
 import { checkChoice, checkInt, checkNumber, fail } from '../util/errors.js';
@@ -114,6 +115,11 @@ export class Trainer {
 
   /** One optimization step. Throws (naming the step) when the loss stops being finite. */
   trainStep(): StepRecord {
+    // every tensor of the step is dead once the update is done: recycle their memory (tidy)
+    return tidy(() => this.trainStepInScope());
+  }
+
+  private trainStepInScope(): StepRecord {
     const { model } = this.task;
     model.train();
     const { loss, metrics } = this.task.trainLoss();
@@ -128,6 +134,8 @@ export class Trainer {
     if (this.options.gradNorm > 0) clipGradNorm(params, this.options.gradNorm);
     this.optimizer.step();
     applyRecurrentConstraints(model);
+    // gradients are step temporaries; dropping them lets the scope recycle their memory
+    this.optimizer.zeroGrad();
     this.stepLr?.step();
     this.step++;
     return { step: this.step, loss: value, lr: this.optimizer.lr, metrics: metrics ?? {} };
@@ -153,7 +161,7 @@ export class Trainer {
     const { model } = this.task;
     model.eval();
     try {
-      return noGrad(() => this.task.evaluate(split));
+      return tidy(() => noGrad(() => this.task.evaluate(split)));
     } finally {
       model.train();
     }

@@ -1,10 +1,11 @@
 /** Small helpers shared by the reference kernels. */
-import { arrayFor, dtypeOf, type DType, type TypedArray } from '../../tensor/dtype.js';
+import { arrayFor, type DType, type TypedArray } from '../../tensor/dtype.js';
+import { outputLike } from '../memory.js';
 import { type Shape, sizeOf, stridesOf } from '../../tensor/shape.js';
 
-/** A new zeroed array of the same element type as `x`. */
+/** A zeroed output array of the same element type as `x` (recycled inside `tidy` scopes). */
 export function like(x: TypedArray, size: number): TypedArray {
-  return arrayFor(dtypeOf(x), size);
+  return outputLike(x, size);
 }
 
 export function alloc(dtype: DType, size: number): TypedArray {
