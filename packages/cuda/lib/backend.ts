@@ -38,6 +38,13 @@ type DeviceDType = 'float32' | 'int32';
 
 /** A tensor's storage on the GPU. Treat it as opaque; `dtype` and `size` are informative. */
 export class CudaStorage {
+  /**
+   * A host copy known to equal the device data, or null. fromHost keeps the array it was handed,
+   * toHost keeps what it downloaded (up to 16 MiB), and every kernel that writes a storage in place
+   * drops it. toHost returns it without a download or a synchronisation: inputs are re-read every
+   * step (the model's finiteness check, sequence lengths) and never change on the device.
+   */
+  host: Float32Array | Int32Array | null = null;
   constructor(
     readonly dtype: DeviceDType,
     readonly size: number,
@@ -69,6 +76,8 @@ const UNARY: Record<UnaryOp, number> = {
 const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
 const ACT: Record<Activation, number> = { relu: 0, tanh: 1, identity: 2 };
 const MAX_RANK = 8;
+/** Downloads up to this many elements stay cached on their storage (16 MiB). */
+const HOST_CACHE_MAX = 4 << 20;
 
 export interface CudaBackendOptions {
   /** Kernels for int32 arithmetic (default: indrnn's reference backend). */
@@ -155,16 +164,22 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     }
     const s = fresh(data instanceof Float32Array ? 'float32' : 'int32', data.length);
     k.upload(s, data);
+    s.host = data; // the caller hands the array over (the Backend contract of fromHost)
     return s;
   };
+  /** The data on the host: the cached copy, else a download (synchronises). Do not mutate it. */
   const download = (s: S): Float32Array | Int32Array => {
+    if (s.host) return s.host;
     const out = s.dtype === 'float32' ? new Float32Array(s.size) : new Int32Array(s.size);
     k.download(s, out);
+    if (s.size <= HOST_CACHE_MAX) s.host = out;
     return out;
   };
   /** Copies host data into an existing storage (in-place ops that ran on the host). */
   const overwrite = (s: S, data: TypedArray): void => {
-    k.upload(s, s.dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data));
+    const copy = s.dtype === 'float32' ? Float32Array.from(data) : Int32Array.from(data);
+    k.upload(s, copy);
+    s.host = copy;
   };
 
   /** strided gather with a coalesced layout; false when the layout is too deep for the kernel. */
@@ -186,7 +201,10 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     },
     fromHost: upload,
     toHost: download,
-    free: (s) => k.free(s),
+    free(s) {
+      s.host = null;
+      k.free(s);
+    },
     clone(s) {
       const c = fresh(s.dtype, s.size);
       k.copy(c, s);
@@ -254,18 +272,20 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     },
     clampInPlace(x, lo, hi) {
       if (!isF32(x)) {
-        const host = download(x);
+        const host = download(x).slice();
         ref().clampInPlace(host, lo, hi);
         return overwrite(x, host);
       }
+      x.host = null;
       k.clampInPlace(x, lo, hi);
     },
     scaleInPlace(x, scale) {
       if (!isF32(x)) {
-        const host = download(x);
+        const host = download(x).slice();
         ref().scaleInPlace(host, scale);
         return overwrite(x, host);
       }
+      x.host = null;
       k.scaleInPlace(x, scale);
     },
     sumSquares(x) {
@@ -515,10 +535,12 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       if (!isF32(param, grad, m, v)) throw dtypeError('adamStep');
       const bc1 = 1 - Math.pow(hp.beta1, hp.step);
       const bc2 = 1 - Math.pow(hp.beta2, hp.step);
+      param.host = m.host = v.host = null; // updated in place
       k.adamStep(param, grad, m, v, hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, bc1, bc2);
     },
     sgdStep(param, grad, buf, hp: SgdHyper) {
       if (!isF32(param, grad, buf)) throw dtypeError('sgdStep');
+      param.host = buf.host = null; // updated in place
       k.sgdStep(
         param,
         grad,

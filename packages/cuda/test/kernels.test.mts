@@ -32,9 +32,26 @@ describe('cuda storage', { skip: skipReason }, () => {
     for (const n of [0, 1, 7, 256, 257, 5000, 1_100_000, 1_500_000]) {
       const f = rnd(n, gen);
       const i = ints(n, gen, -1000, 1000);
-      assertClose(up(f), f, `float32 n=${n}`, 0, 0);
-      assertEqualInts(up(i), i, `int32 n=${n}`);
+      // clone: a storage with no host copy, so toHost really downloads
+      assertClose(C.clone(up(f)), f, `float32 n=${n}`, 0, 0);
+      assertEqualInts(C.clone(up(i)), i, `int32 n=${n}`);
     }
+  });
+
+  it('toHost reuses the host copy until a kernel writes the storage in place', () => {
+    const x = rnd(1000, gen, 3);
+    const s = up(x);
+    assert.equal(C.toHost(s), x, 'fromHost keeps the array it was handed');
+    C.clampInPlace(s, -1, 1);
+    const clamped = C.toHost(s);
+    assert.notEqual(clamped, x);
+    assert.ok(clamped.every((v) => v >= -1 && v <= 1), 'the in-place result is downloaded');
+    assert.equal(C.toHost(s), clamped, 'and cached in turn');
+    const p = up(rnd(10, gen));
+    const before = Float32Array.from(C.toHost(p));
+    const hp = { lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0, step: 1 };
+    C.adamStep(p, up(rnd(10, gen)), C.alloc('float32', 10), C.alloc('float32', 10), hp);
+    assert.notDeepEqual(Float32Array.from(C.toHost(p)), before, 'adamStep drops the host copy');
   });
 
   it('alloc is zero-filled; clone copies; free releases; use after free names the kernel', () => {
