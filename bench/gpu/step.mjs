@@ -137,7 +137,8 @@ console.log(
     steps: o.steps,
     warmup: o.warmup,
     last_loss: loss,
-    gcs: after.minorGcs + after.majorGcs - before.minorGcs - before.majorGcs,
+    minor_gcs: after.minorGcs - before.minorGcs,
+    major_gcs: after.majorGcs - before.majorGcs,
     peak_MiB: Math.round(after.peakBytes / 2 ** 20),
   }),
 );
