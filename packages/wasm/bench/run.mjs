@@ -35,6 +35,16 @@ function emit(record) {
   console.log(JSON.stringify(record));
 }
 
+/**
+ * Runs fn untimed for at least `calls` calls and `seconds` seconds. V8 first runs WebAssembly in
+ * its baseline compiler and swaps in optimised code for later calls, compiled in the background
+ * (slower on a busy machine): a short warm-up times baseline code (ours and tfjs's alike).
+ */
+function warmUp(fn, calls, seconds) {
+  const t0 = performance.now();
+  for (let i = 0; i < calls || performance.now() - t0 < seconds * 1e3; i++) fn();
+}
+
 /** Median seconds of `reps` calls after `warm` untimed ones. */
 function timeIt(fn, warm, reps) {
   for (let i = 0; i < warm; i++) fn();
@@ -63,24 +73,20 @@ async function gemm() {
     const ta = tf.tensor2d(a, [m, k]);
     const tb = tf.tensor2d(b, [k, n]);
     const reps = quick ? 5 : 15;
+    const ourCall = () => wasm.matmul(a, b, m, n, k, false, false);
+    const theirCall = () => {
+      const c = tf.matMul(ta, tb);
+      c.dataSync();
+      c.dispose();
+    };
+    warmUp(ourCall, 100, quick ? 1 : 3);
+    warmUp(theirCall, 100, quick ? 1 : 3);
     // interleave the two sides in rounds so load from other processes hits both alike
     const ours = [];
     const theirs = [];
     for (let round = 0; round < 3; round++) {
-      ours.push(
-        timeIt(() => wasm.matmul(a, b, m, n, k, false, false), round === 0 ? 20 : 2, reps).median,
-      );
-      theirs.push(
-        timeIt(
-          () => {
-            const c = tf.matMul(ta, tb);
-            c.dataSync();
-            c.dispose();
-          },
-          round === 0 ? 20 : 2,
-          reps,
-        ).median,
-      );
+      ours.push(timeIt(ourCall, 2, reps).median);
+      theirs.push(timeIt(theirCall, 2, reps).median);
     }
     const shape = `${m}x${k}x${n}`;
     const best = (xs) => Math.min(...xs);
@@ -146,7 +152,7 @@ function ourTrainingStep() {
     schedule: 'none',
     decayFactor: 0.1,
   });
-  const { median: s, min } = timeIt(() => trainer.trainStep(), 3, quick ? 5 : 15);
+  const { median: s, min } = timeIt(() => trainer.trainStep(), 5, quick ? 5 : 15);
   emit({
     bench: 'train-step',
     impl: 'indrnn-wasm',
