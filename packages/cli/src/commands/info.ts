@@ -39,7 +39,7 @@ export function infoCommand(): Command {
         simd: native.simd ?? null,
         blas: native.blas ?? null,
         backends: listBackends(),
-        unavailable: backendErrors(),
+        unavailable: backendErrors(true),
       };
       if (flags.json) {
         process.stdout.write(JSON.stringify(info) + '\n');
