@@ -56,9 +56,13 @@ export function packB(b: usize, k: i32, n: i32, transB: bool, dst: usize): void 
   }
 }
 
-/** Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into [ceil(mc/4)][kc][4]; rows past m are zero. */
+/**
+ * Packs op(A)[i0 .. i0+mc, p0 .. p0+kc] into [ceil(mc/4)][kc][4]; rows past mc are zero. lda is
+ * the stored row length: k for A [m, k], the full m for A stored [k, m] (transA), so a worker can
+ * pack a band of rows of a larger product.
+ */
 function packA(
-  a: usize, transA: bool, m: i32, k: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize,
+  a: usize, transA: bool, lda: i32, i0: i32, mc: i32, p0: i32, kc: i32, dst: usize,
 ): void {
   for (let r0 = 0; r0 < mc; r0 += MR) {
     const d = dst + (<usize>(r0 * kc) << 2);
@@ -68,22 +72,22 @@ function packA(
       // op(A)[i, p] = a[p, i]: the 4 rows of a panel are 4 contiguous floats of row p
       if (h == MR) {
         for (let p = 0; p < kc; p++) {
-          v128.store(d + (<usize>p << 4), v128.load(at(a, (p0 + p) * m + i)));
+          v128.store(d + (<usize>p << 4), v128.load(at(a, (p0 + p) * lda + i)));
         }
       } else {
         for (let p = 0; p < kc; p++) {
           for (let r = 0; r < MR; r++) {
-            const v: f32 = r < h ? load<f32>(at(a, (p0 + p) * m + i + r)) : 0;
+            const v: f32 = r < h ? load<f32>(at(a, (p0 + p) * lda + i + r)) : 0;
             store<f32>(d + (<usize>(p * MR + r) << 2), v);
           }
         }
       }
     } else if (h == MR) {
       // four contiguous rows: transpose 4x4 blocks with shuffles
-      const s0 = at(a, i * k + p0);
-      const s1 = at(s0, k);
-      const s2 = at(s1, k);
-      const s3 = at(s2, k);
+      const s0 = at(a, i * lda + p0);
+      const s1 = at(s0, lda);
+      const s2 = at(s1, lda);
+      const s3 = at(s2, lda);
       let p = 0;
       for (; p + 4 <= kc; p += 4) {
         const o = <usize>p << 2;
@@ -112,7 +116,7 @@ function packA(
     } else {
       for (let p = 0; p < kc; p++) {
         for (let r = 0; r < MR; r++) {
-          const v: f32 = r < h ? load<f32>(at(a, (i + r) * k + p0 + p)) : 0;
+          const v: f32 = r < h ? load<f32>(at(a, (i + r) * lda + p0 + p)) : 0;
           store<f32>(d + (<usize>(p * MR + r) << 2), v);
         }
       }
@@ -185,6 +189,18 @@ function kernel4x8(ap: usize, bp: usize, kc: i32, c: usize, ldc: i32, accumulate
 export function gemmPacked(
   a: usize, transA: bool, m: i32, n: i32, k: i32, pb: usize, pa: usize, c: usize, accumulate: bool,
 ): void {
+  gemmPackedLd(a, transA, transA ? m : k, m, n, k, pb, pa, c, accumulate);
+}
+
+/**
+ * gemmPacked with an explicit stored row length of A (see packA): rows r0 .. r0+m of a larger
+ * product are a = A + r0·lda (or A + r0 when transA) and c = C + r0·n. The threaded GEMM hands
+ * such bands to workers.
+ */
+export function gemmPackedLd(
+  a: usize, transA: bool, lda: i32, m: i32, n: i32, k: i32, pb: usize, pa: usize, c: usize,
+  accumulate: bool,
+): void {
   if (k == 0) {
     if (!accumulate) memory.fill(c, 0, <usize>(m * n) << 2);
     return;
@@ -196,7 +212,7 @@ export function gemmPacked(
     const acc = accumulate || p0 > 0;
     for (let i0 = 0; i0 < m; i0 += MC) {
       const mc = min(MC, m - i0);
-      packA(a, transA, m, k, i0, mc, p0, kc, pa);
+      packA(a, transA, lda, i0, mc, p0, kc, pa);
       for (let jp = 0; jp < panels; jp++) {
         const j0 = jp * NR;
         const w = min(NR, n - j0);

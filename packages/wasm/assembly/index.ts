@@ -1,6 +1,6 @@
 // Entry point of kernels.wasm: every exported kernel works on caller-placed buffers in linear
 // memory (the JS arena starts at heapBase()); nothing here allocates.
-export { gemm, packASize, packBSize } from './gemm';
+export { gemm, gemmPackedLd, packB, packASize, packBSize } from './gemm';
 export { indrnnScan, indrnnScanGrad } from './indrnn';
 export { rnnScan, rnnScanGrad, lstmScan, lstmScanGrad } from './rnn';
 export {

@@ -1,9 +1,9 @@
 /**
  * The 'wasm' backend: the Backend interface over kernels.wasm. Storage is the same host typed
- * arrays the reference and native backends use, so tensors move between them freely; each call copies
- * its inputs into the arena, runs one kernel and copies the outputs out (GEMM and the scans do
- * O(n³) or O(T·B·N) work over O(n²) copies). float64 and int32 inputs, the layout kernels, gather /
- * scatter, argmax and cast run on the reference kernels (they are copies, not arithmetic).
+ * arrays the reference and native backends use, so tensors move between them freely; each call
+ * copies its inputs into the arena, runs one kernel and copies the outputs out (GEMM and the scans
+ * do O(n³) or O(T·B·N) work over O(n²) copies). float64 and int32 inputs, the layout kernels,
+ * gather / scatter, argmax and cast run on the reference kernels (copies, not arithmetic).
  */
 import {
   referenceBackend,
@@ -61,7 +61,25 @@ const GRAD_READS: Record<UnaryOp, 'x' | 'y' | 'none'> = {
 const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
 const size = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
-export function createWasmBackend(k: KernelExports): WasmBackend {
+/**
+ * A GEMM that splits rows across threads sharing the module's memory (src/threads.ts). Given the
+ * placed operands and packed B, it computes C and returns true, or returns false when the product
+ * is too small to be worth splitting.
+ */
+export interface ParallelGemm {
+  run(
+    arena: Arena,
+    a: number,
+    packedB: number,
+    c: number,
+    m: number,
+    n: number,
+    k: number,
+    transA: boolean,
+  ): boolean;
+}
+
+export function createWasmBackend(k: KernelExports, parallel?: ParallelGemm): WasmBackend {
   const ref = referenceBackend() as Backend<TypedArray>;
   const arena = new Arena(k.memory, k.heapBase());
   /** Copies optional int32 lengths in; 0 is the kernels' "no masking". */
@@ -170,7 +188,14 @@ export function createWasmBackend(k: KernelExports): WasmBackend {
       const pb = arena.put(b);
       const pc = arena.f32(m * n);
       const packB = arena.f32(k.packBSize(kk, n));
-      k.gemm(pa, pb, pc, m, n, kk, +transA, +transB, packB, packA(), 0);
+      if (parallel) {
+        k.packB(pb, kk, n, +transB, packB);
+        if (!parallel.run(arena, pa, packB, pc, m, n, kk, transA)) {
+          k.gemmPackedLd(pa, +transA, transA ? m : kk, m, n, kk, packB, packA(), pc, 0);
+        }
+      } else {
+        k.gemm(pa, pb, pc, m, n, kk, +transA, +transB, packB, packA(), 0);
+      }
       return arena.takeF32(pc, m * n);
     },
 

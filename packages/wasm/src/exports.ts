@@ -9,6 +9,19 @@ export interface KernelExports {
   heapBase(): Ptr;
   packASize(): number;
   packBSize(k: number, n: number): number;
+  packB(b: Ptr, k: number, n: number, transB: number, dst: Ptr): void;
+  gemmPackedLd(
+    a: Ptr,
+    transA: number,
+    lda: number,
+    m: number,
+    n: number,
+    k: number,
+    pb: Ptr,
+    pa: Ptr,
+    c: Ptr,
+    accumulate: number,
+  ): void;
   gemm(
     a: Ptr,
     b: Ptr,

@@ -8,7 +8,7 @@
  *
  * In Node the core can also load it synchronously on first use (see the registry), so
  * INDRNN_BACKEND=wasm and `--backend wasm` work without calling initWasm.
- * Single-threaded: GEMM rows are not split across workers (see README.md).
+ * Single-threaded; Node can split GEMM rows across worker threads with '@indrnn/wasm/threads'.
  */
 import { registerBackend } from 'indrnn';
 import { createWasmBackend, type WasmBackend } from './backend.js';

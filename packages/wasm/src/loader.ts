@@ -12,9 +12,12 @@ export type KernelSource = WebAssembly.Module | BufferSource;
 
 /** The embedded kernels.wasm bytes. */
 export function embeddedKernels(): Uint8Array<ArrayBuffer> {
-  const b64 = KERNELS_WASM_BASE64.join('');
-  // atob exists in browsers, workers and Node >= 16; no Buffer, so bundles stay Node-free
-  const bin = atob(b64);
+  return decodeBase64(KERNELS_WASM_BASE64);
+}
+
+/** Bytes from base64 lines; atob exists in browsers, workers and Node >= 16 (no Buffer). */
+export function decodeBase64(lines: readonly string[]): Uint8Array<ArrayBuffer> {
+  const bin = atob(lines.join(''));
   const out = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
   return out;
