@@ -70,7 +70,7 @@ export interface NativeBackendOptions {
    * Allocator for kernel outputs (zero-filled). The core passes its recycling allocator, so tidy()
    * scopes reuse resident memory instead of faulting in fresh pages every step.
    */
-  allocate?: (dtype: DType, size: number) => TypedArray;
+  allocate?: (dtype: DType, size: number, zeroed?: boolean) => TypedArray;
 }
 
 /** Creates the native backend; throws, saying why, if the addon is not built or did not load. */
@@ -81,6 +81,9 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
   const ref = (): Backend<TypedArray> => (refCache ??= loadReference());
   const allocate = options.allocate ?? alloc;
   const f32 = (size: number): F32 => allocate('float32', size) as F32;
+  /** For outputs the kernel overwrites completely: a recycled array need not be zero-filled. */
+  const f32Full = (size: number): F32 =>
+    (options.allocate ? options.allocate('float32', size, false) : new Float32Array(size)) as F32;
   const i32 = (size: number): I32 => allocate('int32', size) as I32;
   const like = (x: TypedArray, size: number): TypedArray =>
     allocate(x instanceof Float32Array ? 'float32' : x instanceof Int32Array ? 'int32' : 'float64', size);
@@ -97,25 +100,25 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
 
     unary(op: UnaryOp, x) {
       if (!isF32(x)) return ref().unary(op, x);
-      const y = f32(x.length);
+      const y = f32Full(x.length);
       k.unary(op, y, x);
       return y;
     },
     unaryGrad(op: UnaryOp, x, y, dy) {
       if (!allF32(x, y, dy)) return ref().unaryGrad(op, x, y, dy);
-      const dx = f32(dy.length);
+      const dx = f32Full(dy.length);
       k.unaryGrad(op, dx, x as F32, y as F32, dy as F32);
       return dx;
     },
     binary(op: BinaryOp, a, aShape, b, bShape, outShape) {
       if (!allF32(a, b)) return ref().binary(op, a, aShape, b, bShape, outShape);
-      const out = f32(sizeOf(outShape));
+      const out = f32Full(sizeOf(outShape));
       k.binary(op, out, a as F32, aShape, b as F32, bShape, outShape);
       return out;
     },
     affine(x, scale, shift) {
       if (!isF32(x)) return ref().affine(x, scale, shift);
-      const y = f32(x.length);
+      const y = f32Full(x.length);
       k.affine(y, x, scale, shift);
       return y;
     },
@@ -188,7 +191,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
 
     matmul(a, b, m, n, kk, transA, transB) {
       if (!allF32(a, b)) return ref().matmul(a, b, m, n, kk, transA, transB);
-      const out = f32(m * n);
+      const out = f32Full(m * n);
       k.matmul(out, a as F32, b as F32, m, n, kk, transA, transB);
       return out;
     },
@@ -277,7 +280,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     indrnnScan(z, u, h0, lengths, T, B, N, act: Activation) {
       if (!allF32(z, u, h0) || !lengthsOk(lengths))
         return ref().indrnnScan(z, u, h0, lengths, T, B, N, act);
-      const h = f32(T * B * N);
+      const h = f32Full(T * B * N);
       k.indrnnScan(h, z as F32, u as F32, h0 as F32, lengths, T, B, N, act);
       return h;
     },
@@ -285,7 +288,8 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!allF32(dh, h, u, h0) || !lengthsOk(lengths)) {
         return ref().indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);
       }
-      const dz = f32(T * B * N);
+      // masked steps leave dz untouched, so it must start at zero only when there are lengths
+      const dz = lengths ? f32(T * B * N) : f32Full(T * B * N);
       const du = f32(N);
       const dh0 = f32(B * N);
       k.indrnnScanGrad(

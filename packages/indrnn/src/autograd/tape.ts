@@ -7,8 +7,15 @@
 import type { Tensor } from '../tensor/tensor.js';
 import { fail, fmtShape } from '../util/errors.js';
 
-/** Gradient rule: gradients of the outputs in (null = no gradient reached it), of the inputs out. */
-export type BackwardRule = (gradOutputs: readonly (Tensor | null)[]) => readonly (Tensor | null)[];
+/**
+ * Gradient rule: gradients of the outputs in (null = no gradient reached it), of the inputs out.
+ * `needs[i]` says whether input i wants a gradient, so rules can skip work nobody uses (e.g. the
+ * input-data side of a matmul).
+ */
+export type BackwardRule = (
+  gradOutputs: readonly (Tensor | null)[],
+  needs: readonly boolean[],
+) => readonly (Tensor | null)[];
 
 export class Node {
   constructor(
@@ -103,7 +110,7 @@ export function backward(root: Tensor, gradient?: Tensor, retainGraph = false): 
       for (const t of node.outputs) grads.delete(t);
       if (gOut.every((g) => g === null)) continue;
       if (!node.rule) fail(`backward: the graph through '${node.op}' was already freed by an earlier backward(); pass retainGraph = true to call backward twice`);
-      const gIn = node.rule(gOut);
+      const gIn = node.rule(gOut, node.inputs.map((t) => t.requiresGrad));
       node.inputs.forEach((inp, j) => {
         const g = gIn[j];
         if (g && inp.requiresGrad) accumulate(inp, g);

@@ -32,14 +32,18 @@ function envLimit(): number {
 
 const keyOf = (dtype: DType, size: number): string => `${dtype}:${size}`;
 
-/** A zero-filled array for a kernel output: recycled when one of this shape is free. */
-export function allocOutput(dtype: DType, size: number): TypedArray {
+/**
+ * An array for a kernel output: recycled when one of this shape is free. Zero-filled unless the
+ * caller passes zeroed = false because its kernel overwrites every element (the fill of a 16 MiB
+ * output costs about as much as a small GEMM).
+ */
+export function allocOutput(dtype: DType, size: number, zeroed = true): TypedArray {
   if (size < MIN_RECYCLED) return arrayFor(dtype, size);
   const list = free.get(keyOf(dtype, size));
   let a = list?.pop();
   if (a) {
     freeBytes -= a.byteLength;
-    a.fill(0);
+    if (zeroed) a.fill(0);
   } else {
     a = arrayFor(dtype, size);
   }

@@ -22,9 +22,9 @@ export function matmul(a: Tensor, b: Tensor, transA = false, transB = false): Te
     fail(`matmul: inner sizes differ: op(a) is [${m}, ${k}] and op(b) is [${kb}, ${n}] (a ${fmtShape(a.shape)}${transA ? 'ᵀ' : ''}, b ${fmtShape(b.shape)}${transB ? 'ᵀ' : ''})`);
   }
   const c = wrap(a.backend.matmul(a.storage, b.storage, m, n, k, transA, transB), [m, n], a);
-  record('matmul', [a, b], [c], ([g]) => [
-    transA ? matmul(b, g!, transB, true) : matmul(g!, b, false, !transB),
-    transB ? matmul(g!, a, true, transA) : matmul(a, g!, !transA, false),
+  record('matmul', [a, b], [c], ([g], needs) => [
+    !needs[0] ? null : transA ? matmul(b, g!, transB, true) : matmul(g!, b, false, !transB),
+    !needs[1] ? null : transB ? matmul(g!, a, true, transA) : matmul(a, g!, !transA, false),
   ]);
   return c;
 }
