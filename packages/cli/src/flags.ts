@@ -72,6 +72,7 @@ export function addTrainFlags(cmd: Command): Command {
     .option('--decay-factor <f>', 'lr multiplier at each drop', numberArg(0, 1))
     .option('--patience <n>', 'plateau schedule: evaluations without improvement before a drop', intArg(0))
     .option('--eval-every <n>', 'validate every n steps (0 = only at the end)', intArg(0))
+    .option('--bn-calibration <n>', 'recompute BN running statistics from n training batches before each evaluation (0 = off)', intArg(0))
     .option('--eval-size <n>', 'validation/test sequences (synthetic tasks) or a cap (0 = all)', intArg(0))
     .option('--checkpoint-every <n>', 'write checkpoints/last.ckpt every n steps (0 = off)', intArg(0))
     .option('--checkpoint-minutes <m>', 'also write it every m minutes (0 = off)', numberArg(0))
@@ -91,7 +92,7 @@ const FLAG_TO_SETTING: [string, keyof Settings][] = [
   ['embedSize', 'embedSize'], ['tieWeights', 'tieWeights'], ['batchSize', 'batchSize'], ['steps', 'steps'],
   ['epochs', 'epochs'], ['lr', 'lr'], ['weightDecay', 'weightDecay'], ['gradClip', 'gradClip'],
   ['schedule', 'schedule'], ['decayEvery', 'decayEvery'], ['decayFactor', 'decayFactor'], ['patience', 'patience'],
-  ['evalEvery', 'evalEvery'], ['evalSize', 'evalSize'], ['checkpointEvery', 'checkpointEvery'],
+  ['evalEvery', 'evalEvery'], ['bnCalibration', 'bnCalibration'], ['evalSize', 'evalSize'], ['checkpointEvery', 'checkpointEvery'],
   ['checkpointMinutes', 'checkpointMinutes'], ['dataDir', 'dataDir'], ['benchmark', 'benchmark'],
   ['testSamples', 'testSamples'], ['seed', 'seed'],
 ];

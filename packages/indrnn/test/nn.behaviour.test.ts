@@ -111,3 +111,20 @@ describe('dropout and reversal', () => {
     void ops;
   });
 });
+
+describe('BN recalibration', () => {
+  it('replaces running statistics by the plain average of the calibration batches', async () => {
+    const { recalibrateBatchNorm } = await import('../src/index.js');
+    const bn = new BatchNorm(1, { mode: 'sequence', momentum: 0.1 });
+    const batches = [[0, 2], [10, 14], [4, 4]].map((v) => tensor(Float32Array.from(v), [2, 1]));
+    bn.forward(tensor(Float32Array.from([100, 300]), [2, 1])); // stale history that must be forgotten
+    recalibrateBatchNorm(bn, 3, (i) => bn.forward(batches[i]!));
+    assertClose(bn.runningMean.data(), [(1 + 12 + 4) / 3], 1e-5);
+    // unbiased per-batch variances 2, 8 and 0, averaged
+    assertClose(bn.runningVar.data(), [(2 + 8 + 0) / 3], 1e-5);
+    assert.equal(bn.training, false, 'the model is left in eval mode');
+    bn.train();
+    bn.forward(batches[0]!); // back to the exponential average afterwards
+    assertClose(bn.runningMean.data(), [0.9 * (17 / 3) + 0.1 * 1], 1e-5);
+  });
+});

@@ -4,6 +4,7 @@
  */
 import type { Task } from '../train/task.js';
 import { buildModel, type SequenceModel } from '../nn/models.js';
+import { recalibrateBatchNorm } from '../nn/recalibrate.js';
 import { imageBatch, FASHION_MNIST_DEFAULT_DIR, type ImageSplit, type MnistDataset } from '../data/mnist.js';
 import { loadMnist } from '../data/node/mnist.js';
 import { softmaxCrossEntropy } from '../ops/loss.js';
@@ -36,6 +37,7 @@ function quickPreset(task: string): Settings {
     ...BASE_SETTINGS, task, preset: 'quick', layers: 3, hidden: 128, bn: 'sequence', bnPosition: 'after',
     dropout: 0, gamma: 5, seqLen: PIXELS, batchSize: 32, lr: 2e-3, weightDecay: 0, gradClip: 10,
     schedule: 'step', decayEvery: 2000, decayFactor: 0.3, steps: 3000, evalEvery: 250, evalSize: 0, checkpointEvery: 500,
+    bnCalibration: 20,
   };
 }
 
@@ -94,6 +96,14 @@ function classificationTask(name: string, model: SequenceModel, ds: MnistDataset
     notes,
     stepsPerEpoch: sampler.batchesPerEpoch,
     artifacts: ds.permutation ? { 'permutation.json': JSON.stringify(Array.from(ds.permutation)) + '\n' } : {},
+    recalibrate(batches) {
+      // the same training batches every time, drawn apart from the training order
+      const order = new Generator(s.seed * 1000 + 41).permutation(ds.train.count);
+      const B = s.batchSize;
+      recalibrateBatchNorm(model, Math.min(batches, Math.floor(ds.train.count / B)), (i) => {
+        model.forward(imageBatch(ds.train, order.slice(i * B, (i + 1) * B), layout).x);
+      });
+    },
     trainLoss() {
       const b = imageBatch(ds.train, sampler.next(), layout);
       const logits = model.forward(b.x);

@@ -5,6 +5,7 @@
  */
 import type { Task } from '../train/task.js';
 import { buildModel, type SequenceModel } from '../nn/models.js';
+import { recalibrateBatchNorm } from '../nn/recalibrate.js';
 import { NTU_BODIES, NTU_JOINTS, NTU_FEATURES, NTU_CLASSES, NTU_SEQ_LEN, ntuBatch, ntuEvalBatches, type ClipSet, type NtuDataset } from '../data/ntu.js';
 import { loadNtu } from '../data/node/ntu.js';
 import { softmaxCrossEntropy } from '../ops/loss.js';
@@ -43,6 +44,14 @@ function ntuTask(model: SequenceModel, ds: NtuDataset, s: Settings): Task & { st
     monitor: { metric: 'val_acc', mode: 'max' },
     notes: [ds.note, ...(ds.skipped.length ? [`skipped ${ds.skipped.length} clips: ${ds.skipped.slice(0, 3).join('; ')}${ds.skipped.length > 3 ? '; …' : ''}`] : [])],
     stepsPerEpoch: sampler.batchesPerEpoch,
+    recalibrate(batches) {
+      const gen = new Generator(s.seed * 1000 + 41);
+      const order = gen.permutation(ds.train.clips.length);
+      const B = s.batchSize;
+      recalibrateBatchNorm(model, Math.min(batches, Math.floor(ds.train.clips.length / B)), (i) => {
+        model.forward(ntuBatch(ds.train, order.slice(i * B, (i + 1) * B), { seqLen: s.seqLen, generator: gen }).x);
+      });
+    },
     trainLoss() {
       const b = ntuBatch(ds.train, sampler.next(), { seqLen: s.seqLen, generator: frameGen });
       return { loss: softmaxCrossEntropy(model.forward(b.x), b.labels) };
@@ -83,7 +92,7 @@ export const ntuTaskDefinition: TaskDefinition = {
     quick: {
       ...BASE_SETTINGS, task: 'ntu', preset: 'quick', layers: 4, hidden: 128, bn: 'sequence', bnPosition: 'after',
       dropout: 0.2, gamma: 5, seqLen: NTU_SEQ_LEN, batchSize: 32, lr: 2e-3, schedule: 'step', decayEvery: 2000,
-      decayFactor: 0.3, steps: 3000, evalEvery: 200, evalSize: 0, testSamples: 5, checkpointEvery: 500,
+      decayFactor: 0.3, steps: 3000, evalEvery: 200, evalSize: 0, testSamples: 5, checkpointEvery: 500, bnCalibration: 20,
     },
   },
   modelConfig(s: Settings) {

@@ -66,6 +66,8 @@ export interface Settings {
   patience: number;
   minLr: number;
   evalEvery: number;
+  /** Recompute BN running statistics from this many training batches before each evaluation. */
+  bnCalibration: number;
   checkpointEvery: number;
   checkpointMinutes: number;
   seed: number;
@@ -97,7 +99,7 @@ export const BASE_SETTINGS: Omit<Settings, 'task' | 'preset'> = {
   seqLen: 100, batchSize: 32, dataDir: null,
   steps: 10000, epochs: null, optimizer: 'adam', lr: 2e-4, weightDecay: 0, gradClip: 10, gradNorm: 0,
   schedule: 'none', decayEvery: 20000, decayFactor: 0.1, patience: 100, minLr: 1e-6,
-  evalEvery: 100, checkpointEvery: 1000, checkpointMinutes: 10, seed: 1,
+  evalEvery: 100, bnCalibration: 0, checkpointEvery: 1000, checkpointMinutes: 10, seed: 1,
   evalSize: 1000, benchmark: 'cs', testSamples: 20, vocabSize: 50, embedSize: 600, tieWeights: false,
   dropoutWords: 0, dropoutEmbedding: 0, dropoutOutput: 0, variableBptt: false, stateResetProb: 0,
 };
@@ -119,6 +121,7 @@ export function validateSettings(s: Settings): Settings {
   checkNumber(w, 'gamma', s.gamma, Number.MIN_VALUE);
   if (s.uBound !== null) checkNumber(w, 'uBound', s.uBound, 0);
   checkInt(w, 'evalEvery', s.evalEvery, 0);
+  checkInt(w, 'bnCalibration', s.bnCalibration, 0);
   checkInt(w, 'checkpointEvery', s.checkpointEvery, 0);
   checkNumber(w, 'checkpointMinutes', s.checkpointMinutes, 0);
   checkInt(w, 'seed', s.seed, 0);
@@ -171,6 +174,6 @@ export function trainOptionsFromSettings(s: Settings, steps = s.steps): TrainOpt
   return {
     steps, evalEvery: s.evalEvery, optimizer: s.optimizer, lr: s.lr, weightDecay: s.weightDecay,
     gradClip: s.gradClip, gradNorm: s.gradNorm, schedule: s.schedule, decayEvery: s.decayEvery,
-    decayFactor: s.decayFactor, patience: s.patience, minLr: s.minLr,
+    decayFactor: s.decayFactor, patience: s.patience, minLr: s.minLr, bnCalibration: s.bnCalibration,
   };
 }

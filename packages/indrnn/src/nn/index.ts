@@ -1,5 +1,6 @@
 /** Layers, encoders and models. */
 export { Module, ModuleList, Parameter, parameter, castTo } from './module.js';
+export { recalibrateBatchNorm } from './recalibrate.js';
 export { Linear, Embedding, BatchNorm, Dropout, type LinearOptions, type BatchNormOptions, type BatchNormMode } from './layers.js';
 export { Encoder, reverseSequences, type EncodeOptions, type EncodeResult } from './encoder.js';
 export {

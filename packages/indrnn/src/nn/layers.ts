@@ -155,10 +155,31 @@ export class BatchNorm extends Module {
     return [tensor(m, [T, C], undefined, b), tensor(v, [T, C], undefined, b)];
   }
 
+  /**
+   * While set, running statistics are a cumulative average of the batches seen since
+   * `startRecalibration()` (PyTorch's momentum=None), instead of an exponential one.
+   */
+  private recalibrating = 0;
+
+  /** Resets the running statistics and averages the next batches equally (see recalibrateBatchNorm). */
+  startRecalibration(): void {
+    this.recalibrating = 1;
+    const b = this.runningMean.backend;
+    this.runningMean.assign(tensor(arrayFor(this.runningMean.dtype, this.runningMean.size), this.runningMean.shape, undefined, b));
+    const ones = arrayFor(this.runningVar.dtype, this.runningVar.size);
+    ones.fill(1);
+    this.runningVar.assign(tensor(ones, this.runningVar.shape, undefined, b));
+  }
+
+  endRecalibration(): void {
+    this.recalibrating = 0;
+  }
+
   private updateRunning(mean: Tensor, variance: Tensor, n: number, position: number): void {
     noGrad(() => {
       const C = this.channels;
-      const mom = this.momentum;
+      // the k-th batch of a recalibration gets weight 1/k: an equal average of all of them
+      const mom = this.recalibrating > 0 ? 1 / this.recalibrating++ : this.momentum;
       const unbias = n > 1 ? n / (n - 1) : 1;
       const rm = this.runningMean.data().slice();
       const rv = this.runningVar.data().slice();

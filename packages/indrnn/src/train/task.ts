@@ -30,6 +30,11 @@ export interface Task {
   readonly artifacts?: Record<string, string | Uint8Array>;
   /** Training progress in epochs (fractional), when the task has epochs. */
   epoch?(): number;
+  /**
+   * Recomputes batch-norm running statistics from `batches` fixed training batches with the current
+   * weights (see nn/recalibrate.ts); the trainer calls it before evaluating when asked to.
+   */
+  recalibrate?(batches: number): void;
   getState(): TaskState;
   setState(state: TaskState): void;
 }

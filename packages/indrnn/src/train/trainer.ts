@@ -37,6 +37,8 @@ export interface TrainOptions {
   patience?: number;
   /** Plateau: training ends once lr drops below this. */
   minLr?: number;
+  /** Recalibrate BN running statistics on this many training batches before each evaluation (0 = off). */
+  bnCalibration?: number;
 }
 
 export interface StepRecord {
@@ -159,6 +161,8 @@ export class Trainer {
 
   evaluate(split: 'val' | 'test'): Record<string, number> {
     const { model } = this.task;
+    const calibration = this.options.bnCalibration ?? 0;
+    if (calibration > 0) this.task.recalibrate?.(calibration);
     model.eval();
     try {
       return tidy(() => noGrad(() => this.task.evaluate(split)));
