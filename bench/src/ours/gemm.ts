@@ -1,8 +1,10 @@
 /**
  * Our GEMM, measured in-process through the backend kernel itself (`backend.matmul`, no autograd):
  * C[m, n] = A[m, k] · B[k, n], row-major, no transposes. Inputs ~ U(-1, 1), fixed per shape.
+ * Each call runs in a tidy scope, as in training, so the output array is recycled rather than
+ * freshly faulted in (which on these VMs costs more than the multiply; numpy reuses memory too).
  */
-import type { Backend } from 'indrnn';
+import { tidy, type Backend } from 'indrnn';
 import type { GemmShape } from '../configs.js';
 import { median } from '../stats.js';
 
@@ -27,13 +29,13 @@ export function measureGemm(backend: Backend, shape: GemmShape, reps: number, wa
   const { m, n, k } = shape;
   const a = backend.fromHost(randomMatrix(m * k, 1));
   const b = backend.fromHost(randomMatrix(k * n, 2));
-  for (let i = 0; i < warmup; i++) backend.free(backend.matmul(a, b, m, n, k, false, false));
+  const once = (): void => tidy(() => void backend.matmul(a, b, m, n, k, false, false));
+  for (let i = 0; i < warmup; i++) once();
   const times: number[] = [];
   for (let i = 0; i < reps; i++) {
     const t0 = performance.now();
-    const c = backend.matmul(a, b, m, n, k, false, false);
+    once();
     times.push(performance.now() - t0);
-    backend.free(c);
   }
   const ms = median(times);
   return { medianMs: ms, gflops: (2 * m * n * k) / (ms * 1e6), reps };
