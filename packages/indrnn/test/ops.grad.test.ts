@@ -151,3 +151,21 @@ describe('gradcheck itself', () => {
     if (r.ok) throw new Error('gradcheck accepted a wrong gradient');
   });
 });
+
+describe('gradcheck: the IndRNN scan with the bias folded in', () => {
+  for (const act of ['relu', 'tanh'] as const) {
+    it(`fused bias, ${act}, with lengths, equals add-then-scan`, async () => {
+      const { setBackend } = await import('../src/index.js');
+      setBackend('reference');
+      const z = rnd64([5, 3, 4], gen, 1, 0.2);
+      const u = rnd64([4], gen, 0.5);
+      const h0 = rnd64([3, 4], gen);
+      const b = rnd64([4], gen, 0.5);
+      const lengths = int32([5, 2, 0]);
+      assertGradcheck(() => ops.indrnnScan(z, u, h0, lengths, act, b), [z, u, h0, b]);
+      const fused = ops.indrnnScan(z, u, h0, lengths, act, b).toArray();
+      const composed = ops.indrnnScan(ops.add(z, b), u, h0, lengths, act).toArray();
+      for (let i = 0; i < fused.length; i++) if (Math.abs(fused[i]! - composed[i]!) > 1e-12) throw new Error(`fused != composed at ${i}`);
+    });
+  }
+});

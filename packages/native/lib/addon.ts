@@ -122,6 +122,33 @@ export interface NativeAddon {
     N: number,
     act: string,
   ): void;
+  indrnnScanBias(
+    h: F32,
+    z: F32,
+    u: F32,
+    bias: F32,
+    h0: F32,
+    lengths: I32 | null,
+    T: number,
+    B: number,
+    N: number,
+    act: string,
+  ): void;
+  indrnnScanBiasGrad(
+    dz: F32,
+    du: F32,
+    db: F32,
+    dh0: F32,
+    dh: F32,
+    h: F32,
+    u: F32,
+    h0: F32,
+    lengths: I32 | null,
+    T: number,
+    B: number,
+    N: number,
+    act: string,
+  ): void;
   rnnScan(
     h: F32,
     gx: F32,

@@ -284,6 +284,24 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       k.indrnnScan(h, z as F32, u as F32, h0 as F32, lengths, T, B, N, act);
       return h;
     },
+    indrnnScanBias(z, u, bias, h0, lengths, T, B, N, act: Activation) {
+      if (!allF32(z, u, bias, h0) || !lengthsOk(lengths))
+        return ref().indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act);
+      const h = f32Full(T * B * N);
+      k.indrnnScanBias(h, z as F32, u as F32, bias as F32, h0 as F32, lengths, T, B, N, act);
+      return h;
+    },
+    indrnnScanBiasGrad(dh, h, u, h0, lengths, T, B, N, act: Activation) {
+      if (!allF32(dh, h, u, h0) || !lengthsOk(lengths))
+        return ref().indrnnScanBiasGrad!(dh, h, u, h0, lengths, T, B, N, act);
+      // masked steps leave dz untouched, so it must start at zero only when there are lengths
+      const dz = lengths ? f32(T * B * N) : f32Full(T * B * N);
+      const du = f32(N);
+      const db = f32(N);
+      const dh0 = f32(B * N);
+      k.indrnnScanBiasGrad(dz, du, db, dh0, dh as F32, h as F32, u as F32, h0 as F32, lengths, T, B, N, act);
+      return { dz, du, db, dh0 };
+    },
     indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act: Activation) {
       if (!allF32(dh, h, u, h0) || !lengthsOk(lengths)) {
         return ref().indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);

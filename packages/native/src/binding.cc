@@ -722,7 +722,44 @@ napi_value IndrnnScan(napi_env env, napi_callback_info info) {
     const float* h0 = a.f32(3, "h0", B * N);
     const int32_t* lengths = a.i32_or_null(4, "lengths", B);
     check_lengths(a, lengths, B, T);
-    indrnn_scan(z, u, h0, lengths, T, B, N, act, h);
+    indrnn_scan(z, u, nullptr, h0, lengths, T, B, N, act, h);
+    return a.undefined();
+  });
+}
+
+// (h, z, u, bias, h0, lengths, T, B, N, act): the scan with the projection bias folded in
+napi_value IndrnnScanBias(napi_env env, napi_callback_info info) {
+  return guard(env, info, "indrnnScanBias", 10, [](Args& a) {
+    const int64_t T = a.dim(6, "T"), B = a.dim(7, "B"), N = a.dim(8, "N");
+    const Act act = act_of(a, 9);
+    float* h = a.f32(0, "h", T * B * N);
+    const float* z = a.f32(1, "z", T * B * N);
+    const float* u = a.f32(2, "u", N);
+    const float* bias = a.f32(3, "bias", N);
+    const float* h0 = a.f32(4, "h0", B * N);
+    const int32_t* lengths = a.i32_or_null(5, "lengths", B);
+    check_lengths(a, lengths, B, T);
+    indrnn_scan(z, u, bias, h0, lengths, T, B, N, act, h);
+    return a.undefined();
+  });
+}
+
+// (dz, du, db, dh0, dh, h, u, h0, lengths, T, B, N, act)
+napi_value IndrnnScanBiasGrad(napi_env env, napi_callback_info info) {
+  return guard(env, info, "indrnnScanBiasGrad", 13, [](Args& a) {
+    const int64_t T = a.dim(9, "T"), B = a.dim(10, "B"), N = a.dim(11, "N");
+    const Act act = act_of(a, 12);
+    float* dz = a.f32(0, "dz", T * B * N);
+    float* du = a.f32(1, "du", N);
+    float* db = a.f32(2, "db", N);
+    float* dh0 = a.f32(3, "dh0", B * N);
+    const float* dh = a.f32(4, "dh", T * B * N);
+    const float* h = a.f32(5, "h", T * B * N);
+    const float* u = a.f32(6, "u", N);
+    const float* h0 = a.f32(7, "h0", B * N);
+    const int32_t* lengths = a.i32_or_null(8, "lengths", B);
+    check_lengths(a, lengths, B, T);
+    indrnn_scan_grad(dh, h, u, h0, lengths, T, B, N, act, dz, du, db, dh0);
     return a.undefined();
   });
 }
@@ -740,7 +777,7 @@ napi_value IndrnnScanGrad(napi_env env, napi_callback_info info) {
     const float* h0 = a.f32(6, "h0", B * N);
     const int32_t* lengths = a.i32_or_null(7, "lengths", B);
     check_lengths(a, lengths, B, T);
-    indrnn_scan_grad(dh, h, u, h0, lengths, T, B, N, act, dz, du, dh0);
+    indrnn_scan_grad(dh, h, u, h0, lengths, T, B, N, act, dz, du, nullptr, dh0);
     return a.undefined();
   });
 }
@@ -886,6 +923,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormGrad", BatchNormGrad},
       {"indrnnScan", IndrnnScan},
       {"indrnnScanGrad", IndrnnScanGrad},
+      {"indrnnScanBias", IndrnnScanBias},
+      {"indrnnScanBiasGrad", IndrnnScanBiasGrad},
       {"rnnScan", RnnScan},
       {"rnnScanGrad", RnnScanGrad},
       {"lstmScan", LstmScan},

@@ -1,4 +1,5 @@
-// The fused IndRNN recurrence h[t] = act(z[t] + u ⊙ h[t-1]) and its reverse loop.
+// The fused IndRNN recurrence h[t] = act(z[t] + b + u ⊙ h[t-1]) and its reverse loop (b, the
+// projection bias, is optional: folding it in here saves a full pass over [T, B, N]).
 // Every (batch, neuron) column is independent, so each thread owns a contiguous range of the
 // B·N columns and walks all T steps over it: at each t it streams one contiguous slice of z and h,
 // with its columns' state in a small buffer. The backward sums du over batch and time in per-thread
@@ -17,16 +18,17 @@ constexpr int64_t kScanGrain = 1 << 14;
 
 // One time step over columns [n0, n1) of batch row b: z, h point at step t's row b.
 template <Act A>
-inline __attribute__((always_inline)) void step_fwd(const float* z, const float* u, float* state,
-                                                    float* h, int64_t n0, int64_t n1) {
+inline __attribute__((always_inline)) void step_fwd(const float* z, const float* u, const float* bias,
+                                                    float* state, float* h, int64_t n0, int64_t n1) {
   for (int64_t n = n0; n < n1; n++) {
-    const float v = activate(A, z[n] + u[n] * state[n]);
+    const float v = activate(A, z[n] + bias[n] + u[n] * state[n]);
     state[n] = v;
     h[n] = v;
   }
 }
 
-INDRNN_CLONES void scan_fwd_range(Act act, const float* z, const float* u, const float* h0,
+INDRNN_CLONES void scan_fwd_range(Act act, const float* z, const float* u, const float* bias,
+                                  const float* h0,
                                   const int32_t* lengths, int64_t T, int64_t B, int64_t N,
                                   int64_t c0, int64_t c1, float* h) {
   // state[c - c0] is column c's h[t-1]
@@ -46,13 +48,13 @@ INDRNN_CLONES void scan_fwd_range(Act act, const float* z, const float* u, const
         float* hr = h + off + row;
         switch (act) {  // per row segment, so each inner loop is specialised and vectorised
           case Act::Relu:
-            step_fwd<Act::Relu>(zr, u, s + row, hr, c - row, end - row);
+            step_fwd<Act::Relu>(zr, u, bias, s + row, hr, c - row, end - row);
             break;
           case Act::Tanh:
-            step_fwd<Act::Tanh>(zr, u, s + row, hr, c - row, end - row);
+            step_fwd<Act::Tanh>(zr, u, bias, s + row, hr, c - row, end - row);
             break;
           default:
-            step_fwd<Act::Identity>(zr, u, s + row, hr, c - row, end - row);
+            step_fwd<Act::Identity>(zr, u, bias, s + row, hr, c - row, end - row);
         }
       }
       c = end;
@@ -64,12 +66,13 @@ INDRNN_CLONES void scan_fwd_range(Act act, const float* z, const float* u, const
 template <Act A>
 inline __attribute__((always_inline)) void step_bwd(const float* dh, const float* hr,
                                                     const float* prev, const float* u, float* dz,
-                                                    float* carry, double* du, int64_t n0,
-                                                    int64_t n1) {
+                                                    float* carry, double* du, double* db,
+                                                    int64_t n0, int64_t n1) {
   for (int64_t n = n0; n < n1; n++) {
     const float dpre = (dh[n] + carry[n]) * activation_slope(A, hr[n]);
     dz[n] = dpre;
     du[n] += static_cast<double>(dpre * prev[n]);
+    db[n] += static_cast<double>(dpre);
     carry[n] = dpre * u[n];
   }
 }
@@ -77,7 +80,7 @@ inline __attribute__((always_inline)) void step_bwd(const float* dh, const float
 INDRNN_CLONES void scan_bwd_range(Act act, const float* dh, const float* h, const float* u,
                                   const float* h0, const int32_t* lengths, int64_t T, int64_t B,
                                   int64_t N, int64_t c0, int64_t c1, float* dz, double* du,
-                                  float* dh0) {
+                                  double* db, float* dh0) {
   // carry[c - c0] = dL/dh[t] arriving from step t+1
   std::vector<float> carry_buf(static_cast<size_t>(c1 - c0), 0.0f);
   float* carry = carry_buf.data() - c0;
@@ -100,13 +103,13 @@ INDRNN_CLONES void scan_bwd_range(Act act, const float* dh, const float* h, cons
       float* cr = carry + row;
       switch (act) {
         case Act::Relu:
-          step_bwd<Act::Relu>(dhr, hr, prev, u, dzr, cr, du, c - row, end - row);
+          step_bwd<Act::Relu>(dhr, hr, prev, u, dzr, cr, du, db, c - row, end - row);
           break;
         case Act::Tanh:
-          step_bwd<Act::Tanh>(dhr, hr, prev, u, dzr, cr, du, c - row, end - row);
+          step_bwd<Act::Tanh>(dhr, hr, prev, u, dzr, cr, du, db, c - row, end - row);
           break;
         default:
-          step_bwd<Act::Identity>(dhr, hr, prev, u, dzr, cr, du, c - row, end - row);
+          step_bwd<Act::Identity>(dhr, hr, prev, u, dzr, cr, du, db, c - row, end - row);
       }
       c = end;
     }
@@ -116,39 +119,50 @@ INDRNN_CLONES void scan_bwd_range(Act act, const float* dh, const float* h, cons
 
 }  // namespace
 
-void indrnn_scan(const float* z, const float* u, const float* h0, const int32_t* lengths, int64_t T,
-                 int64_t B, int64_t N, Act act, float* h) {
+void indrnn_scan(const float* z, const float* u, const float* bias, const float* h0,
+                 const int32_t* lengths, int64_t T, int64_t B, int64_t N, Act act, float* h) {
   const int64_t cols = B * N;
   if (T == 0 || cols == 0) return;
+  std::vector<float> no_bias;
+  if (!bias) {
+    no_bias.assign(static_cast<size_t>(N), 0.0f);
+    bias = no_bias.data();
+  }
   const int nt = threads_for(cols * T, kScanGrain * 16);
   run_parallel(nt, [&](int tid, int parts) {
     int64_t c0, c1;
     split_range(cols, parts, tid, 16, &c0, &c1);  // 16 floats: whole cache lines per thread
-    if (c0 < c1) scan_fwd_range(act, z, u, h0, lengths, T, B, N, c0, c1, h);
+    if (c0 < c1) scan_fwd_range(act, z, u, bias, h0, lengths, T, B, N, c0, c1, h);
   });
 }
 
 void indrnn_scan_grad(const float* dh, const float* h, const float* u, const float* h0,
                       const int32_t* lengths, int64_t T, int64_t B, int64_t N, Act act, float* dz,
-                      float* du, float* dh0) {
+                      float* du, float* db, float* dh0) {
   const int64_t cols = B * N;
   if (cols == 0) return;
   if (T == 0) return;  // dz empty, du = 0, dh0 = 0: the outputs arrive zero-filled
   const int nt = threads_for(cols * T, kScanGrain * 16);
-  // per-thread partial sums of du, each [N]
+  // per-thread partial sums of du and db, each [N]
   std::vector<double> partial(static_cast<size_t>(nt) * N, 0.0);
+  std::vector<double> partial_db(static_cast<size_t>(nt) * N, 0.0);
   run_parallel(nt, [&](int tid, int parts) {
     int64_t c0, c1;
     split_range(cols, parts, tid, 16, &c0, &c1);
     if (c0 < c1) {
       scan_bwd_range(act, dh, h, u, h0, lengths, T, B, N, c0, c1, dz,
-                     partial.data() + static_cast<size_t>(tid) * N, dh0);
+                     partial.data() + static_cast<size_t>(tid) * N,
+                     partial_db.data() + static_cast<size_t>(tid) * N, dh0);
     }
   });
   for (int64_t n = 0; n < N; n++) {
-    double s = 0.0;
-    for (int t = 0; t < nt; t++) s += partial[static_cast<size_t>(t) * N + n];
+    double s = 0.0, sb = 0.0;
+    for (int t = 0; t < nt; t++) {
+      s += partial[static_cast<size_t>(t) * N + n];
+      sb += partial_db[static_cast<size_t>(t) * N + n];
+    }
     du[n] = static_cast<float>(s);
+    if (db) db[n] = static_cast<float>(sb);
   }
 }
 

@@ -60,11 +60,12 @@ void batch_norm_grad(const float* dy, const float* x, int64_t groups, int64_t ro
                      float* dx, float* dgamma, float* dbeta);
 
 // ---- indrnn_scan.cc: z, h, dz [T, B, N]; u, du [N]; h0, dh0 [B, N]; lengths int32 [B] ----
-void indrnn_scan(const float* z, const float* u, const float* h0, const int32_t* lengths, int64_t T,
-                 int64_t B, int64_t N, Act act, float* h);
+// bias [N] may be null (no bias); db [N] may be null (not wanted)
+void indrnn_scan(const float* z, const float* u, const float* bias, const float* h0,
+                 const int32_t* lengths, int64_t T, int64_t B, int64_t N, Act act, float* h);
 void indrnn_scan_grad(const float* dh, const float* h, const float* u, const float* h0,
                       const int32_t* lengths, int64_t T, int64_t B, int64_t N, Act act, float* dz,
-                      float* du, float* dh0);
+                      float* du, float* db, float* dh0);
 
 // ---- rnn_scan.cc: Elman RNN (gx, h [T, B, H], whh [H, H]) and LSTM (gx [T, B, 4H]) ----
 void rnn_scan(const float* gx, const float* whh, const float* h0, const int32_t* lengths, int64_t T,

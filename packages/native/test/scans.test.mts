@@ -64,6 +64,16 @@ function indrnnCase(
   assertClose(a.dz, b.dz, `${what}: dz`);
   assertClose(a.du, b.du, `${what}: du`, 1e-5 * Math.sqrt(T * B), 1e-4);
   assertClose(a.dh0, b.dh0, `${what}: dh0`);
+  // the fused-bias variant: h = act(z + b + u ⊙ h[t-1]); db = Σ dz
+  const bias = rnd(H, gen, 0.5);
+  const hb = R.indrnnScanBias!(z, u, bias, h0, len, T, B, H, act);
+  assertClose(N.indrnnScanBias!(z, u, bias, h0, len, T, B, H, act), hb, `${what}: h with bias`);
+  const gb = N.indrnnScanBiasGrad!(dh, hb, u, h0, len, T, B, H, act);
+  const rb = R.indrnnScanBiasGrad!(dh, hb, u, h0, len, T, B, H, act);
+  assertClose(gb.dz, rb.dz, `${what}: dz with bias`);
+  assertClose(gb.dh0, rb.dh0, `${what}: dh0 with bias`);
+  assertClose(gb.du, rb.du, `${what}: du with bias`, 1e-5 * Math.sqrt(T * B));
+  assertClose(gb.db, rb.db, `${what}: db with bias`, 1e-5 * Math.sqrt(T * B));
 }
 
 function rnnCase(

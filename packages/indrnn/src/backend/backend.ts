@@ -146,6 +146,16 @@ export interface Backend<S = unknown> {
   indrnnScanGrad(
     dh: S, z: S, h: S, u: S, h0: S, lengths: S | null, T: number, B: number, N: number, act: Activation,
   ): { dz: S; du: S; dh0: S };
+  /**
+   * Optional fused variant with the projection bias inside the loop: h[t] = act(z[t] + b + u ⊙ h[t-1]),
+   * b: [N]. It saves a full pass (and a [T, B, N] buffer) for the bias add; backends without it get
+   * the add-then-scan composition.
+   */
+  indrnnScanBias?(z: S, u: S, bias: S, h0: S, lengths: S | null, T: number, B: number, N: number, act: Activation): S;
+  /** Reverse loop of indrnnScanBias; db [N] = Σ over batch and time of dz. */
+  indrnnScanBiasGrad?(
+    dh: S, h: S, u: S, h0: S, lengths: S | null, T: number, B: number, N: number, act: Activation,
+  ): { dz: S; du: S; db: S; dh0: S };
   /** Elman RNN: h[t] = act(gx[t] + h[t-1] · Whhᵀ); gx [T, B, H] holds W x + b; whh [H, H]. */
   rnnScan(gx: S, whh: S, h0: S, lengths: S | null, T: number, B: number, H: number, act: Activation): S;
   rnnScanGrad(

@@ -101,10 +101,17 @@ export class IndRecurrent extends Module {
   onHidden: ((h: Tensor) => void) | null = null;
 
   /** z: [T, B, N] pre-activations (W x + b). Returns the output and the last state [B, N]. */
-  forward(z: Tensor, h0: Tensor | null, lengths: Tensor | null, position: number): { output: Tensor; state: Tensor } {
+  forward(
+    z: Tensor, h0: Tensor | null, lengths: Tensor | null, position: number, bias: Tensor | null = null,
+  ): { output: Tensor; state: Tensor } {
     let input = z;
-    if (this.norm && this.bnPosition === 'before') input = this.normalize(input, position);
-    const h = indrnnScan(input, this.fullU(), h0, lengths, this.activation);
+    let scanBias = bias;
+    if (this.norm && this.bnPosition === 'before') {
+      input = this.normalize(bias ? input.add(bias) : input, position);
+      scanBias = null;
+    }
+    // a per-unit bias folds into the scan kernel; per-channel conv biases are added by the caller
+    const h = indrnnScan(input, this.fullU(), h0, lengths, this.activation, scanBias);
     this.onHidden?.(h);
     const T = h.shape[0]!;
     const state = h.slice([T - 1, 0, 0], [1, -1, -1]).reshape(h.shape.slice(1));
@@ -166,6 +173,13 @@ function projection(inF: number, outF: number, o: IndRNNStackOptions): Linear {
   });
 }
 
+/** rec(proj(x)) with the projection's bias folded into the scan (one pass and one buffer less). */
+function projectAndRecur(
+  proj: Linear, rec: IndRecurrent, x: Tensor, h0: Tensor | null, lengths: Tensor | null, position: number,
+): { output: Tensor; state: Tensor } {
+  return rec.forward(proj.forwardNoBias(x), h0, lengths, position, proj.bias);
+}
+
 function recurrentOptions(o: IndRNNStackOptions, last: boolean): IndRecurrentOptions {
   if (!last || !o.lastLayerInit) return o;
   if (typeof o.lastLayerInit === 'object') return { ...o, recurrentInit: o.lastLayerInit };
@@ -189,7 +203,7 @@ export class IndRNNLayer extends Module {
   }
 
   forward(x: Tensor, h0: Tensor | null, lengths: Tensor | null, position: number): { output: Tensor; state: Tensor } {
-    const r = this.rec.forward(this.proj.forward(x), h0, lengths, position);
+    const r = projectAndRecur(this.proj, this.rec, x, h0, lengths, position);
     return { output: this.drop.forward(r.output), state: r.state };
   }
 }
@@ -263,8 +277,7 @@ export class ResidualBlock extends Module {
 
   forward(x: Tensor, h0: [Tensor | null, Tensor | null], lengths: Tensor | null, position: number): { output: Tensor; states: Tensor[] } {
     const a = this.rec1.forward(x, h0[0], lengths, position);
-    const y1 = this.fc1.forward(this.drop1.forward(a.output));
-    const b = this.rec2.forward(y1, h0[1], lengths, position);
+    const b = projectAndRecur(this.fc1, this.rec2, this.drop1.forward(a.output), h0[1], lengths, position);
     const y2 = this.fc2.forward(this.drop2.forward(b.output));
     return { output: x.add(y2), states: [a.state, b.state] };
   }
@@ -354,8 +367,8 @@ export class DenseLayer extends Module {
   }
 
   forward(x: Tensor, h0: [Tensor | null, Tensor | null], lengths: Tensor | null, position: number): { output: Tensor; states: Tensor[] } {
-    const a = this.rec1.forward(this.fc1.forward(x), h0[0], lengths, position);
-    const b = this.rec2.forward(this.fc2.forward(this.drop1.forward(a.output)), h0[1], lengths, position);
+    const a = projectAndRecur(this.fc1, this.rec1, x, h0[0], lengths, position);
+    const b = projectAndRecur(this.fc2, this.rec2, this.drop1.forward(a.output), h0[1], lengths, position);
     return { output: concat([x, this.drop2.forward(b.output)], 2), states: [a.state, b.state] };
   }
 }
@@ -374,7 +387,7 @@ export class TransitionLayer extends Module {
   }
 
   forward(x: Tensor, h0: Tensor | null, lengths: Tensor | null, position: number): { output: Tensor; state: Tensor } {
-    const r = this.rec.forward(this.fc.forward(x), h0, lengths, position);
+    const r = projectAndRecur(this.fc, this.rec, x, h0, lengths, position);
     return { output: this.drop.forward(r.output), state: r.state };
   }
 }
@@ -446,7 +459,7 @@ export class DenseIndRNN extends Encoder {
     const next = (): Tensor | null => this.stateAt(opts, states.length, this.stateCount);
     let h = x;
     if (this.fc0 && this.rec0 && this.drop0) {
-      const r = this.rec0.forward(this.fc0.forward(h), next(), lengths, position);
+      const r = projectAndRecur(this.fc0, this.rec0, h, next(), lengths, position);
       h = this.drop0.forward(r.output);
       states.push(r.state);
     }

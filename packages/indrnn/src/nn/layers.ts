@@ -43,6 +43,11 @@ export class Linear extends Module {
     return linear(x, this.weight, this.bias);
   }
 
+  /** x · Wᵀ only, for callers that fold the bias into a later kernel (the fused IndRNN scan). */
+  forwardNoBias(x: Tensor): Tensor {
+    return linear(x, this.weight, null);
+  }
+
   protected override extraRepr(): string {
     return `${this.inFeatures} → ${this.outFeatures}${this.bias ? '' : ', bias=false'}`;
   }

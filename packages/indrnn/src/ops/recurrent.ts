@@ -36,8 +36,14 @@ function checkLengths(op: string, lengths: Tensor | null, T: number, B: number):
  */
 export function indrnnScan(
   z: Tensor, u: Tensor, h0: Tensor | null = null, lengths: Tensor | null = null, act: Activation = 'relu',
+  bias: Tensor | null = null,
 ): Tensor {
   const op = 'indrnnScan';
+  if (bias) {
+    checkShape(op, 'bias', bias, [z.shape[2] ?? -1]);
+    // without a fused kernel: add the bias first (the same function, one more pass)
+    if (!z.backend.indrnnScanBias || !z.backend.indrnnScanBiasGrad) return indrnnScan(z.add(bias), u, h0, lengths, act);
+  }
   checkRank(op, 'input', z, 3, 'time-major [T, B, N]');
   checkFloat(op, 'input', z);
   const [T, B, N] = z.shape as [number, number, number];
@@ -50,6 +56,16 @@ export function indrnnScan(
   checkLengths(op, lengths, T, B);
   sameBackend(op, z, u, init, ...(lengths ? [lengths] : []));
   const len = lengths?.storage ?? null;
+  if (bias) {
+    const b = z.backend;
+    sameBackend(op, z, bias);
+    const hb = wrap(b.indrnnScanBias!(z.storage, u.storage, bias.storage, init.storage, len, T, B, N, act), [T, B, N], z);
+    record(op, [z, u, init, bias], [hb], ([g]) => {
+      const d = b.indrnnScanBiasGrad!(g!.storage, hb.storage, u.storage, init.storage, len, T, B, N, act);
+      return [wrap(d.dz, z.shape, z), wrap(d.du, [N], z), wrap(d.dh0, [B, N], z), wrap(d.db, [N], z)];
+    });
+    return hb;
+  }
   const h = wrap(z.backend.indrnnScan(z.storage, u.storage, init.storage, len, T, B, N, act), [T, B, N], z);
   record(op, [z, u, init], [h], ([g]) => {
     const d = z.backend.indrnnScanGrad(g!.storage, z.storage, h.storage, u.storage, init.storage, len, T, B, N, act);

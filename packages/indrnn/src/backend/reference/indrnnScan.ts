@@ -22,15 +22,31 @@ export function indrnnScan(
   z: TypedArray, u: TypedArray, h0: TypedArray, lengths: TypedArray | null,
   T: number, B: number, N: number, act: Activation,
 ): TypedArray {
+  return scanForward(z, u, null, h0, lengths, T, B, N, act);
+}
+
+/** With the projection bias b [N] inside the loop: h[t] = act(z[t] + b + u ⊙ h[t-1]). */
+export function indrnnScanBias(
+  z: TypedArray, u: TypedArray, bias: TypedArray, h0: TypedArray, lengths: TypedArray | null,
+  T: number, B: number, N: number, act: Activation,
+): TypedArray {
+  return scanForward(z, u, bias, h0, lengths, T, B, N, act);
+}
+
+function scanForward(
+  z: TypedArray, u: TypedArray, bias: TypedArray | null, h0: TypedArray, lengths: TypedArray | null,
+  T: number, B: number, N: number, act: Activation,
+): TypedArray {
   const h = like(z, T * B * N);
   for (let b = 0; b < B; b++) {
     const len = lengths ? lengths[b]! : T;
     for (let n = 0; n < N; n++) {
       const col = b * N + n;
       const un = u[n]!;
+      const bn = bias ? bias[n]! : 0;
       let state = h0[col]!;
       for (let t = 0; t < T; t++) {
-        if (t < len) state = activate(act, z[t * B * N + col]! + un * state);
+        if (t < len) state = activate(act, z[t * B * N + col]! + bn + un * state);
         h[t * B * N + col] = state;
       }
     }
@@ -71,4 +87,17 @@ export function indrnnScanGrad(
   const du = like(dh, N);
   du.set(duAcc);
   return { dz, du, dh0 };
+}
+
+/** Reverse loop of indrnnScanBias: the scan gradient plus db = Σ_{b,t} dz (dz is d(z + b)). */
+export function indrnnScanBiasGrad(
+  dh: TypedArray, h: TypedArray, u: TypedArray, h0: TypedArray, lengths: TypedArray | null,
+  T: number, B: number, N: number, act: Activation,
+): { dz: TypedArray; du: TypedArray; db: TypedArray; dh0: TypedArray } {
+  const { dz, du, dh0 } = indrnnScanGrad(dh, h, h, u, h0, lengths, T, B, N, act);
+  const acc = new Float64Array(N);
+  for (let i = 0; i < T * B; i++) for (let n = 0; n < N; n++) acc[n] += dz[i * N + n]!;
+  const db = like(dz, N);
+  db.set(acc);
+  return { dz, du, db, dh0 };
 }
