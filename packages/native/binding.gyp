@@ -13,6 +13,7 @@
         "src/softmax.cc",
         "src/batchnorm.cc",
         "src/indrnn_scan.cc",
+        "src/indrnn_scan_proj.cc",
         "src/rnn_scan.cc",
         "src/optim.cc"
       ],

@@ -169,3 +169,19 @@ describe('gradcheck: the IndRNN scan with the bias folded in', () => {
     });
   }
 });
+
+describe('gradcheck: the IndRNN scan with a narrow projection folded in', () => {
+  it('fused projection (F = 2) with lengths: every input including x', async () => {
+    const { setBackend } = await import('../src/index.js');
+    setBackend('reference');
+    const x = rnd64([5, 3, 2], gen, 1, 0.2);
+    const w = rnd64([4, 2], gen);
+    const b = rnd64([4], gen, 0.5);
+    const u = rnd64([4], gen, 0.5);
+    const h0 = rnd64([3, 4], gen);
+    assertGradcheck(() => ops.indrnnScanProjected(x, w, b, u, h0, int32([5, 3, 1]), 'relu'), [x, w, b, u, h0]);
+    const fused = ops.indrnnScanProjected(x, w, b, u, h0, null, 'tanh').toArray();
+    const composed = ops.indrnnScan(ops.linear(x, w, b), u, h0, null, 'tanh').toArray();
+    for (let i = 0; i < fused.length; i++) if (Math.abs(fused[i]! - composed[i]!) > 1e-12) throw new Error(`fused != composed at ${i}`);
+  });
+});

@@ -302,6 +302,25 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       k.indrnnScanBiasGrad(dz, du, db, dh0, dh as F32, h as F32, u as F32, h0 as F32, lengths, T, B, N, act);
       return { dz, du, db, dh0 };
     },
+    indrnnScanProj(x, w, bias, u, h0, lengths, T, B, N, F, act: Activation) {
+      if (!allF32(x, w, bias, u, h0) || !lengthsOk(lengths))
+        return ref().indrnnScanProj!(x, w, bias, u, h0, lengths, T, B, N, F, act);
+      const h = f32Full(T * B * N);
+      k.indrnnScanProj(h, x as F32, w as F32, bias as F32, u as F32, h0 as F32, lengths, T, B, N, F, act);
+      return h;
+    },
+    indrnnScanProjGrad(dh, h, x, w, u, h0, lengths, T, B, N, F, act: Activation, wantDx: boolean) {
+      if (!allF32(dh, h, x, w, u, h0) || !lengthsOk(lengths))
+        return ref().indrnnScanProjGrad!(dh, h, x, w, u, h0, lengths, T, B, N, F, act, wantDx);
+      const dw = f32(N * F);
+      const db = f32(N);
+      const du = f32(N);
+      // masked steps do not write dx, so it starts at zero
+      const dx = wantDx ? f32(T * B * F) : null;
+      const dh0 = f32(B * N);
+      k.indrnnScanProjGrad(dw, db, du, dx, dh0, dh as F32, h as F32, x as F32, w as F32, u as F32, h0 as F32, lengths, T, B, N, F, act);
+      return { dw, db, du, dx, dh0 };
+    },
     indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act: Activation) {
       if (!allF32(dh, h, u, h0) || !lengthsOk(lengths)) {
         return ref().indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);

@@ -782,6 +782,47 @@ napi_value IndrnnScanGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// (h, x, w, bias, u, h0, lengths, T, B, N, F, act): the scan with a narrow projection folded in
+napi_value IndrnnScanProj(napi_env env, napi_callback_info info) {
+  return guard(env, info, "indrnnScanProj", 12, [](Args& a) {
+    const int64_t T = a.dim(7, "T"), B = a.dim(8, "B"), N = a.dim(9, "N"), F = a.dim(10, "F");
+    const Act act = act_of(a, 11);
+    float* h = a.f32(0, "h", T * B * N);
+    const float* x = a.f32(1, "x", T * B * F);
+    const float* w = a.f32(2, "w", N * F);
+    const float* bias = a.f32(3, "bias", N);
+    const float* u = a.f32(4, "u", N);
+    const float* h0 = a.f32(5, "h0", B * N);
+    const int32_t* lengths = a.i32_or_null(6, "lengths", B);
+    check_lengths(a, lengths, B, T);
+    indrnn_scan_proj(x, w, bias, u, h0, lengths, T, B, N, F, act, h);
+    return a.undefined();
+  });
+}
+
+// (dw, db, du, dx | null, dh0, dh, h, x, w, u, h0, lengths, T, B, N, F, act)
+napi_value IndrnnScanProjGrad(napi_env env, napi_callback_info info) {
+  return guard(env, info, "indrnnScanProjGrad", 17, [](Args& a) {
+    const int64_t T = a.dim(12, "T"), B = a.dim(13, "B"), N = a.dim(14, "N"), F = a.dim(15, "F");
+    const Act act = act_of(a, 16);
+    float* dw = a.f32(0, "dw", N * F);
+    float* db = a.f32(1, "db", N);
+    float* du = a.f32(2, "du", N);
+    float* dx = a.is_nullish(3) ? nullptr : a.f32(3, "dx", T * B * F);
+    float* dh0 = a.f32(4, "dh0", B * N);
+    const float* dh = a.f32(5, "dh", T * B * N);
+    const float* h = a.f32(6, "h", T * B * N);
+    const float* x = a.f32(7, "x", T * B * F);
+    const float* w = a.f32(8, "w", N * F);
+    const float* u = a.f32(9, "u", N);
+    const float* h0 = a.f32(10, "h0", B * N);
+    const int32_t* lengths = a.i32_or_null(11, "lengths", B);
+    check_lengths(a, lengths, B, T);
+    indrnn_scan_proj_grad(dh, h, x, w, u, h0, lengths, T, B, N, F, act, dw, db, du, dx, dh0);
+    return a.undefined();
+  });
+}
+
 napi_value RnnScan(napi_env env, napi_callback_info info) {
   return guard(env, info, "rnnScan", 9, [](Args& a) {
     const int64_t T = a.dim(5, "T"), B = a.dim(6, "B"), H = a.dim(7, "H");
@@ -925,6 +966,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"indrnnScanGrad", IndrnnScanGrad},
       {"indrnnScanBias", IndrnnScanBias},
       {"indrnnScanBiasGrad", IndrnnScanBiasGrad},
+      {"indrnnScanProj", IndrnnScanProj},
+      {"indrnnScanProjGrad", IndrnnScanProjGrad},
       {"rnnScan", RnnScan},
       {"rnnScanGrad", RnnScanGrad},
       {"lstmScan", LstmScan},

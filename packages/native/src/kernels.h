@@ -67,6 +67,15 @@ void indrnn_scan_grad(const float* dh, const float* h, const float* u, const flo
                       const int32_t* lengths, int64_t T, int64_t B, int64_t N, Act act, float* dz,
                       float* du, float* db, float* dh0);
 
+// ---- indrnn_scan_proj.cc: x [T, B, F], w / dw [N, F] (F small), b, db, u, du [N]; dx may be null ----
+void indrnn_scan_proj(const float* x, const float* w, const float* bias, const float* u,
+                      const float* h0, const int32_t* lengths, int64_t T, int64_t B, int64_t N,
+                      int64_t F, Act act, float* h);
+void indrnn_scan_proj_grad(const float* dh, const float* h, const float* x, const float* w,
+                           const float* u, const float* h0, const int32_t* lengths, int64_t T,
+                           int64_t B, int64_t N, int64_t F, Act act, float* dw, float* db,
+                           float* du, float* dx, float* dh0);
+
 // ---- rnn_scan.cc: Elman RNN (gx, h [T, B, H], whh [H, H]) and LSTM (gx [T, B, 4H]) ----
 void rnn_scan(const float* gx, const float* whh, const float* h0, const int32_t* lengths, int64_t T,
               int64_t B, int64_t H, Act act, float* h);

@@ -64,6 +64,24 @@ function indrnnCase(
   assertClose(a.dz, b.dz, `${what}: dz`);
   assertClose(a.du, b.du, `${what}: du`, 1e-5 * Math.sqrt(T * B), 1e-4);
   assertClose(a.dh0, b.dh0, `${what}: dh0`);
+  // the fused narrow projection: h = act(x · Wᵀ + b + u ⊙ h[t-1]) with F = 1..3 input features
+  for (const F of [1, 3]) {
+    const x = rnd(T * B * F, gen);
+    const w = rnd(H * F, gen, 0.5);
+    const bp = rnd(H, gen, 0.5);
+    const hp = R.indrnnScanProj!(x, w, bp, u, h0, len, T, B, H, F, act);
+    assertClose(N.indrnnScanProj!(x, w, bp, u, h0, len, T, B, H, F, act), hp, `${what} F=${F}: h with projection`);
+    for (const wantDx of [false, true]) {
+      const gn = N.indrnnScanProjGrad!(dh, hp, x, w, u, h0, len, T, B, H, F, act, wantDx);
+      const gr = R.indrnnScanProjGrad!(dh, hp, x, w, u, h0, len, T, B, H, F, act, wantDx);
+      const tol = 1e-5 * Math.sqrt(T * B);
+      assertClose(gn.dw, gr.dw, `${what} F=${F}: dw`, tol);
+      assertClose(gn.db, gr.db, `${what} F=${F}: db`, tol);
+      assertClose(gn.du, gr.du, `${what} F=${F}: du`, tol);
+      assertClose(gn.dh0, gr.dh0, `${what} F=${F}: dh0`);
+      if (wantDx) assertClose(gn.dx!, gr.dx!, `${what} F=${F}: dx`, 1e-5 * Math.sqrt(H));
+    }
+  }
   // the fused-bias variant: h = act(z + b + u ⊙ h[t-1]); db = Σ dz
   const bias = rnd(H, gen, 0.5);
   const hb = R.indrnnScanBias!(z, u, bias, h0, len, T, B, H, act);

@@ -156,6 +156,18 @@ export interface Backend<S = unknown> {
   indrnnScanBiasGrad?(
     dh: S, h: S, u: S, h0: S, lengths: S | null, T: number, B: number, N: number, act: Activation,
   ): { dz: S; du: S; db: S; dh0: S };
+  /**
+   * Optional: the scan with a narrow input projection folded in (F small, e.g. 1 or 2 features):
+   * h[t] = act(x[t] · Wᵀ + b + u ⊙ h[t-1]) with x [T, B, F], w [N, F], b [N]; z is never stored.
+   */
+  indrnnScanProj?(
+    x: S, w: S, bias: S, u: S, h0: S, lengths: S | null, T: number, B: number, N: number, F: number, act: Activation,
+  ): S;
+  /** Reverse loop of indrnnScanProj: dw [N, F], db, du [N], dh0 [B, N], and dx [T, B, F] when wantDx. */
+  indrnnScanProjGrad?(
+    dh: S, h: S, x: S, w: S, u: S, h0: S, lengths: S | null, T: number, B: number, N: number, F: number,
+    act: Activation, wantDx: boolean,
+  ): { dw: S; db: S; du: S; dx: S | null; dh0: S };
   /** Elman RNN: h[t] = act(gx[t] + h[t-1] · Whhᵀ); gx [T, B, H] holds W x + b; whh [H, H]. */
   rnnScan(gx: S, whh: S, h0: S, lengths: S | null, T: number, B: number, H: number, act: Activation): S;
   rnnScanGrad(

@@ -15,7 +15,8 @@ import { Module, Parameter, ModuleList, parameter } from './module.js';
 import { BatchNorm, Dropout, Linear, type BatchNormOptions } from './layers.js';
 import { Encoder, type EncodeOptions, type EncodeResult } from './encoder.js';
 import { initTensor, recurrentBound, type InitSpec } from '../init/init.js';
-import { indrnnScan } from '../ops/recurrent.js';
+import { indrnnScan, indrnnScanProjected } from '../ops/recurrent.js';
+import { linear } from '../ops/matmul.js';
 import { concat } from '../ops/layout.js';
 import type { Activation } from '../backend/backend.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -111,7 +112,24 @@ export class IndRecurrent extends Module {
       scanBias = null;
     }
     // a per-unit bias folds into the scan kernel; per-channel conv biases are added by the caller
-    const h = indrnnScan(input, this.fullU(), h0, lengths, this.activation, scanBias);
+    return this.finish(indrnnScan(input, this.fullU(), h0, lengths, this.activation, scanBias), position);
+  }
+
+  /**
+   * The layer from its input: h = act(x · Wᵀ + b + u ⊙ h[t-1]). Narrow inputs go through the fused
+   * projection scan (z is never stored); otherwise this is forward(x · Wᵀ, ..., b).
+   */
+  forwardProjected(
+    x: Tensor, weight: Tensor, bias: Tensor | null, h0: Tensor | null, lengths: Tensor | null, position: number,
+  ): { output: Tensor; state: Tensor } {
+    if (!bias || (this.norm && this.bnPosition === 'before') || this.positions !== 1) {
+      return this.forward(linear(x, weight, null), h0, lengths, position, bias);
+    }
+    return this.finish(indrnnScanProjected(x, weight, bias, this.fullU(), h0, lengths, this.activation), position);
+  }
+
+  /** Records the hidden states, takes the last state and applies BN after the recurrence. */
+  private finish(h: Tensor, position: number): { output: Tensor; state: Tensor } {
     this.onHidden?.(h);
     const T = h.shape[0]!;
     const state = h.slice([T - 1, 0, 0], [1, -1, -1]).reshape(h.shape.slice(1));
@@ -177,7 +195,7 @@ function projection(inF: number, outF: number, o: IndRNNStackOptions): Linear {
 function projectAndRecur(
   proj: Linear, rec: IndRecurrent, x: Tensor, h0: Tensor | null, lengths: Tensor | null, position: number,
 ): { output: Tensor; state: Tensor } {
-  return rec.forward(proj.forwardNoBias(x), h0, lengths, position, proj.bias);
+  return rec.forwardProjected(x, proj.weight, proj.bias, h0, lengths, position);
 }
 
 function recurrentOptions(o: IndRNNStackOptions, last: boolean): IndRecurrentOptions {

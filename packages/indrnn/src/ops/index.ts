@@ -5,6 +5,6 @@ export { reshape, transpose, slice, concat, stack, broadcastTo, gatherRows } fro
 export { matmul, linear } from './matmul.js';
 export { softmaxCrossEntropy, mseLoss, softmax, type Reduction } from './loss.js';
 export { batchNormTrain, dropoutShared, dropoutMask, assertFinite, type BatchStats } from './normalization.js';
-export { indrnnScan, rnnScan, lstmScan } from './recurrent.js';
+export { indrnnScan, indrnnScanProjected, rnnScan, lstmScan } from './recurrent.js';
 export { embedding } from './embedding.js';
 export { conv1d, conv2d, im2col, type ConvOptions } from './conv.js';

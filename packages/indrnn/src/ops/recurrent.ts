@@ -74,6 +74,43 @@ export function indrnnScan(
   return h;
 }
 
+/** Inputs at most this wide use the fused projection scan when the backend has it. */
+export const FUSED_PROJECTION_MAX_FEATURES = 8;
+
+/**
+ * IndRNN layer core with the input projection inside the scan: h[t] = act(x[t] · Wᵀ + b + u ⊙ h[t-1]).
+ * x [T, B, F], weight [N, F], bias [N]. For narrow inputs (F ≤ 8) on backends with the fused kernel
+ * this never stores z = x · Wᵀ; otherwise it is the matmul followed by the bias scan.
+ */
+export function indrnnScanProjected(
+  x: Tensor, weight: Tensor, bias: Tensor, u: Tensor, h0: Tensor | null = null, lengths: Tensor | null = null,
+  act: Activation = 'relu',
+): Tensor {
+  const op = 'indrnnScanProjected';
+  checkRank(op, 'input', x, 3, 'time-major [T, B, F]');
+  const [T, B, F] = x.shape as [number, number, number];
+  checkShape(op, 'weight', weight, [-1, F]);
+  const N = weight.shape[0]!;
+  const be = x.backend;
+  if (F > FUSED_PROJECTION_MAX_FEATURES || !be.indrnnScanProj || !be.indrnnScanProjGrad) {
+    return indrnnScan(x.reshape([T * B, F]).matmul(weight, false, true).reshape([T, B, N]), u, h0, lengths, act, bias);
+  }
+  checkShape(op, 'bias', bias, [N]);
+  checkShape(op, 'recurrent weight', u, [N]);
+  checkActivation(op, act);
+  const init = h0 ?? zeros([B, N], x.dtype, be);
+  checkShape(op, 'initial state', init, [B, N]);
+  checkLengths(op, lengths, T, B);
+  sameBackend(op, x, weight, bias, u, init);
+  const len = lengths?.storage ?? null;
+  const h = wrap(be.indrnnScanProj(x.storage, weight.storage, bias.storage, u.storage, init.storage, len, T, B, N, F, act), [T, B, N], x);
+  record(op, [x, weight, bias, u, init], [h], ([g], needs) => {
+    const d = be.indrnnScanProjGrad!(g!.storage, h.storage, x.storage, weight.storage, u.storage, init.storage, len, T, B, N, F, act, needs[0]!);
+    return [d.dx ? wrap(d.dx, x.shape, x) : null, wrap(d.dw, [N, F], x), wrap(d.db, [N], x), wrap(d.du, [N], x), wrap(d.dh0, [B, N], x)];
+  });
+  return h;
+}
+
 /** Elman RNN recurrence h[t] = act(gx[t] + h[t-1] · Whhᵀ). gx: [T, B, H], whh: [H, H]. */
 export function rnnScan(
   gx: Tensor, whh: Tensor, h0: Tensor | null = null, lengths: Tensor | null = null, act: Activation = 'tanh',

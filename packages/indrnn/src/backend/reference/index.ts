@@ -9,7 +9,9 @@ import * as ew from './elementwise.js';
 import * as layout from './layout.js';
 import { matmul } from './matmul.js';
 import * as nn from './nn.js';
-import { indrnnScan, indrnnScanBias, indrnnScanBiasGrad, indrnnScanGrad } from './indrnnScan.js';
+import {
+  indrnnScan, indrnnScanBias, indrnnScanBiasGrad, indrnnScanGrad, indrnnScanProj, indrnnScanProjGrad,
+} from './indrnnScan.js';
 import { lstmScan, lstmScanGrad, rnnScan, rnnScanGrad } from './rnnScan.js';
 import { adamStep, sgdStep } from './optim.js';
 import { col2im, im2col } from './conv.js';
@@ -50,6 +52,8 @@ export function createReferenceBackend(): Backend<TypedArray> {
     indrnnScanGrad,
     indrnnScanBias,
     indrnnScanBiasGrad,
+    indrnnScanProj,
+    indrnnScanProjGrad,
     rnnScan,
     rnnScanGrad,
     lstmScan,

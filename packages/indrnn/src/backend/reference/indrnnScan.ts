@@ -101,3 +101,53 @@ export function indrnnScanBiasGrad(
   db.set(acc);
   return { dz, du, db, dh0 };
 }
+
+/** x [T, B, F] · wᵀ with w [N, F]: the projection the fused kernel never stores. */
+function project(x: TypedArray, w: TypedArray, T: number, B: number, N: number, F: number): TypedArray {
+  const z = like(x, T * B * N);
+  for (let r = 0; r < T * B; r++) {
+    for (let n = 0; n < N; n++) {
+      let s = 0;
+      for (let f = 0; f < F; f++) s += x[r * F + f]! * w[n * F + f]!;
+      z[r * N + n] = s;
+    }
+  }
+  return z;
+}
+
+/** h[t] = act(x[t] · Wᵀ + b + u ⊙ h[t-1]): the bias scan over the projection. */
+export function indrnnScanProj(
+  x: TypedArray, w: TypedArray, bias: TypedArray, u: TypedArray, h0: TypedArray, lengths: TypedArray | null,
+  T: number, B: number, N: number, F: number, act: Activation,
+): TypedArray {
+  return scanForward(project(x, w, T, B, N, F), u, bias, h0, lengths, T, B, N, act);
+}
+
+/** Reverse loop of indrnnScanProj: the scan gradient dz, then dw = dzᵀ x, dx = dz w, db = Σ dz. */
+export function indrnnScanProjGrad(
+  dh: TypedArray, h: TypedArray, x: TypedArray, w: TypedArray, u: TypedArray, h0: TypedArray,
+  lengths: TypedArray | null, T: number, B: number, N: number, F: number, act: Activation, wantDx: boolean,
+): { dw: TypedArray; db: TypedArray; du: TypedArray; dx: TypedArray | null; dh0: TypedArray } {
+  const { dz, du, db, dh0 } = indrnnScanBiasGrad(dh, h, u, h0, lengths, T, B, N, act);
+  const dwAcc = new Float64Array(N * F);
+  for (let r = 0; r < T * B; r++) {
+    for (let n = 0; n < N; n++) {
+      const d = dz[r * N + n]!;
+      for (let f = 0; f < F; f++) dwAcc[n * F + f] += d * x[r * F + f]!;
+    }
+  }
+  const dw = like(dz, N * F);
+  dw.set(dwAcc);
+  let dx: TypedArray | null = null;
+  if (wantDx) {
+    dx = like(dz, T * B * F);
+    for (let r = 0; r < T * B; r++) {
+      for (let f = 0; f < F; f++) {
+        let s = 0;
+        for (let n = 0; n < N; n++) s += dz[r * N + n]! * w[n * F + f]!;
+        dx[r * F + f] = s;
+      }
+    }
+  }
+  return { dw, db, du, dx, dh0 };
+}
