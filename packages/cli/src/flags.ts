@@ -63,6 +63,7 @@ export function addTrainFlags(cmd: Command): Command {
   return cmd
     .option('--batch-size <n>', 'sequences per batch', intArg(1))
     .option('--steps <n>', 'optimization steps', intArg(1))
+    .option('--time-limit <minutes>', 'stop training after this many minutes, then test (0 = none)', numberArg(0))
     .option('--epochs <n>', 'epochs over the training set (overrides --steps for finite data sets)', numberArg(Number.MIN_VALUE))
     .option('--lr <rate>', 'learning rate (Adam)', numberArg(0))
     .option('--weight-decay <w>', 'L2 weight decay on weight matrices (not u, biases or BN)', numberArg(0))
@@ -89,7 +90,7 @@ const FLAG_TO_SETTING: [string, keyof Settings][] = [
   ['model', 'model'], ['layers', 'layers'], ['hidden', 'hidden'], ['blocks', 'blocks'], ['growth', 'growth'],
   ['blockConfig', 'blockConfig'], ['channels', 'convChannels'], ['kernelSize', 'kernelSize'], ['residual', 'residual'], ['activation', 'activation'], ['bn', 'bn'], ['bnPosition', 'bnPosition'],
   ['dropout', 'dropout'], ['gamma', 'gamma'], ['uBound', 'uBound'], ['seqLen', 'seqLen'], ['vocabSize', 'vocabSize'],
-  ['embedSize', 'embedSize'], ['tieWeights', 'tieWeights'], ['batchSize', 'batchSize'], ['steps', 'steps'],
+  ['embedSize', 'embedSize'], ['tieWeights', 'tieWeights'], ['batchSize', 'batchSize'], ['steps', 'steps'], ['timeLimit', 'timeLimit'],
   ['epochs', 'epochs'], ['lr', 'lr'], ['weightDecay', 'weightDecay'], ['gradClip', 'gradClip'],
   ['schedule', 'schedule'], ['decayEvery', 'decayEvery'], ['decayFactor', 'decayFactor'], ['patience', 'patience'],
   ['evalEvery', 'evalEvery'], ['bnCalibration', 'bnCalibration'], ['evalSize', 'evalSize'], ['checkpointEvery', 'checkpointEvery'],

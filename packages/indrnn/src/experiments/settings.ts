@@ -53,6 +53,8 @@ export interface Settings {
   dataDir: string | null;
   // ---- training ----
   steps: number;
+  /** Stop training after this many minutes of wall-clock time, then test (0 = no limit). */
+  timeLimit: number;
   /** When set, steps = epochs × batches per epoch (tasks with a finite training set). */
   epochs: number | null;
   optimizer: 'adam' | 'sgd';
@@ -97,7 +99,7 @@ export const BASE_SETTINGS: Omit<Settings, 'task' | 'preset'> = {
   bn: 'none', bnPosition: 'after', dropout: 0, dropoutFirst: 0, dropoutBottleneck: 0, dropoutTransition: 0, dropoutLast: 0,
   gamma: 2, uBound: null, lastLayerInit: true, inputInit: null,
   seqLen: 100, batchSize: 32, dataDir: null,
-  steps: 10000, epochs: null, optimizer: 'adam', lr: 2e-4, weightDecay: 0, gradClip: 10, gradNorm: 0,
+  steps: 10000, timeLimit: 0, epochs: null, optimizer: 'adam', lr: 2e-4, weightDecay: 0, gradClip: 10, gradNorm: 0,
   schedule: 'none', decayEvery: 20000, decayFactor: 0.1, patience: 100, minLr: 1e-6,
   evalEvery: 100, bnCalibration: 0, checkpointEvery: 1000, checkpointMinutes: 10, seed: 1,
   evalSize: 1000, benchmark: 'cs', testSamples: 20, vocabSize: 50, embedSize: 600, tieWeights: false,
@@ -114,6 +116,7 @@ export function validateSettings(s: Settings): Settings {
   checkInt(w, 'seqLen', s.seqLen, 1);
   checkInt(w, 'batchSize', s.batchSize, 1);
   checkInt(w, 'steps', s.steps, 1);
+  checkNumber(w, 'timeLimit', s.timeLimit, 0);
   if (s.epochs !== null) checkNumber(w, 'epochs', s.epochs, Number.MIN_VALUE);
   for (const k of ['dropout', 'dropoutFirst', 'dropoutBottleneck', 'dropoutTransition', 'dropoutLast', 'dropoutWords', 'dropoutEmbedding', 'dropoutOutput'] as const) {
     checkNumber(w, k, s[k], 0, 0.99);

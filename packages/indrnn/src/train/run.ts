@@ -157,8 +157,13 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const progress = new ProgressLine(stderr, steps, trainer.step);
   const logEvery = Math.max(1, opts.logEvery ?? 10);
   let ranThisInvocation = 0;
+  let timeLimitHit = false;
   try {
     while (!trainer.done) {
+      if (settings.timeLimit > 0 && elapsed() >= settings.timeLimit * 60) {
+        timeLimitHit = true;
+        break;
+      }
       // yield to the event loop so signals are delivered between steps
       if (trainer.step % 10 === 0) await new Promise((r) => setImmediate(r));
       if (stopSignal || (opts.maxStepsThisRun !== undefined && ranThisInvocation >= opts.maxStepsThisRun)) break;
@@ -184,7 +189,8 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       }
     }
     progress.finish();
-    if (!trainer.done) {
+    if (timeLimitHit) say(`time limit of ${settings.timeLimit} min reached at step ${trainer.step} of ${steps}; testing the best weights`);
+    if (!trainer.done && !timeLimitHit) {
       saveCheckpoint(RUN_FILES.last);
       const why = stopSignal ? `${stopSignal} received` : 'step limit of this invocation reached';
       log({ step: trainer.step, event: 'interrupted', reason: why }, true);
@@ -199,7 +205,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     }
     const test = trainer.evaluate('test');
     saveModel(file(RUN_FILES.model), task.model as Model);
-    log({ step: trainer.step, event: 'done', ...test, ...(trainer.best ? { [`best_${trainer.best.metric}`]: trainer.best.value, best_step: trainer.best.step } : {}), elapsed_s: elapsed() }, true);
+    log({ step: trainer.step, event: 'done', ...test, ...(timeLimitHit ? { stopped: 'time limit' } : {}), ...(trainer.best ? { [`best_${trainer.best.metric}`]: trainer.best.value, best_step: trainer.best.step } : {}), elapsed_s: elapsed() }, true);
     say(`done in ${formatDuration(elapsed())}: ${Object.entries(test).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}${trainer.best ? ` (best ${trainer.best.metric} ${trainer.best.value.toFixed(4)} at step ${trainer.best.step})` : ''}`);
     return { status: 'done', step: trainer.step, test, best: trainer.best, outDir: out };
   } finally {
