@@ -26,8 +26,8 @@ const escaped = new WeakSet<TypedArray>();
 
 function envLimit(): number {
   const g = globalThis as { process?: { env?: Record<string, string | undefined> } };
-  const mb = Number(g.process?.env?.['INDRNN_POOL_MB'] ?? 2048);
-  return Number.isFinite(mb) && mb >= 0 ? mb * 1024 * 1024 : 2048 * 1024 * 1024;
+  const mb = Number(g.process?.env?.['INDRNN_POOL_MB'] ?? 1024);
+  return Number.isFinite(mb) && mb >= 0 ? mb * 1024 * 1024 : 1024 * 1024 * 1024;
 }
 
 const keyOf = (dtype: DType, size: number): string => `${dtype}:${size}`;
