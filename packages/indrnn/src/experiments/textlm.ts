@@ -221,7 +221,7 @@ function makeDefinition(kind: LmKind): TaskDefinition {
         ? {
             ...BASE_SETTINGS, task: kind, preset: 'quick', model: 'indrnn', layers: 3, hidden: 256, embedSize: 128,
             bn: 'frame', bnPosition: 'before', dropout: 0, uBound: 0.99, lastLayerInit: false, seqLen: 50,
-            batchSize: 64, lr: 2e-3, schedule: 'step', decayEvery: 2000, decayFactor: 0.3, steps: 3000,
+            batchSize: 64, lr: 2e-3, schedule: 'step', decayEvery: 7000, decayFactor: 0.3, steps: 10000,
             evalEvery: 250, evalSize: 20000, checkpointEvery: 500, stateResetProb: 0.1, vocabSize: 65,
           }
         : {
