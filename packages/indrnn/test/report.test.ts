@@ -159,6 +159,25 @@ describe('writeReport on other runs', () => {
     assert.ok(!md.includes('test_mse |'), 'no test row');
   });
 
+  it('a run stopped by --time-limit says so instead of "finished", and keeps its test result', () => {
+    const dir = path.join(tmp, 'time-limited');
+    const lines = jsonl([
+      { step: 1, loss: 0.9, lr: 0.002 },
+      { step: 2, loss: 0.8, lr: 0.002 },
+      { step: 2, val_mse: 0.5, lr: 0.002 },
+      { step: 2, event: 'done', test_mse: 0.45, stopped: 'time limit', elapsed_s: 60 },
+    ]);
+    handWrittenRun(dir, config(indrnnRun), lines);
+    const { status } = writeReport(dir);
+    assert.equal(status, 'done');
+    const md = read(path.join(dir, 'report.md'));
+    assert.match(md, /\*\*Stopped by the time limit\*\* at step 2 of 40 in /);
+    assert.ok(!md.includes('**Finished**'), md);
+    assert.match(md, /\| test_mse \| 0\.4500 \|/);
+    const { reportFile } = writeComparison([indrnnRun, dir], path.join(tmp, 'cmp-time-limited'));
+    assert.match(read(reportFile), /stopped by the time limit at step 2; tested/);
+  });
+
   it('a killed run with a cut-off last line is reported from the lines before it', () => {
     const dir = path.join(tmp, 'killed');
     const lines = jsonl([

@@ -40,7 +40,10 @@ function labels(runs: readonly RunData[]): string[] {
 }
 
 function statusCell(run: RunData): string {
-  if (run.status.kind === 'done') return 'finished';
+  if (run.status.kind === 'done') {
+    const stopped = run.status.done['stopped'];
+    return typeof stopped === 'string' ? `stopped by the ${stopped} at step ${run.status.step}; tested` : 'finished';
+  }
   if (run.status.kind === 'interrupted') return `interrupted at step ${run.status.step}`;
   return `not finished (stops at step ${run.status.step})`;
 }

@@ -73,7 +73,11 @@ export function statusText(run: RunData): string {
     const elapsed = status.done['elapsed_s'];
     const time = typeof elapsed === 'number' ? ` in ${formatSeconds(elapsed)}` : '';
     const of = `${withThousands(status.step)} of ${withThousands(config.steps)}`;
-    text = `**Finished** at step ${of}${time}.`;
+    const stopped = status.done['stopped'];
+    text = typeof stopped === 'string'
+      // --time-limit: the run ended early by design and tested its best weights
+      ? `**Stopped by the ${stopped}** at step ${of}${time}; the test result below is for the best weights up to then.`
+      : `**Finished** at step ${of}${time}.`;
   } else if (status.kind === 'interrupted') {
     text =
       `**Not finished: interrupted** at step ${withThousands(status.step)} of ` +
@@ -94,7 +98,7 @@ export function statusText(run: RunData): string {
 }
 
 /** Keys of the done line that are bookkeeping or get their own row. */
-const DONE_BOOKKEEPING = new Set(['step', 'event', 'best_step', 'elapsed_s']);
+const DONE_BOOKKEEPING = new Set(['step', 'event', 'best_step', 'elapsed_s', 'stopped']);
 
 /** Table rows of the done line: test_* and best_* (with the step of the best), then the time. */
 function doneRows(done: MetricsRecord): string[][] {
