@@ -44,7 +44,8 @@ export const addingTask: TaskDefinition = {
       const gen = new Generator(s.seed * 1000 + (split === 'val' ? 2 : 3));
       let sum = 0;
       let count = 0;
-      const chunk = 250;
+      // ≤ 50k sequence steps per forward: at T=1000 an LSTM chunk of 250 held ~2.5 GB of gates at once
+      const chunk = Math.max(1, Math.min(250, Math.floor(50_000 / s.seqLen)));
       for (let done = 0; done < s.evalSize; done += chunk) {
         const n = Math.min(chunk, s.evalSize - done);
         sum += tidy(() => {
