@@ -1,6 +1,7 @@
 /**
- * End to end: the same seeded models trained one step on the native and the reference backends
- * give the same loss and the same gradient for every parameter; and the core picks the native
+ * End to end: the same seeded models (indrnn/testing's MODEL_CHECK_CASES) trained on the native and
+ * the reference backends give the same loss, the same gradient for every parameter and the same
+ * parameters after 3 SGD steps; and the core picks the native
  * backend automatically (unless INDRNN_BACKEND says otherwise), warning once when it cannot load.
  *
  * Tolerance: atol 1e-4, rtol 1e-3 (float32 GEMMs and scans through a few layers vs the reference's
@@ -11,171 +12,16 @@ import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
-import {
-  buildModel,
-  getBackend,
-  manualSeed,
-  ops,
-  setBackend,
-  tensor,
-  Generator,
-  type ModelConfig,
-  type Tensor,
-} from 'indrnn';
-import { assertClose, skipReason } from './helpers.mjs';
-
-interface StepResult {
-  loss: number;
-  grads: Map<string, Float32Array>;
-}
-
-/** Builds the model on `backend` from seed 7 and runs forward + backward on fixed data. */
-function oneStep(
-  backendName: string,
-  config: ModelConfig,
-  T: number,
-  B: number,
-  F: number,
-  classes: number,
-  withLengths: boolean,
-): StepResult {
-  setBackend(backendName);
-  manualSeed(7);
-  const model = buildModel(config);
-  const gen = new Generator(11);
-  const x = tensor(
-    Float32Array.from({ length: T * B * F }, () => gen.normal()),
-    [T, B, F],
-  );
-  const targets = tensor(
-    Int32Array.from({ length: B }, () => gen.int(classes)),
-    [B],
-    'int32',
-  );
-  const lengths = withLengths
-    ? tensor(
-        Int32Array.from({ length: B }, (_, b) => T - (b % 4)),
-        [B],
-        'int32',
-      )
-    : null;
-  assert.equal(x.backend.name, backendName, 'inputs live on the backend under test');
-  const logits = (model as unknown as { forward(x: Tensor, o: object): Tensor }).forward(x, {
-    lengths,
-  });
-  const loss = ops.softmaxCrossEntropy(logits, targets);
-  loss.backward();
-  const grads = new Map<string, Float32Array>();
-  for (const [name, p] of model.namedParameters()) {
-    assert.ok(p.grad, `parameter ${name} got a gradient`);
-    grads.set(name, Float32Array.from(p.grad!.data()));
-  }
-  return { loss: loss.item(), grads };
-}
-
-function compare(
-  config: ModelConfig,
-  T: number,
-  B: number,
-  F: number,
-  classes: number,
-  withLengths: boolean,
-): void {
-  const prev = getBackend().name;
-  try {
-    const ref = oneStep('reference', config, T, B, F, classes, withLengths);
-    const nat = oneStep('native', config, T, B, F, classes, withLengths);
-    assertClose([nat.loss], [ref.loss], 'loss', 1e-5, 1e-4);
-    assert.deepEqual([...nat.grads.keys()], [...ref.grads.keys()]);
-    for (const [name, g] of ref.grads)
-      assertClose(nat.grads.get(name)!, g, `gradient of ${name}`, 1e-4, 1e-3);
-  } finally {
-    setBackend(prev);
-  }
-}
+import { assertModelStepMatchesReference, MODEL_CHECK_CASES } from 'indrnn/testing';
+import { skipReason } from './helpers.mjs';
 
 describe(
-  'native end to end: loss and every parameter gradient match the reference',
+  'native end to end: loss, every parameter gradient and the parameters after 3 SGD steps match the reference',
   { skip: skipReason },
   () => {
-    it('2-layer IndRNN classifier (relu), variable lengths', () => {
-      compare(
-        {
-          kind: 'sequence',
-          encoder: { type: 'indrnn', inputSize: 3, hiddenSize: 24, numLayers: 2, seqLen: 20 },
-          outputSize: 5,
-        },
-        20,
-        6,
-        3,
-        5,
-        true,
-      );
-    });
-    it('residual IndRNN with sequence-wise batch norm', () => {
-      compare(
-        {
-          kind: 'sequence',
-          encoder: {
-            type: 'res-indrnn',
-            inputSize: 4,
-            hiddenSize: 19,
-            numBlocks: 2,
-            bn: 'sequence',
-            seqLen: 12,
-          },
-          outputSize: 3,
-        },
-        12,
-        5,
-        4,
-        3,
-        false,
-      );
-    });
-    it('IndRNN with frame-wise batch norm and tanh', () => {
-      compare(
-        {
-          kind: 'sequence',
-          encoder: {
-            type: 'indrnn',
-            inputSize: 2,
-            hiddenSize: 17,
-            numLayers: 2,
-            bn: 'frame',
-            activation: 'tanh',
-          },
-          outputSize: 4,
-        },
-        9,
-        7,
-        2,
-        4,
-        false,
-      );
-    });
-    it('LSTM and RNN baselines', () => {
-      compare(
-        {
-          kind: 'sequence',
-          encoder: { type: 'lstm', inputSize: 3, hiddenSize: 21, numLayers: 2 },
-          outputSize: 4,
-        },
-        15,
-        6,
-        3,
-        4,
-        true,
-      );
-      compare(
-        { kind: 'sequence', encoder: { type: 'rnn', inputSize: 3, hiddenSize: 23 }, outputSize: 4 },
-        15,
-        6,
-        3,
-        4,
-        false,
-      );
-    });
+    for (const c of MODEL_CHECK_CASES) {
+      it(c.name, () => assertModelStepMatchesReference('native', c.config, c.shape, { sgdSteps: 3 }));
+    }
   },
 );
 

@@ -2,8 +2,8 @@
  * Test helpers for the native backend: the backend under test (or why it is skipped), seeded
  * random inputs that are never zero, and a closeness assertion that prints the first mismatches.
  */
-import assert from 'node:assert/strict';
 import { Generator, referenceBackend, type Backend, type TypedArray } from 'indrnn';
+import { assertClose as closeOrThrow, nonZeroNormal, nonZeroUniform } from 'indrnn/testing';
 import { createNativeBackend, nativeInfo, setSimd } from '../lib/index.js';
 
 const info = nativeInfo();
@@ -38,24 +38,14 @@ export function withSimd(level: 'avx512' | 'avx2' | 'generic', fn: () => void): 
   }
 }
 
-/** N(offset, scale) float32 values; exact zeros are replaced so no test passes on zeros. */
+/** N(offset, scale) float32 values, never exactly zero (no test passes on zeros). */
 export function rnd(n: number, gen: Generator, scale = 1, offset = 0): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = offset + scale * gen.normal();
-    a[i] = v === 0 ? scale * 0.5 : v;
-  }
-  return a;
+  return nonZeroNormal(gen, n, scale, offset);
 }
 
 /** Uniform values in [lo, hi), never zero. */
 export function uniform(n: number, gen: Generator, lo: number, hi: number): Float32Array {
-  const a = new Float32Array(n);
-  for (let i = 0; i < n; i++) {
-    const v = gen.uniform(lo, hi);
-    a[i] = v === 0 ? (lo + hi) / 2 || 0.25 : v;
-  }
-  return a;
+  return nonZeroUniform(gen, n, lo, hi);
 }
 
 /**
@@ -69,31 +59,7 @@ export function assertClose(
   atol = 1e-5,
   rtol = 1e-4,
 ): void {
-  assert.equal(
-    actual.length,
-    expected.length,
-    `${what}: length ${actual.length} vs ${expected.length}`,
-  );
-  const bad: string[] = [];
-  let count = 0;
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    const ok = Number.isNaN(e)
-      ? Number.isNaN(a)
-      : !Number.isFinite(e)
-        ? a === e
-        : Math.abs(a - e) <= atol + rtol * Math.abs(e);
-    if (!ok) {
-      count++;
-      if (bad.length < 5)
-        bad.push(`[${i}] native ${a} vs reference ${e} (diff ${Math.abs(a - e).toExponential(2)})`);
-    }
-  }
-  assert.ok(
-    count === 0,
-    `${what}: ${count} of ${expected.length} values differ (atol ${atol}, rtol ${rtol}); first mismatches:\n  ${bad.join('\n  ')}`,
-  );
+  closeOrThrow(actual, expected, { atol, rtol }, what, 'native');
 }
 
 /** Asserts two int arrays are identical, listing the first mismatches. */

@@ -4,7 +4,7 @@
  * stack (GEMM projections, BN, the fused scans, heads and losses).
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { before, describe, it } from 'node:test';
 import {
   buildModel,
   Generator,
@@ -17,6 +17,8 @@ import {
   type ModelConfig,
   type Tensor,
 } from 'indrnn';
+import { assertModelStepMatchesReference, MODEL_CHECK_CASES } from 'indrnn/testing';
+import { initWasm } from '../src/index.js';
 import { assertClose, ints, randn, wasm } from './helpers.js';
 
 const T = 11;
@@ -158,4 +160,13 @@ describe('wasm backend: whole models agree with the reference', () => {
       return ops.softmaxCrossEntropy(logits, tensor(targets, [T, B], 'int32', b));
     });
   });
+});
+
+describe('wasm backend: the shared whole-model cases (indrnn/testing) match the reference', () => {
+  before(async () => {
+    await initWasm();
+  });
+  for (const c of MODEL_CHECK_CASES) {
+    it(c.name, () => assertModelStepMatchesReference('wasm', c.config, c.shape, { sgdSteps: 3 }));
+  }
 });
