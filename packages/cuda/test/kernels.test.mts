@@ -10,7 +10,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Generator, type BinaryOp, type UnaryOp } from 'indrnn';
+import { Generator, type BinaryOp } from 'indrnn';
+import { UNARY_OPS } from 'indrnn/testing';
 import {
   assertClose,
   assertEqualInts,
@@ -85,17 +86,7 @@ describe('cuda storage', { skip: skipReason }, () => {
 });
 
 describe('cuda elementwise', { skip: skipReason }, () => {
-  const unaryOps: UnaryOp[] = [
-    'neg',
-    'relu',
-    'tanh',
-    'sigmoid',
-    'exp',
-    'log',
-    'sqrt',
-    'square',
-    'abs',
-  ];
+  const unaryOps = UNARY_OPS;
   for (const n of [1, 1023, 40_001]) {
     it(`unary and unaryGrad, n=${n}`, () => {
       for (const op of unaryOps) {

@@ -9,7 +9,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Generator, type BinaryOp, type UnaryOp } from 'indrnn';
+import { Generator, type BinaryOp } from 'indrnn';
+import { UNARY_OPS } from 'indrnn/testing';
 import {
   assertClose,
   assertEqualInts,
@@ -30,17 +31,7 @@ const R = reference;
 const SIZES = [1, 7, 33, 1023, 100_003];
 
 describe('native elementwise kernels', { skip: skipReason }, () => {
-  const unaryOps: UnaryOp[] = [
-    'neg',
-    'relu',
-    'tanh',
-    'sigmoid',
-    'exp',
-    'log',
-    'sqrt',
-    'square',
-    'abs',
-  ];
+  const unaryOps = UNARY_OPS;
   for (const level of simdLevels) {
     it(`unary and unaryGrad, every op (${level})`, () => {
       withSimd(level, () => {

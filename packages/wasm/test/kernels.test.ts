@@ -4,7 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Generator, type Activation, type BinaryOp, type Shape, type UnaryOp } from 'indrnn';
+import { Generator, type Activation, type BinaryOp, type Shape } from 'indrnn';
+import { UNARY_OPS } from 'indrnn/testing';
 import {
   assertAllClose,
   assertClose,
@@ -63,17 +64,7 @@ describe('wasm matmul (blocked GEMM) against the reference', () => {
 });
 
 describe('wasm elementwise kernels against the reference', () => {
-  const unaryOps: UnaryOp[] = [
-    'neg',
-    'relu',
-    'tanh',
-    'sigmoid',
-    'exp',
-    'log',
-    'sqrt',
-    'square',
-    'abs',
-  ];
+  const unaryOps = UNARY_OPS;
   for (const op of unaryOps) {
     for (const n of [1, 37]) {
       it(`unary ${op} and its gradient, n = ${n}`, () => {
