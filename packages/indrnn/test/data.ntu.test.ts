@@ -4,9 +4,10 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { closeSync, openSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { Generator, data } from '../src/index.js';
-import { loadNtu, readSkeletonFile } from '../src/node.js';
+import { loadNtu, openNpyClipFile, readSkeletonFile } from '../src/node.js';
 import {
   assertIndrnnError,
   f32,
@@ -463,4 +464,51 @@ describe('.npy arrays', () => {
       );
     });
   });
+
+  it('reads the clip array in ranges from the file: float64 converted, truncation named', () => {
+    withTempDir((dir) => {
+      const values = Array.from({ length: 4 * 6 }, (_, i) => i + 0.5);
+      writeFiles(dir, { 'a.npy': npyBytes('<f8', [4, 6], values) });
+      const src = openNpyClipFile(join(dir, 'a.npy'));
+      assert.deepEqual([src.descr, src.shape], ['<f8', [4, 6]]);
+      assert.deepEqual(Array.from(src.read(13, 4)), [13.5, 14.5, 15.5, 16.5]);
+      assert.ok(src.read(0, 1) instanceof Float32Array);
+      src.close();
+      assertIndrnnError(() => src.read(0, 1), 'a.npy: read after close');
+      writeFiles(dir, { 'b.npy': npyBytes('<f4', [4, 6], values).subarray(0, 128 + 50) });
+      assertIndrnnError(() => openNpyClipFile(join(dir, 'b.npy')), 'b.npy: .npy header declares shape (4, 6)', 'truncated file?');
+    });
+  });
+
+  it("loads an authors'-layout training array larger than 2 GiB (a sparse file), clip by clip", () => {
+    withTempDir((dir) => {
+      // 12,000 clips × 300 frames × 150 floats = 2.16 GB of data, all holes but the last clip
+      const n = 12_000;
+      const frames = 300;
+      const header = npyBytes('<f4', [n, frames, 50, 3], []);
+      const dataPath = join(dir, 'train_CV_ntus.npy');
+      writeFileSync(dataPath, header);
+      const per = frames * 150 * 4;
+      truncateSync(dataPath, header.length + n * per);
+      const lastClip = new Float32Array(2 * 150).map((_, i) => i + 1);
+      const fd = openSync(dataPath, 'r+');
+      writeSync(fd, new Uint8Array(lastClip.buffer), 0, lastClip.byteLength, header.length + (n - 1) * per);
+      closeSync(fd);
+      const lengths = Array.from({ length: n }, (_, i) => (i === n - 1 ? 2 : 1));
+      writeFiles(dir, {
+        'train_CV_ntus_label.npy': npyBytes('<i8', [n], Array.from({ length: n }, (_, i) => i % 60)),
+        'train_CV_ntus_len.npy': npyBytes('<i8', [n], lengths),
+        'test_CV_ntus.npy': npyBytes('<f4', [1, 2, 150], new Float32Array(300).fill(0.25)),
+        'test_CV_ntus_label.npy': npyBytes('<i8', [1], [3]),
+        'test_CV_ntus_len.npy': npyBytes('<i8', [1], [2]),
+      });
+      const ds = loadNtu(dir, { benchmark: 'cross-view', validFraction: 0, generator: new Generator(0) });
+      assert.equal(ds.train.clips.length, n);
+      const last = ds.train.names.indexOf(`train_CV_ntus.npy[${n - 1}]`);
+      assert.deepEqual(Array.from(ds.train.clips[last]!), Array.from(lastClip));
+      assert.equal(ds.train.clips[0]!.length, 150, 'clips are cut to their true length');
+      assert.deepEqual(Array.from(ds.test.labels), [3]);
+    });
+  });
 });
+

@@ -61,11 +61,16 @@ export {
 } from './text.js';
 export {
   parseNpy,
+  parseNpyHeader,
+  checkNpyDataSize,
+  npyItemBytes,
+  decodeNpyData,
   encodeNpy,
   npyToInt32,
   type NpyArray,
   type NpyData,
   type NpyDescr,
+  type NpyHeader,
 } from './npy.js';
 export {
   NTU_JOINTS,
@@ -81,6 +86,7 @@ export {
   isTrainingClip,
   splitNtuClips,
   ntuFromNpy,
+  npyArrayClipSource,
   sampleFrameIndices,
   ntuBatch,
   ntuBatches,
@@ -91,6 +97,7 @@ export {
   type ClipSet,
   type NtuDataset,
   type NtuNpySide,
+  type NpyClipSource,
   type NtuSplitOptions,
   type NtuBatch,
   type NtuBatchOptions,

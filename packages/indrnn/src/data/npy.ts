@@ -72,8 +72,22 @@ function parseHeader(
   return { descr: descr as NpyDescr, shape };
 }
 
-/** Parses a .npy file. `name` is used in error messages. */
-export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
+/** What a .npy header says: the element type, the shape, and where the data starts. */
+export interface NpyHeader {
+  descr: NpyDescr;
+  shape: number[];
+  /** Byte offset of the first element. */
+  dataOffset: number;
+  /** prod(shape) · item size. */
+  dataBytes: number;
+}
+
+/**
+ * Parses the magic, version and header of a .npy file from its first bytes (the whole file, or
+ * a prefix long enough to hold the header: readers of arrays larger than memory read the data
+ * themselves from `dataOffset`). `name` is used in error messages.
+ */
+export function parseNpyHeader(bytes: Uint8Array, name = 'array.npy'): NpyHeader {
   failIfGzip(bytes, name);
   const r = new ByteReader(bytes, name);
   const magic = r.take(6, 'the .npy magic "\\x93NUMPY"');
@@ -97,19 +111,42 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
     'a .npy header',
   );
   const { descr, shape } = parseHeader(header, name, headerAt);
-  const item = ITEM_BYTES[descr];
-  // Check the size before allocating: a corrupt header may claim a huge shape.
   const count = shape.reduce((a, d) => a * d, 1);
-  const dataBytes = count * item;
-  if (dataBytes !== r.remaining) {
-    const why = dataBytes > r.remaining ? 'truncated file?' : 'extra bytes at the end?';
+  return { descr, shape, dataOffset: r.offset, dataBytes: count * ITEM_BYTES[descr] };
+}
+
+/**
+ * Fails unless the data after the header is exactly what the header declares (`available` bytes
+ * from `dataOffset` to the end of the file).
+ */
+export function checkNpyDataSize(h: NpyHeader, available: number, name: string): void {
+  if (h.dataBytes !== available) {
+    const why = h.dataBytes > available ? 'truncated file?' : 'extra bytes at the end?';
     fail(
-      `${name}: .npy header declares shape (${shape.join(', ')}) of ${descr} = ${dataBytes} ` +
-        `bytes of data at offset ${r.offset}, but the file has ${r.remaining} bytes there ` +
+      `${name}: .npy header declares shape (${h.shape.join(', ')}) of ${h.descr} = ${h.dataBytes} ` +
+        `bytes of data at offset ${h.dataOffset}, but the file has ${available} bytes there ` +
         `(${why})`,
     );
   }
-  return { descr, shape, data: decodeData(bytes.subarray(r.offset), descr, count) };
+}
+
+/** Bytes per element of a .npy dtype. */
+export function npyItemBytes(descr: NpyDescr): number {
+  return ITEM_BYTES[descr];
+}
+
+/** Parses a .npy file. `name` is used in error messages. */
+export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
+  const h = parseNpyHeader(bytes, name);
+  // Check the size before allocating: a corrupt header may claim a huge shape.
+  checkNpyDataSize(h, bytes.length - h.dataOffset, name);
+  const count = h.dataBytes / ITEM_BYTES[h.descr];
+  return { descr: h.descr, shape: h.shape, data: decodeNpyData(bytes.subarray(h.dataOffset), h.descr, count) };
+}
+
+/** Little-endian .npy elements → a typed array of `count` elements (always a copy). */
+export function decodeNpyData(raw: Uint8Array, descr: NpyDescr, count: number): NpyData {
+  return decodeData(raw, descr, count);
 }
 
 function decodeData(raw: Uint8Array, descr: NpyDescr, count: number): NpyData {

@@ -31,7 +31,7 @@ import { tensor, type Tensor } from '../tensor/tensor.js';
 import { checkChoice, checkInt, checkNumber, fail } from '../util/errors.js';
 import { defaultGenerator, type Generator } from '../util/random.js';
 import { decodeAscii } from './bytes.js';
-import { npyToInt32, type NpyArray } from './npy.js';
+import { npyToInt32, type NpyArray, type NpyDescr } from './npy.js';
 import { holdOut, indexBatches } from './split.js';
 
 export const NTU_JOINTS = 25;
@@ -388,9 +388,34 @@ function ntuNote(ds: Omit<NtuDataset, 'note'>, source: string): string {
   );
 }
 
+/**
+ * The padded clip array of the authors' layout, read a clip at a time: in memory, or straight from
+ * the file (the full cross-subject training array is about 7 GB, more than one read can return).
+ */
+export interface NpyClipSource {
+  name: string;
+  descr: NpyDescr;
+  shape: readonly number[];
+  /** Elements [start, start + count) in C order, as float32. */
+  read(start: number, count: number): Float32Array;
+}
+
+/** A clip source over an array already in memory (float32 is viewed in place, float64 converted). */
+export function npyArrayClipSource(array: NpyArray, name: string): NpyClipSource {
+  return {
+    name,
+    descr: array.descr,
+    shape: array.shape,
+    read(start, count) {
+      const src = (array.data as Float32Array | Float64Array).subarray(start, start + count);
+      return src instanceof Float32Array ? src : Float32Array.from(src);
+    },
+  };
+}
+
 /** The three arrays of one side in the authors' .npy layout, with names for messages. */
 export interface NtuNpySide {
-  data: { array: NpyArray; name: string };
+  data: NpyClipSource;
   label: { array: NpyArray; name: string };
   len: { array: NpyArray; name: string };
 }
@@ -402,13 +427,13 @@ function npySide(
   side: NtuNpySide,
 ): { clip: Float32Array; length: number; label: number; name: string }[] {
   const { data, label, len } = side;
-  const s = data.array.shape;
+  const s = data.shape;
   const features = s.slice(2).reduce((a, d) => a * d, 1);
   if (s.length < 3 || features !== NTU_FEATURES) {
     fail(`${data.name}: shape (${s.join(', ')}), expected (N, frames, 50, 3) or (N, frames, 150)`);
   }
-  if (data.array.descr !== '<f4' && data.array.descr !== '<f8')
-    fail(`${data.name}: dtype ${data.array.descr}, expected float ('<f4' or '<f8')`);
+  if (data.descr !== '<f4' && data.descr !== '<f8')
+    fail(`${data.name}: dtype ${data.descr}, expected float ('<f4' or '<f8')`);
   const [n, maxFrames] = s as [number, number];
   const checkVector = (a: { array: NpyArray; name: string }): void => {
     const sh = a.array.shape;
@@ -424,12 +449,8 @@ function npySide(
   const out = [];
   for (let i = 0; i < n; i++) {
     const l = lengths[i]!;
-    const src = (data.array.data as Float32Array | Float64Array).subarray(
-      i * per,
-      i * per + l * NTU_FEATURES,
-    );
-    // float32 data is viewed in place (the full CS array is large); float64 is converted once.
-    const clip = src instanceof Float32Array ? src : Float32Array.from(src as Float64Array);
+    // only the true length: the padding after it is never read
+    const clip = data.read(i * per, l * NTU_FEATURES);
     out.push({ clip, length: l, label: labels[i]!, name: `${data.name}[${i}]` });
   }
   return out;

@@ -13,6 +13,7 @@ export {
   loadNtu,
   readSkeletonFile,
   readNpyFile,
+  openNpyClipFile,
   NTU_NPY_FILES,
   type LoadNtuOptions,
 } from './ntu.js';
