@@ -55,7 +55,7 @@ interface NativeInfo {
   simd?: string;
   blas?: string | null;
   blasMode?: 'auto' | 'on' | 'off';
-  blasFaster?: boolean | null;
+  blasShapes?: { timed: number; library: number };
 }
 
 async function nativeInfo(): Promise<NativeInfo | null> {
@@ -73,7 +73,8 @@ async function nativeInfo(): Promise<NativeInfo | null> {
 function nativeBlas(i: NativeInfo): string | null {
   if (!i.blas || i.blasMode === 'off') return i.blasMode === 'off' ? 'off' : null;
   if (i.blasMode === 'on') return `${i.blas} (on)`;
-  const verdict = i.blasFaster === null || i.blasFaster === undefined ? 'not timed yet' : i.blasFaster ? 'faster, used' : 'slower, unused';
+  const s = i.blasShapes;
+  const verdict = !s || s.timed === 0 ? 'not timed yet' : `used for ${s.library} of ${s.timed} GEMM shapes`;
   return `${i.blas} (auto: ${verdict})`;
 }
 

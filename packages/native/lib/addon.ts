@@ -18,7 +18,7 @@ export interface NativeAddon {
     simdSupported: string;
     blas: string | null;
     blasMode: string;
-    blasFaster: boolean | null;
+    blasShapes: { timed: number; library: number };
   };
   setNumThreads(n: number): number;
   setSimd(level: string): string;

@@ -18,12 +18,13 @@ export type NativeInfo =
       /** System BLAS found with dlopen ('openblas', 'blis', 'mkl'), or null; INDRNN_BLAS=off hides it. */
       blas: string | null;
       /**
-       * How large GEMMs use that BLAS: 'auto' (default) when a one-time timing finds it faster than
-       * our kernels, 'on' always, 'off' never (INDRNN_BLAS=auto|on|off).
+       * How large GEMMs use that BLAS: 'auto' (default) per shape, when a one-time timing of that
+       * shape (on its first call) finds it faster than our kernels; 'on' always; 'off' never
+       * (INDRNN_BLAS=auto|on|off).
        */
       blasMode: 'auto' | 'on' | 'off';
-      /** The auto mode's verdict; null until the first large GEMM ran the timing. */
-      blasFaster: boolean | null;
+      /** Auto mode: distinct large GEMM shapes timed so far, and how many of them go to the library. */
+      blasShapes: { timed: number; library: number };
       addonPath: string;
     }
   | { available: false; error: string };
@@ -38,7 +39,7 @@ export function nativeInfo(): NativeInfo {
     simdSupported: i.simdSupported as 'avx512' | 'avx2' | 'generic',
     blas: i.blas,
     blasMode: i.blasMode as 'auto' | 'on' | 'off',
-    blasFaster: i.blasFaster,
+    blasShapes: i.blasShapes,
     addonPath,
   };
 }

@@ -308,9 +308,14 @@ napi_value Info(napi_env env, napi_callback_info info) {
     set("blas", blas_name() ? a.string(blas_name()) : null_v);
     const BlasMode mode = blas_mode();
     set("blasMode", a.string(mode == BlasMode::On ? "on" : mode == BlasMode::Off ? "off" : "auto"));
-    // auto mode: whether its one-time timing found the library faster (null before it ran)
-    const int faster = blas_faster();
-    set("blasFaster", faster < 0 ? null_v : a.boolean(faster == 1));
+    // auto mode: distinct large product shapes timed so far, and how many the library won
+    napi_value shapes;
+    a.check(napi_create_object(a.env(), &shapes), "creating the blasShapes object");
+    a.check(napi_set_named_property(a.env(), shapes, "timed", a.number(blas_shapes_measured())),
+            "setting blasShapes.timed");
+    a.check(napi_set_named_property(a.env(), shapes, "library", a.number(blas_shapes_won())),
+            "setting blasShapes.library");
+    set("blasShapes", shapes);
     return obj;
   });
 }

@@ -7,6 +7,9 @@
 #include <climits>
 #include <cstdlib>
 #include <cstring>
+#include <map>
+#include <mutex>
+#include <tuple>
 #include <vector>
 
 #include "gemm.h"
@@ -29,18 +32,24 @@ using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int,
                          float, float*, int);
 using SetThreadsFn = void (*)(int);
 
+// A product's shape: m, n, k, trans_a, trans_b.
+using ShapeKey = std::tuple<int64_t, int64_t, int64_t, bool, bool>;
+
 struct Blas {
   const char* name = nullptr;
   SgemmFn sgemm = nullptr;
   BlasMode mode = BlasMode::Auto;
-  int faster = -1;  // auto mode's timing verdict, -1 until measured
+  // Auto mode's verdict per shape: which implementation wins depends on the shape (OpenBLAS beats
+  // our kernels on large square products here and loses on the tall-skinny ones training uses).
+  std::map<ShapeKey, bool> by_shape;
+  int shapes_won = 0;  // shapes the library won
+  std::mutex lock;
 };
 
-Blas load() {
-  Blas blas;
+void load(Blas& blas) {
 #ifdef INDRNN_HAVE_DLOPEN
   const char* env = std::getenv("INDRNN_BLAS");
-  if (env && (std::strcmp(env, "off") == 0 || std::strcmp(env, "0") == 0)) return blas;
+  if (env && (std::strcmp(env, "off") == 0 || std::strcmp(env, "0") == 0)) return;
   if (env && (std::strcmp(env, "on") == 0 || std::strcmp(env, "1") == 0)) blas.mode = BlasMode::On;
   struct Candidate {
     const char* file;
@@ -70,13 +79,18 @@ Blas load() {
     break;  // the handle stays open for the life of the process
   }
 #endif
-  return blas;
 }
 
 Blas& state() {
-  static Blas blas = load();
+  static Blas blas;
+  static const bool loaded = (load(blas), true);  // once, thread-safe (function-local static)
+  (void)loaded;
   return blas;
 }
+
+// Shapes remembered per process; past this (unusual: hundreds of distinct large products), new
+// shapes use our kernels without a timing.
+constexpr size_t kMaxShapes = 256;
 
 // Below this many multiply-adds our own kernel wins (no BLAS call and thread start-up overhead).
 constexpr double kBlasMinWork = 128.0 * 128.0 * 128.0;
@@ -89,31 +103,6 @@ double seconds(F&& fn) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Auto mode's one-time check (a few milliseconds): is the library faster than our kernels here?
-// (OpenBLAS, for one, runs at half speed on AVX-512 CPUs when OPENBLAS_CORETYPE names an older
-// core.) Rounds alternate between the two so a burst of load on a shared machine hits both, and
-// the library must win by 10% to be used.
-void calibrate(Blas& b) {
-  const int n = 512;
-  std::vector<float> x(static_cast<size_t>(n) * n), y(x.size()), z(x.size());
-  for (size_t i = 0; i < x.size(); i++) {
-    x[i] = static_cast<float>(i % 13) * 0.1f - 0.6f;
-    y[i] = static_cast<float>(i % 7) * 0.1f - 0.3f;
-  }
-  double lib = 1e30, own = 1e30;
-  for (int round = 0; round < 4; round++) {
-    lib = std::min(lib, seconds([&] {
-                     b.sgemm(kRowMajor, kNoTrans, kNoTrans, n, n, n, 1.0f, x.data(), n, y.data(), n,
-                             0.0f, z.data(), n);
-                   }));
-    own = std::min(own, seconds([&] {
-                     sgemm_own(false, false, n, n, n, x.data(), n, y.data(), n, z.data(), n, false,
-                               num_threads());
-                   }));
-  }
-  b.faster = lib < 0.9 * own ? 1 : 0;
-}
-
 }  // namespace
 
 const char* blas_name() { return state().name; }
@@ -122,14 +111,9 @@ BlasMode blas_mode() { return state().mode; }
 
 void set_blas_mode(BlasMode mode) { state().mode = mode; }
 
-int blas_faster() { return state().faster; }
-
-bool blas_enabled() {
+bool blas_usable() {
   Blas& b = state();
-  if (!b.sgemm || b.mode == BlasMode::Off) return false;
-  if (b.mode == BlasMode::On) return true;
-  if (b.faster < 0) calibrate(b);
-  return b.faster == 1;
+  return b.sgemm != nullptr && b.mode != BlasMode::Off;
 }
 
 bool blas_should_handle(int64_t m, int64_t n, int64_t k) {
@@ -137,7 +121,68 @@ bool blas_should_handle(int64_t m, int64_t n, int64_t k) {
   if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kBlasMinWork) {
     return false;
   }
-  return blas_enabled();
+  return blas_usable();
+}
+
+// Auto mode, first product of a shape: time both implementations on its real operands into a
+// scratch output (alternating, best of three each, so first-touch and load bursts hit both), and
+// remember which wins (the library by 10% or more). The caller then computes the real product.
+bool calibrate_shape(Blas& b, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                     const float* a, int64_t lda, const float* bm, int64_t ldb) {
+  std::vector<float> scratch(static_cast<size_t>(m) * static_cast<size_t>(n));
+  double lib = 1e30, own = 1e30;
+  for (int round = 0; round < 3; round++) {
+    auto run_lib = [&] {
+      lib = std::min(lib, seconds([&] {
+                       b.sgemm(kRowMajor, trans_a ? kTrans : kNoTrans, trans_b ? kTrans : kNoTrans,
+                               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f,
+                               a, static_cast<int>(lda), bm, static_cast<int>(ldb), 0.0f,
+                               scratch.data(), static_cast<int>(n));
+                     }));
+    };
+    auto run_own = [&] {
+      own = std::min(own, seconds([&] {
+                       sgemm_own(trans_a, trans_b, m, n, k, a, lda, bm, ldb, scratch.data(), n,
+                                 false, num_threads());
+                     }));
+    };
+    if (round % 2 == 0) {
+      run_own();
+      run_lib();
+    } else {
+      run_lib();
+      run_own();
+    }
+  }
+  return lib < 0.9 * own;
+}
+
+bool blas_should_handle_product(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                                const float* a, int64_t lda, const float* bm, int64_t ldb) {
+  if (!blas_should_handle(m, n, k)) return false;
+  Blas& b = state();
+  if (b.mode == BlasMode::On) return true;
+  std::lock_guard<std::mutex> guard(b.lock);
+  const ShapeKey key{m, n, k, trans_a, trans_b};
+  auto it = b.by_shape.find(key);
+  if (it != b.by_shape.end()) return it->second;
+  if (b.by_shape.size() >= kMaxShapes) return false;
+  const bool lib = calibrate_shape(b, trans_a, trans_b, m, n, k, a, lda, bm, ldb);
+  b.by_shape.emplace(key, lib);
+  if (lib) b.shapes_won++;
+  return lib;
+}
+
+int blas_shapes_measured() {
+  Blas& b = state();
+  std::lock_guard<std::mutex> guard(b.lock);
+  return static_cast<int>(b.by_shape.size());
+}
+
+int blas_shapes_won() {
+  Blas& b = state();
+  std::lock_guard<std::mutex> guard(b.lock);
+  return b.shapes_won;
 }
 
 void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,

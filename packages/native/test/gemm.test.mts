@@ -7,6 +7,7 @@
  * size ~√k; the native kernel accumulates in float32 (in a different order) while the reference
  * sums in float64, so the absolute error grows like √k · float32 epsilon · √k-sized partial sums.
  */
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Generator } from 'indrnn';
 import { nativeInfo, setBlas, setNumThreads } from '../lib/index.js';
@@ -110,5 +111,25 @@ describe('native matmul', { skip: skipReason }, () => {
     } finally {
       setBlas('auto');
     }
+  });
+
+  it('auto mode times each new large shape once (on scratch memory) and then computes it right', (t) => {
+    const info = nativeInfo();
+    if (!info.available || !info.blas) {
+      t.skip('no system BLAS found (libopenblas.so.0 / libblis.so / libmkl_rt.so)');
+      return;
+    }
+    setBlas('auto');
+    const timed = (): number => {
+      const i = nativeInfo();
+      return i.available ? i.blasShapes.timed : -1;
+    };
+    const before = timed();
+    check(151, 141, 131, false, true, 'auto, first call of the shape');
+    assert.equal(timed(), before + 1, 'the new shape was timed');
+    check(151, 141, 131, false, true, 'auto, second call');
+    assert.equal(timed(), before + 1, 'a known shape is not timed again');
+    check(100, 100, 100, false, false, 'below the size worth a library call');
+    assert.equal(timed(), before + 1, 'small products are never timed');
   });
 });
