@@ -235,7 +235,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
     batchNormTrain(x, groups, rows, channels, gamma, beta, eps) {
       if (!allF32(x, gamma, beta))
         return ref().batchNormTrain(x, groups, rows, channels, gamma, beta, eps);
-      const y = f32(x.length);
+      const y = f32Full(x.length); // every element normalised
       const mean = f32(groups * channels);
       const variance = f32(groups * channels);
       const invStd = f32(groups * channels);
@@ -258,7 +258,7 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       if (!allF32(dy, x, mean, invStd, gamma)) {
         return ref().batchNormGrad(dy, x, groups, rows, channels, mean, invStd, gamma);
       }
-      const dx = f32(dy.length);
+      const dx = f32Full(dy.length); // every element written
       const dgamma = f32(channels);
       const dbeta = f32(channels);
       k.batchNormGrad(

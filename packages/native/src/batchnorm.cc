@@ -2,6 +2,7 @@
 // (group, channel) over rows, accumulated in float64 like the reference. Frame-wise BN (many
 // small groups) splits groups over the pool; sequence-wise BN (one group of T·B rows) splits rows,
 // with per-thread partial sums added in thread order.
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -11,20 +12,30 @@
 namespace indrnn {
 namespace {
 
-// acc[c] += Σ_r x[r, c] over rows [r0, r1)
-INDRNN_CLONES void col_sum(const float* x, int64_t C, int64_t r0, int64_t r1, double* acc) {
-  for (int64_t r = r0; r < r1; r++) {
-    for (int64_t c = 0; c < C; c++) acc[c] += x[r * C + c];
-  }
-}
+// Rows summed in float before a block's sums are added to the float64 totals: float adds run at
+// twice the SIMD width, and 16-term float partial sums keep the result within a few ulps of a
+// float64 sum.
+constexpr int64_t kFloatBlock = 16;
 
-// acc[c] += Σ_r (x[r, c] - mean[c])²
-INDRNN_CLONES void col_sq_dev(const float* x, int64_t C, int64_t r0, int64_t r1, const double* mean,
-                              double* acc) {
-  for (int64_t r = r0; r < r1; r++) {
+// s1[c] += Σ_r d, s2[c] += Σ_r d² over rows [r0, r1), d = x[r, c] - shift[c]. One pass: with
+// the shift near the mean, E[d²] - E[d]² loses no precision to cancellation.
+INDRNN_CLONES void col_moments(const float* __restrict__ x, int64_t C, int64_t r0, int64_t r1,
+                               const float* __restrict__ shift, float* __restrict__ f1,
+                               float* __restrict__ f2, double* __restrict__ s1,
+                               double* __restrict__ s2) {
+  for (int64_t b0 = r0; b0 < r1; b0 += kFloatBlock) {
+    const int64_t b1 = std::min(r1, b0 + kFloatBlock);
+    for (int64_t c = 0; c < C; c++) f1[c] = f2[c] = 0.0f;
+    for (int64_t r = b0; r < b1; r++) {
+      for (int64_t c = 0; c < C; c++) {
+        const float d = x[r * C + c] - shift[c];
+        f1[c] += d;
+        f2[c] += d * d;
+      }
+    }
     for (int64_t c = 0; c < C; c++) {
-      const double d = x[r * C + c] - mean[c];
-      acc[c] += d * d;
+      s1[c] += f1[c];
+      s2[c] += f2[c];
     }
   }
 }
@@ -37,15 +48,25 @@ INDRNN_CLONES void normalize(const float* x, int64_t C, int64_t r0, int64_t r1, 
   }
 }
 
-// sum_dy[c] += Σ dy,  sum_dyx[c] += Σ dy·x̂
-INDRNN_CLONES void grad_sums(const float* dy, const float* x, int64_t C, int64_t r0, int64_t r1,
-                             const float* mean, const float* inv_std, double* sum_dy,
-                             double* sum_dyx) {
-  for (int64_t r = r0; r < r1; r++) {
+// sum_dy[c] += Σ dy,  sum_dyx[c] += Σ dy·x̂ (float within blocks of rows, float64 across them)
+INDRNN_CLONES void grad_sums(const float* __restrict__ dy, const float* __restrict__ x, int64_t C,
+                             int64_t r0, int64_t r1, const float* __restrict__ mean,
+                             const float* __restrict__ inv_std, float* __restrict__ f1,
+                             float* __restrict__ f2, double* __restrict__ sum_dy,
+                             double* __restrict__ sum_dyx) {
+  for (int64_t b0 = r0; b0 < r1; b0 += kFloatBlock) {
+    const int64_t b1 = std::min(r1, b0 + kFloatBlock);
+    for (int64_t c = 0; c < C; c++) f1[c] = f2[c] = 0.0f;
+    for (int64_t r = b0; r < b1; r++) {
+      for (int64_t c = 0; c < C; c++) {
+        const float xhat = (x[r * C + c] - mean[c]) * inv_std[c];
+        f1[c] += dy[r * C + c];
+        f2[c] += dy[r * C + c] * xhat;
+      }
+    }
     for (int64_t c = 0; c < C; c++) {
-      const float xhat = (x[r * C + c] - mean[c]) * inv_std[c];
-      sum_dy[c] += dy[r * C + c];
-      sum_dyx[c] += static_cast<double>(dy[r * C + c] * xhat);
+      sum_dy[c] += f1[c];
+      sum_dyx[c] += f2[c];
     }
   }
 }
@@ -84,20 +105,27 @@ void add_partials(const std::vector<double>& part, int nt, int64_t C, double* ou
 // One group's forward, on nt threads (nt = 1 inside a group-parallel loop).
 void bn_group_train(const float* x, int64_t R, int64_t C, const float* gamma, const float* beta,
                     float eps, float* y, float* mean, float* variance, float* inv_std, int nt) {
-  std::vector<double> part(static_cast<size_t>(nt * C), 0.0);
-  std::vector<double> mu(static_cast<size_t>(C)), var(static_cast<size_t>(C));
-  over_rows(nt, R, [&](int64_t r0, int64_t r1, int tid) { col_sum(x, C, r0, r1, &part[tid * C]); });
-  add_partials(part, nt, C, mu.data());
-  for (int64_t c = 0; c < C; c++) mu[c] /= static_cast<double>(R);
-  // two-pass variance: exact enough for float32 inputs with large means
-  std::fill(part.begin(), part.end(), 0.0);
+  const size_t cs = static_cast<size_t>(C);
+  std::vector<double> p1(nt * cs, 0.0), p2(nt * cs, 0.0);
+  std::vector<float> fp(2 * nt * cs);
+  std::vector<double> s1(cs), s2(cs), mu(cs);
+  // one pass over x: moments about a shift near the mean (the mean of the first few rows), so the
+  // variance E[d²] - E[d]² does not cancel away for inputs with a large mean
+  std::vector<float> shift0(cs, 0.0f);
+  const int64_t probe = std::min<int64_t>(R, 8);
+  for (int64_t r = 0; r < probe; r++)
+    for (int64_t c = 0; c < C; c++) shift0[c] += x[r * C + c] / static_cast<float>(probe);
   over_rows(nt, R, [&](int64_t r0, int64_t r1, int tid) {
-    col_sq_dev(x, C, r0, r1, mu.data(), &part[tid * C]);
+    col_moments(x, C, r0, r1, shift0.data(), &fp[2 * tid * cs], &fp[(2 * tid + 1) * cs],
+                &p1[tid * cs], &p2[tid * cs]);
   });
-  add_partials(part, nt, C, var.data());
-  std::vector<float> scale(static_cast<size_t>(C)), shift(static_cast<size_t>(C));
+  add_partials(p1, nt, C, s1.data());
+  add_partials(p2, nt, C, s2.data());
+  std::vector<float> scale(cs), shift(cs);
   for (int64_t c = 0; c < C; c++) {
-    const double v = var[c] / static_cast<double>(R);
+    const double m1 = s1[c] / static_cast<double>(R);
+    mu[c] = shift0[c] + m1;
+    const double v = std::max(0.0, s2[c] / static_cast<double>(R) - m1 * m1);
     const double is = 1.0 / std::sqrt(v + eps);
     mean[c] = static_cast<float>(mu[c]);
     variance[c] = static_cast<float>(v);
@@ -115,8 +143,10 @@ void bn_group_grad(const float* dy, const float* x, int64_t R, int64_t C, const 
                    double* dbeta, int nt) {
   std::vector<double> p_dy(static_cast<size_t>(nt * C), 0.0),
       p_dyx(static_cast<size_t>(nt * C), 0.0);
+  std::vector<float> fp(static_cast<size_t>(2 * nt * C));
   over_rows(nt, R, [&](int64_t r0, int64_t r1, int tid) {
-    grad_sums(dy, x, C, r0, r1, mean, inv_std, &p_dy[tid * C], &p_dyx[tid * C]);
+    grad_sums(dy, x, C, r0, r1, mean, inv_std, &fp[2 * tid * C], &fp[(2 * tid + 1) * C],
+              &p_dy[tid * C], &p_dyx[tid * C]);
   });
   std::vector<double> s_dy(static_cast<size_t>(C)), s_dyx(static_cast<size_t>(C));
   add_partials(p_dy, nt, C, s_dy.data());

@@ -582,6 +582,18 @@ describe('native batch norm', { skip: skipReason }, () => {
       assertClose(da.dbeta, db.dbeta, `batchNormGrad dbeta [${G}, ${Rw}, ${C}]`, sumTol, 1e-4);
     }
   });
+
+  it('statistics stay exact for a mean 10⁵ times the spread (one-pass moments about a shift)', () => {
+    const [G, Rw, C] = [1, 5000, 7];
+    const x = rnd(G * Rw * C, gen, 0.01, 1000);
+    const gamma = rnd(C, gen, 0.5, 1);
+    const beta = rnd(C, gen);
+    const a = N.batchNormTrain(x, G, Rw, C, gamma, beta, 1e-5);
+    const b = R.batchNormTrain(x, G, Rw, C, gamma, beta, 1e-5);
+    assertClose(a.mean, b.mean, 'mean', 0, 1e-7);
+    assertClose(a.variance, b.variance, 'variance', 0, 1e-4);
+    assertClose(a.invStd, b.invStd, 'invStd', 0, 1e-4);
+  });
 });
 
 describe('native optimizer steps', { skip: skipReason }, () => {
