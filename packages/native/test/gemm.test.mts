@@ -59,6 +59,14 @@ function check(
   );
 }
 
+/** The loaded system BLAS's name, or null after marking the test skipped (none on this machine). */
+function systemBlasOrSkip(t: { skip(message: string): void }): string | null {
+  const info = nativeInfo();
+  if (info.available && info.blas) return info.blas;
+  t.skip('no system BLAS found (libopenblas.so.0 / libblis.so / libmkl_rt.so)');
+  return null;
+}
+
 describe('native matmul', { skip: skipReason }, () => {
   for (const level of simdLevels) {
     it(`every transposition on odd sizes (${level} kernels, BLAS off)`, () => {
@@ -99,26 +107,19 @@ describe('native matmul', { skip: skipReason }, () => {
   });
 
   it('large products go through the system BLAS when one is loaded, and agree', (t) => {
-    const info = nativeInfo();
-    if (!info.available || !info.blas) {
-      t.skip('no system BLAS found (libopenblas.so.0 / libblis.so / libmkl_rt.so)');
-      return;
-    }
+    const blas = systemBlasOrSkip(t);
+    if (!blas) return;
     setBlas('on');
     try {
       for (const ta of [false, true])
-        for (const tb of [false, true]) check(150, 140, 130, ta, tb, `BLAS ${info.blas}`);
+        for (const tb of [false, true]) check(150, 140, 130, ta, tb, `BLAS ${blas}`);
     } finally {
       setBlas('auto');
     }
   });
 
   it('auto mode times each new large shape once (on scratch memory) and then computes it right', (t) => {
-    const info = nativeInfo();
-    if (!info.available || !info.blas) {
-      t.skip('no system BLAS found (libopenblas.so.0 / libblis.so / libmkl_rt.so)');
-      return;
-    }
+    if (!systemBlasOrSkip(t)) return;
     setBlas('auto');
     const timed = (): number => {
       const i = nativeInfo();
