@@ -2,6 +2,10 @@
  * Shape bookkeeping done on the host before a launch: strides, broadcasting, coalescing of axes
  * (so the kernels index with as few divisions as possible), and the reduction plan.
  */
+// Type-only import, like @indrnn/native: this package is CommonJS, and a value import from the
+// ESM 'indrnn' would compile to require() of ESM, which Node 20 before 20.19 cannot do. Hence these
+// few lines of shape arithmetic stay here rather than coming from the core (the wasm package, ESM,
+// imports them).
 import type { Shape } from 'indrnn';
 
 export function sizeOf(shape: Shape): number {

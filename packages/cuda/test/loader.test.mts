@@ -4,11 +4,12 @@
  * names the reason on request, and the host-side layout planning is right.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spawnSync } from 'node:child_process';
 import { describe, it } from 'node:test';
+import { runNodeSnippet } from 'indrnn/testing/node';
 import { createCudaBackend, cudaInfo, CudaUnavailableError } from '../lib/index.js';
 import { coalesce, reducePlan } from '../lib/layout.js';
 
@@ -94,19 +95,8 @@ describe('the CUDA addon builds and loads', () => {
 });
 
 /** Runs a snippet in a fresh Node process (own registry state) and returns its output. */
-function runNode(
-  code: string,
-  env: Record<string, string>,
-  preload?: string,
-): { stdout: string; stderr: string } {
-  const args = [...(preload ? ['--require', preload] : []), '--input-type=module', '-e', code];
-  const r = spawnSync(process.execPath, args, {
-    cwd: here,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
-  assert.equal(r.status, 0, `child failed: ${r.stderr}`);
-  return { stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+function runNode(code: string, env: Record<string, string>, preload?: string): { stdout: string; stderr: string } {
+  return runNodeSnippet(code, { cwd: here, env, ...(preload ? { preload } : {}) });
 }
 
 const SNIPPET = `\

@@ -5,6 +5,8 @@
  */
 export type { DType, TypedArray } from './tensor/dtype.js';
 export type { Shape } from './tensor/shape.js';
+// shape arithmetic the accelerated backends share (row-major strides, broadcasting)
+export { sizeOf, stridesOf, broadcastStrides } from './tensor/shape.js';
 export { Tensor, tensor, zeros, ones, full, type TensorLike } from './tensor/tensor.js';
 export { randn, rand, randint, arange } from './tensor/creation.js';
 export { noGrad, isGradEnabled, backward } from './autograd/tape.js';

@@ -8,10 +8,10 @@
  * float64 sums).
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, it } from 'node:test';
+import { runNodeSnippet } from 'indrnn/testing/node';
 import { assertModelStepMatchesReference, MODEL_CHECK_CASES } from 'indrnn/testing';
 import { skipReason } from './helpers.mjs';
 
@@ -28,19 +28,8 @@ describe(
 const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** Runs a snippet in a fresh Node process (own registry state) and returns its output. */
-function runNode(
-  code: string,
-  env: Record<string, string>,
-  preload?: string,
-): { stdout: string; stderr: string } {
-  const args = [...(preload ? ['--require', preload] : []), '--input-type=module', '-e', code];
-  const r = spawnSync(process.execPath, args, {
-    cwd: here,
-    env: { ...process.env, ...env },
-    encoding: 'utf8',
-  });
-  assert.equal(r.status, 0, `child failed: ${r.stderr}`);
-  return { stdout: r.stdout.trim(), stderr: r.stderr.trim() };
+function runNode(code: string, env: Record<string, string>, preload?: string): { stdout: string; stderr: string } {
+  return runNodeSnippet(code, { cwd: here, env, ...(preload ? { preload } : {}) });
 }
 
 const SNIPPET = `import { getBackend, zeros } from 'indrnn';

@@ -5,25 +5,7 @@
  */
 import type { Shape } from 'indrnn';
 
-/** Row-major strides of shape. */
-export function stridesOf(shape: Shape): number[] {
-  const s = new Array<number>(shape.length);
-  let acc = 1;
-  for (let i = shape.length - 1; i >= 0; i--) {
-    s[i] = acc;
-    acc *= shape[i]!;
-  }
-  return s;
-}
-
-/** Strides of `shape` right-aligned to `outShape`, 0 on broadcast axes. */
-export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
-  const own = stridesOf(shape);
-  const out = new Array<number>(outShape.length).fill(0);
-  const offset = outShape.length - shape.length;
-  for (let i = 0; i < shape.length; i++) out[offset + i] = shape[i] === 1 ? 0 : own[i]!;
-  return out;
-}
+export { broadcastStrides, stridesOf } from 'indrnn';
 
 export interface Coalesced {
   shape: number[];

@@ -19,6 +19,18 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/**
+ * Strides of `shape` (right-aligned to `outShape`) with 0 on broadcast axes, so one odometer over
+ * outShape can address the input.
+ */
+export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
+  const strides = stridesOf(shape);
+  const out = new Array<number>(outShape.length).fill(0);
+  const offset = outShape.length - shape.length;
+  for (let i = 0; i < shape.length; i++) out[offset + i] = shape[i] === 1 ? 0 : strides[i]!;
+  return out;
+}
+
 export function sameShape(a: Shape, b: Shape): boolean {
   return a.length === b.length && a.every((d, i) => d === b[i]);
 }

@@ -1,7 +1,9 @@
 /** Small helpers shared by the reference kernels. */
 import { arrayFor, type DType, type TypedArray } from '../../tensor/dtype.js';
 import { outputLike } from '../memory.js';
-import { type Shape, sizeOf, stridesOf } from '../../tensor/shape.js';
+import { type Shape, sizeOf } from '../../tensor/shape.js';
+
+export { broadcastStrides } from '../../tensor/shape.js';
 
 /** A zeroed output array of the same element type as `x` (recycled inside `tidy` scopes). */
 export function like(x: TypedArray, size: number): TypedArray {
@@ -10,18 +12,6 @@ export function like(x: TypedArray, size: number): TypedArray {
 
 export function alloc(dtype: DType, size: number): TypedArray {
   return arrayFor(dtype, size);
-}
-
-/**
- * Strides of `shape` (right-aligned to `outShape`) with 0 on broadcast axes, so one odometer over
- * outShape can address the input.
- */
-export function broadcastStrides(shape: Shape, outShape: Shape): number[] {
-  const strides = stridesOf(shape);
-  const out = new Array<number>(outShape.length).fill(0);
-  const offset = outShape.length - shape.length;
-  for (let i = 0; i < shape.length; i++) out[offset + i] = shape[i] === 1 ? 0 : strides[i]!;
-  return out;
 }
 
 /**
