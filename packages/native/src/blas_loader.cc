@@ -42,7 +42,6 @@ struct Blas {
   // Auto mode's verdict per shape: which implementation wins depends on the shape (OpenBLAS beats
   // our kernels on large square products here and loses on the tall-skinny ones training uses).
   std::map<ShapeKey, bool> by_shape;
-  int shapes_won = 0;  // shapes the library won
   std::mutex lock;
 };
 
@@ -103,41 +102,28 @@ double seconds(F&& fn) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-}  // namespace
-
-const char* blas_name() { return state().name; }
-
-BlasMode blas_mode() { return state().mode; }
-
-void set_blas_mode(BlasMode mode) { state().mode = mode; }
-
-bool blas_usable() {
-  Blas& b = state();
-  return b.sgemm != nullptr && b.mode != BlasMode::Off;
-}
-
-bool blas_should_handle(int64_t m, int64_t n, int64_t k) {
+// Whether a product this large may go to the library at all (library loaded, mode not off).
+bool library_may_take(int64_t m, int64_t n, int64_t k) {
   if (m > INT_MAX || n > INT_MAX || k > INT_MAX) return false;  // LP64 CBLAS takes int sizes
   if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kBlasMinWork) {
     return false;
   }
-  return blas_usable();
+  const Blas& b = state();
+  return b.sgemm != nullptr && b.mode != BlasMode::Off;
 }
 
 // Auto mode, first product of a shape: time both implementations on its real operands into a
 // scratch output (alternating, best of three each, so first-touch and load bursts hit both), and
 // remember which wins (the library by 10% or more). The caller then computes the real product.
-bool calibrate_shape(Blas& b, bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+bool calibrate_shape(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                      const float* a, int64_t lda, const float* bm, int64_t ldb) {
   std::vector<float> scratch(static_cast<size_t>(m) * static_cast<size_t>(n));
   double lib = 1e30, own = 1e30;
   for (int round = 0; round < 3; round++) {
     auto run_lib = [&] {
       lib = std::min(lib, seconds([&] {
-                       b.sgemm(kRowMajor, trans_a ? kTrans : kNoTrans, trans_b ? kTrans : kNoTrans,
-                               static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), 1.0f,
-                               a, static_cast<int>(lda), bm, static_cast<int>(ldb), 0.0f,
-                               scratch.data(), static_cast<int>(n));
+                       blas_sgemm(trans_a, trans_b, m, n, k, a, lda, bm, ldb, scratch.data(), n,
+                                  false);
                      }));
     };
     auto run_own = [&] {
@@ -157,9 +143,17 @@ bool calibrate_shape(Blas& b, bool trans_a, bool trans_b, int64_t m, int64_t n, 
   return lib < 0.9 * own;
 }
 
+}  // namespace
+
+const char* blas_name() { return state().name; }
+
+BlasMode blas_mode() { return state().mode; }
+
+void set_blas_mode(BlasMode mode) { state().mode = mode; }
+
 bool blas_should_handle_product(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                                 const float* a, int64_t lda, const float* bm, int64_t ldb) {
-  if (!blas_should_handle(m, n, k)) return false;
+  if (!library_may_take(m, n, k)) return false;
   Blas& b = state();
   if (b.mode == BlasMode::On) return true;
   std::lock_guard<std::mutex> guard(b.lock);
@@ -167,9 +161,8 @@ bool blas_should_handle_product(bool trans_a, bool trans_b, int64_t m, int64_t n
   auto it = b.by_shape.find(key);
   if (it != b.by_shape.end()) return it->second;
   if (b.by_shape.size() >= kMaxShapes) return false;
-  const bool lib = calibrate_shape(b, trans_a, trans_b, m, n, k, a, lda, bm, ldb);
+  const bool lib = calibrate_shape(trans_a, trans_b, m, n, k, a, lda, bm, ldb);
   b.by_shape.emplace(key, lib);
-  if (lib) b.shapes_won++;
   return lib;
 }
 
@@ -182,7 +175,9 @@ int blas_shapes_measured() {
 int blas_shapes_won() {
   Blas& b = state();
   std::lock_guard<std::mutex> guard(b.lock);
-  return b.shapes_won;
+  int won = 0;
+  for (const auto& entry : b.by_shape) won += entry.second ? 1 : 0;
+  return won;
 }
 
 void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,

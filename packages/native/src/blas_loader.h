@@ -14,10 +14,6 @@ enum class BlasMode : int { Off = 0, On = 1, Auto = 2 };
 
 BlasMode blas_mode();
 void set_blas_mode(BlasMode mode);
-// Whether a library is loaded and the mode is not off.
-bool blas_usable();
-// Whether a product this large may go to the system BLAS at all (library loaded, mode not off).
-bool blas_should_handle(int64_t m, int64_t n, int64_t k);
 // Whether sgemm should hand this product to the system BLAS: in auto mode, by the verdict for its
 // shape (timed on these operands the first time the shape is seen).
 bool blas_should_handle_product(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
