@@ -146,10 +146,6 @@ export function parseNpy(bytes: Uint8Array, name = 'array.npy'): NpyArray {
 
 /** Little-endian .npy elements → a typed array of `count` elements (always a copy). */
 export function decodeNpyData(raw: Uint8Array, descr: NpyDescr, count: number): NpyData {
-  return decodeData(raw, descr, count);
-}
-
-function decodeData(raw: Uint8Array, descr: NpyDescr, count: number): NpyData {
   if (LITTLE_ENDIAN_HOST) {
     // A copy starts at offset 0, so any alignment works. Not raw.slice(): on a Buffer, a view.
     const aligned = new Uint8Array(raw).buffer;
