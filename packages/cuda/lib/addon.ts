@@ -240,8 +240,12 @@ export interface CudaAddon {
   ): void;
 }
 
-/** Where the build puts the addon (relative to this file: dist/lib/addon.js). */
-export const addonPath = path.join(__dirname, '..', '..', 'build', 'indrnn_cuda.node');
+/**
+ * Where the build puts the addon (relative to this file: dist/lib/addon.js), or INDRNN_CUDA_ADDON:
+ * another build of it, such as the CPU emulator's (emu/README.md).
+ */
+export const addonPath =
+  process.env['INDRNN_CUDA_ADDON'] || path.join(__dirname, '..', '..', 'build', 'indrnn_cuda.node');
 
 function load(): { addon: CudaAddon | null; error: string | null } {
   try {

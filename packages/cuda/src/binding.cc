@@ -709,7 +709,7 @@ napi_value col2imFn(Args& a) {
 napi_value adamStepFn(Args& a) {
   const int64_t n = a.buf(0, "param")->size;
   adamStep(a.f32(0, "param", n), a.f32(1, "grad", n), a.f32(2, "m", n), a.f32(3, "v", n), n,
-           float(a.num(4, "lr")), float(a.num(5, "beta1")), float(a.num(6, "beta2")),
+           float(a.num(4, "lr")), a.num(5, "beta1"), a.num(6, "beta2"),
            float(a.num(7, "eps")), float(a.num(8, "weightDecay")), float(a.num(9, "biasCorr1")),
            float(a.num(10, "biasCorr2")));
   return undefined(a.env());
@@ -719,7 +719,7 @@ napi_value adamStepFn(Args& a) {
 napi_value sgdStepFn(Args& a) {
   const int64_t n = a.buf(0, "param")->size;
   sgdStep(a.f32(0, "param", n), a.f32(1, "grad", n), a.f32(2, "buf", n), n, float(a.num(3, "lr")),
-          float(a.num(4, "momentum")), float(a.num(5, "dampening")), a.flag(6),
+          float(a.num(4, "momentum")), a.num(5, "dampening"), a.flag(6),
           float(a.num(7, "weightDecay")), a.flag(8));
   return undefined(a.env());
 }

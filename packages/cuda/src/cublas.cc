@@ -86,6 +86,9 @@ void checkCublas(cublasStatus_t s, const char* what, const char* call) {
 std::vector<std::string> candidates() {
   std::vector<std::string> out;
   if (const char* p = std::getenv("INDRNN_CUBLAS"); p != nullptr && *p) out.push_back(p);
+#ifdef INDRNN_CUBLAS_FIRST  // the emulator build (emu/) names its stand-in cuBLAS
+  out.push_back(INDRNN_CUBLAS_FIRST);
+#endif
   const char* names[] = {"libcublas.so.13", "libcublas.so.12", "libcublas.so.11", "libcublas.so"};
   std::vector<std::string> dirs = {""};  // "" = the loader's own search path first
   for (const char* env : {"CUDA_HOME", "CUDA_PATH"}) {

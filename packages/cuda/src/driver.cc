@@ -16,6 +16,11 @@
 namespace icu {
 namespace {
 
+// The emulator build (emu/) names its stand-in driver library here.
+#ifndef INDRNN_DRIVER_LIB
+#define INDRNN_DRIVER_LIB "libcuda.so.1"
+#endif
+
 using CUresult = int;
 using CuInitFn = CUresult (*)(unsigned);
 using CuIntFn = CUresult (*)(int*);
@@ -77,7 +82,7 @@ Scratch::~Scratch() {
 DriverProbe probeDriver() {
   DriverProbe p{false, "", 0, 0, 0};
   cudaRuntimeGetVersion(&p.runtimeVersion);  // needs no driver
-  void* lib = dlopen("libcuda.so.1", RTLD_NOW | RTLD_LOCAL);
+  void* lib = dlopen(INDRNN_DRIVER_LIB, RTLD_NOW | RTLD_LOCAL);
   if (lib == nullptr) {
     const char* err = dlerror();
     p.reason = std::string("the NVIDIA driver library libcuda.so.1 could not be loaded (") +

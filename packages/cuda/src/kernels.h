@@ -99,10 +99,11 @@ void lstmScanBackward(const float* dh, const float* dc, const float* gates, cons
                       int T, int B, int H);
 
 // ---- optim.cu ----
-void adamStep(float* param, const float* grad, float* m, float* v, int64_t n, float lr, float beta1,
-              float beta2, float eps, float weightDecay, float biasCorr1, float biasCorr2);
+void adamStep(float* param, const float* grad, float* m, float* v, int64_t n, float lr,
+              double beta1, double beta2, float eps, float weightDecay, float biasCorr1,
+              float biasCorr2);
 void sgdStep(float* param, const float* grad, float* buf, int64_t n, float lr, float momentum,
-             float dampening, bool nesterov, float weightDecay, bool hasMomentum);
+             double dampening, bool nesterov, float weightDecay, bool hasMomentum);
 
 // ---- conv.cu ----
 struct ConvGeometry {

@@ -9,13 +9,15 @@ namespace {
 
 // g ← g + wd·p;  m ← β1 m + (1-β1) g;  v ← β2 v + (1-β2) g²;
 // p ← p - lr·(m/bc1)/(sqrt(v/bc2) + eps)
+// 1-β arrives computed in double on the host, as PyTorch does: 1 - float(0.999) is 1.3e-5 off.
 __global__ void adamKernel(float* __restrict__ p, const float* __restrict__ grad,
                            float* __restrict__ m, float* __restrict__ v, int64_t n, float lr,
-                           float beta1, float beta2, float eps, float wd, float bc1, float bc2) {
+                           float beta1, float beta2, float oneMinusBeta1, float oneMinusBeta2,
+                           float eps, float wd, float bc1, float bc2) {
   GRID_STRIDE(i, n) {
     const float g = grad[i] + wd * p[i];
-    const float mi = beta1 * m[i] + (1.f - beta1) * g;
-    const float vi = beta2 * v[i] + (1.f - beta2) * g * g;
+    const float mi = beta1 * m[i] + oneMinusBeta1 * g;
+    const float vi = beta2 * v[i] + oneMinusBeta2 * g * g;
     m[i] = mi;
     v[i] = vi;
     p[i] -= lr * (mi / bc1) / (sqrtf(vi / bc2) + eps);
@@ -25,12 +27,12 @@ __global__ void adamKernel(float* __restrict__ p, const float* __restrict__ grad
 // g ← g + wd·p;  buf ← g (first step) or μ·buf + (1-dampening)·g;  d ← nesterov ? g + μ·buf : buf
 __global__ void sgdKernel(float* __restrict__ p, const float* __restrict__ grad,
                           float* __restrict__ buf, int64_t n, float lr, float momentum,
-                          float dampening, bool nesterov, float wd, bool hasMomentum) {
+                          float oneMinusDampening, bool nesterov, float wd, bool hasMomentum) {
   GRID_STRIDE(i, n) {
     const float g = grad[i] + wd * p[i];
     float d = g;
     if (momentum != 0.f) {
-      const float b = hasMomentum ? momentum * buf[i] + (1.f - dampening) * g : g;
+      const float b = hasMomentum ? momentum * buf[i] + oneMinusDampening * g : g;
       buf[i] = b;
       d = nesterov ? g + momentum * b : b;
     }
@@ -40,18 +42,21 @@ __global__ void sgdKernel(float* __restrict__ p, const float* __restrict__ grad,
 
 }  // namespace
 
-void adamStep(float* param, const float* grad, float* m, float* v, int64_t n, float lr, float beta1,
-              float beta2, float eps, float weightDecay, float biasCorr1, float biasCorr2) {
+void adamStep(float* param, const float* grad, float* m, float* v, int64_t n, float lr,
+              double beta1, double beta2, float eps, float weightDecay, float biasCorr1,
+              float biasCorr2) {
   if (n == 0) return;
-  adamKernel<<<gridFor(n, 256), 256, 0, stream()>>>(param, grad, m, v, n, lr, beta1, beta2, eps,
-                                                    weightDecay, biasCorr1, biasCorr2);
+  adamKernel<<<gridFor(n, 256), 256, 0, stream()>>>(
+      param, grad, m, v, n, lr, float(beta1), float(beta2), float(1 - beta1), float(1 - beta2), eps,
+      weightDecay, biasCorr1, biasCorr2);
   CHECK_LAUNCH("adamStep", "adamKernel");
 }
 
 void sgdStep(float* param, const float* grad, float* buf, int64_t n, float lr, float momentum,
-             float dampening, bool nesterov, float weightDecay, bool hasMomentum) {
+             double dampening, bool nesterov, float weightDecay, bool hasMomentum) {
   if (n == 0) return;
-  sgdKernel<<<gridFor(n, 256), 256, 0, stream()>>>(param, grad, buf, n, lr, momentum, dampening,
+  sgdKernel<<<gridFor(n, 256), 256, 0, stream()>>>(param, grad, buf, n, lr, momentum,
+                                                   float(1 - dampening),
                                                    nesterov, weightDecay, hasMomentum);
   CHECK_LAUNCH("sgdStep", "sgdKernel");
 }

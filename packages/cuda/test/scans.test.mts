@@ -5,8 +5,10 @@
  * backward), and a long one that runs many unrolled blocks. Skips with the reason when no GPU is
  * usable.
  *
- * Tolerances: the IndRNN scan is elementwise: atol 1e-5, rtol 1e-4. du sums over T·B terms
- * (double on the GPU): atol 1e-5·√(T·B). The RNN/LSTM scans chain a float32 GEMM through every
+ * Tolerances: the IndRNN forward is elementwise: atol 1e-5, rtol 1e-4. Its backward carries a
+ * float32 gradient through T steps (the reference carries a double), so dz and dh0 drift like a
+ * random walk of roundings: atol 1e-5·√T (found by the CPU emulator at T = 1000 with tanh: 2.8e-5
+ * on a dh0 of 0.048). du sums over T·B terms (double on the GPU): atol 1e-5·√(T·B). The RNN/LSTM scans chain a float32 GEMM through every
  * step: outputs and step gradients atol 1e-4, rtol 1e-3; weight gradients sum over T·B rows:
  * atol 1e-4·√(T·B), rtol 1e-3.
  */
@@ -53,9 +55,9 @@ describe('cuda IndRNN scan', { skip: skipReason }, () => {
           // feed the reference's h to both, so the backward is compared on its own
           const a = C.indrnnScanGrad(up(dh), up(z), up(h), du, dh0, dLen, T, B, H, act);
           const b = R.indrnnScanGrad(dh, z, h, u, h0, len, T, B, H, act);
-          assertClose(a.dz, b.dz, 'dz');
+          assertClose(a.dz, b.dz, 'dz', 1e-5 * Math.sqrt(T), 1e-4);
           assertClose(a.du, b.du, 'du', 1e-5 * Math.sqrt(T * B), 1e-4);
-          assertClose(a.dh0, b.dh0, 'dh0');
+          assertClose(a.dh0, b.dh0, 'dh0', 1e-5 * Math.sqrt(T), 1e-4);
         });
       }
     }
