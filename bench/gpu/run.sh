@@ -56,6 +56,7 @@ fi
 
 phase "build the addon (one nvcc call)"
 # exported: the tests' build check (loader.test) then finds the same flags and does not rebuild
+export INDRNN_CUDA_EMULATOR=0  # the real kernels are tested here, not the CPU emulator
 export INDRNN_NODE_INCLUDE=$PWD/.gpu/include INDRNN_CUDA_ARCHS=${INDRNN_CUDA_ARCHS:-90}
 $NODE packages/cuda/scripts/install.cjs --force --strict --verbose
 cp packages/cuda/build/install.log "$OUT/build.log"

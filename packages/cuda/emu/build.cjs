@@ -5,6 +5,7 @@
 // INDRNN_CUDA_ADDON=<abs path>/build-emu/indrnn_cuda.node. Rebuilds only when a source changed.
 //
 //   node emu/build.cjs [--force]     CXX=g++ (default), INDRNN_NODE_INCLUDE=dir with node_api.h
+//   node emu/build.cjs --selftest    also build build-emu/selftest from emu/selftest.cu
 'use strict';
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -33,7 +34,14 @@ const include = [
 if (!include) fail('node_api.h not found (set INDRNN_NODE_INCLUDE)');
 
 const srcDir = path.join(root, 'src');
-const emuFiles = ['include/cuda_runtime.h', 'runtime.cc', 'driver_stub.cc', 'cublas_stub.cc', 'build.cjs'];
+const emuFiles = [
+  'include/cuda_runtime.h',
+  'runtime.cc',
+  'driver_stub.cc',
+  'cublas_stub.cc',
+  'selftest.cu',
+  'build.cjs',
+];
 const sources = fs.readdirSync(srcDir).sort();
 
 const h = crypto.createHash('sha256');
@@ -42,7 +50,9 @@ for (const f of sources) h.update(f).update(fs.readFileSync(path.join(srcDir, f)
 for (const f of emuFiles) h.update(f).update(fs.readFileSync(path.join(__dirname, f)));
 const hash = h.digest('hex');
 const force = process.argv.includes('--force');
-if (!force && [addon, driver, cublas].every((f) => fs.existsSync(f)) &&
+const selftest = process.argv.includes('--selftest');
+const outputs = [addon, driver, cublas, ...(selftest ? [path.join(out, 'selftest')] : [])];
+if (!force && outputs.every((f) => fs.existsSync(f)) &&
     fs.existsSync(stamp) && fs.readFileSync(stamp, 'utf8') === hash) {
   console.log('cuda emulator build: up to date');
   process.exit(0);
@@ -50,18 +60,28 @@ if (!force && [addon, driver, cublas].every((f) => fs.existsSync(f)) &&
 
 /**
  * `kernel<<<grid, block, shared, stream>>>(args)` becomes `::emu::Launch(grid, block, shared,
- * stream)(kernel, args)`; a #line directive keeps compiler messages pointing at the .cu file.
+ * stream)(kernel, args)`, and `__shared__ T x[n];` a static that each block first fills with
+ * garbage; a #line directive keeps compiler messages pointing at the .cu file.
  */
 function translate(file) {
-  const text = fs.readFileSync(path.join(srcDir, file), 'utf8');
+  const text = fs.readFileSync(file, 'utf8');
   const launch = /\b([A-Za-z_]\w*(?:<[^;{}()<>]*>)?)\s*<<<([\s\S]*?)>>>\s*\(/g;
   let count = 0;
-  const body = text.replace(launch, (_, kernel, config) => {
+  let body = text.replace(launch, (_, kernel, config) => {
     count++;
     return `::emu::Launch(${config})(${kernel}, `;
   });
-  if (text.includes('<<<') && body.includes('<<<')) fail(`${file}: a launch the translator missed`);
-  return { code: `#line 1 "${path.join('src', file)}"\n${body}`, count };
+  if (body.includes('<<<')) fail(`${file}: a launch the translator missed`);
+  // shared memory starts each block as garbage, as on a GPU, not with the last block's values
+  body = body.replace(
+    /__shared__\s+([^;()]+?)\s+(\w+)((?:\[[^\]]*\])+)\s*;/g,
+    (_, type, name, dims) =>
+      `static ${type} ${name}${dims}; ::emu::poisonShared(${name}, sizeof(${name}));`,
+  );
+  if (/__shared__/.test(body.replace(/\/\/.*$/gm, ''))) {
+    fail(`${file}: a __shared__ declaration the translator missed`);
+  }
+  return { code: `#line 1 "${path.relative(root, file)}"\n${body}`, count };
 }
 
 fs.rmSync(gen, { recursive: true, force: true });
@@ -70,7 +90,7 @@ const units = [];
 let launches = 0;
 for (const f of sources) {
   if (f.endsWith('.cu')) {
-    const { code, count } = translate(f);
+    const { code, count } = translate(path.join(srcDir, f));
     launches += count;
     const target = path.join(gen, f.replace(/\.cu$/, '.cc'));
     fs.writeFileSync(target, code);
@@ -104,6 +124,15 @@ compile(
   ],
   'the addon',
 );
+if (selftest) {
+  const target = path.join(gen, 'selftest.cc');
+  fs.writeFileSync(target, translate(path.join(__dirname, 'selftest.cu')).code);
+  compile(
+    [...common.filter((f) => f !== '-shared' && f !== '-fPIC'), '-I', path.join(__dirname, 'include'),
+      target, path.join(__dirname, 'runtime.cc'), '-o', path.join(out, 'selftest')],
+    'the self-test',
+  );
+}
 fs.renameSync(`${addon}.tmp`, addon);
 fs.writeFileSync(stamp, hash);
 console.log(

@@ -63,6 +63,7 @@ std::string g_failure;
 void (*g_body)(void*) = nullptr;
 void* g_ctx = nullptr;
 std::mt19937_64 g_order(0x1d1277ULL);
+uint64_t g_blockSerial = 0;  // counts blocks run, for poisonShared
 
 void fail(const std::string& why) {
   if (!g_failed) g_failure = why;
@@ -106,6 +107,7 @@ char* takeStack(size_t i) {
 }
 
 void runBlock(int nthreads) {
+  g_blockSerial++;
   g_fibers.resize(size_t(nthreads));
   g_block.threads = g_block.live = nthreads;
   g_block.arrived = 0;
@@ -188,6 +190,14 @@ cudaError_t ret(cudaError_t e) {
 
 int laneId() {
   return int(g_current - g_fibers.data()) & 31;  // lanes are consecutive linear thread indices
+}
+
+void poisonShared(void* p, size_t bytes) {
+  static std::unordered_map<void*, uint64_t> poisonedIn;  // array -> block it was last filled for
+  uint64_t& block = poisonedIn[p];
+  if (block == g_blockSerial) return;
+  block = g_blockSerial;
+  std::memset(p, 0xFF, bytes);
 }
 
 void syncthreads() {

@@ -30,7 +30,8 @@
 #define __host__
 #define __forceinline__ inline
 #define __launch_bounds__(...)
-// One block runs at a time, so a function-local static is exactly one block's shared memory.
+// One block runs at a time, so a function-local static is exactly one block's shared memory
+// (emu/build.cjs also makes each block start it as garbage).
 #define __shared__ static
 
 // ---- vector types ---------------------------------------------------------------------------
@@ -128,6 +129,8 @@ extern uint3 g_blockIdx;
 extern dim3 g_blockDim, g_gridDim;
 
 void syncthreads();
+/** Fills a block's shared array with NaN bytes the first time a thread of a new block declares it. */
+void poisonShared(void* p, size_t bytes);
 /** All 32 lanes of the warp publish `bits`; returns what lane `src` published. */
 uint64_t warpExchange(uint64_t bits, int src);
 int laneId();

@@ -1,0 +1,95 @@
+/**
+ * The CUDA backend's own sources, built with g++ against the CPU emulator of the CUDA runtime
+ * (emu/README.md), run the GPU test files (kernels, scans, model) on machines without a GPU. First
+ * the emulator must show that it catches the defects it is for, so that a green run means
+ * something. Skips with the reason where g++ is missing, and when INDRNN_CUDA_EMULATOR=0 (the GPU
+ * script sets that: there the real kernels are tested).
+ */
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { before, describe, it } from 'node:test';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const pkgRoot = path.join(here, '..', '..'); // dist/test -> package root
+const buildDir = path.join(pkgRoot, 'build-emu');
+const GPU_TEST_FILES = ['kernels', 'scans', 'model'].map((f) => path.join(here, `${f}.test.mjs`));
+
+function skipReason(): string | false {
+  if (process.env['INDRNN_CUDA_EMULATOR'] === '0') return 'INDRNN_CUDA_EMULATOR=0';
+  if (process.env['INDRNN_CUDA_ADDON']) return 'INDRNN_CUDA_ADDON is set (an emulated run already)';
+  const cxx = spawnSync(process.env['CXX'] || 'g++', ['--version'], { encoding: 'utf8' });
+  if (cxx.status !== 0) return 'g++ not found: the CUDA emulator cannot be built here';
+  return false;
+}
+const skip = skipReason();
+if (skip) console.log(`# CUDA emulator tests skipped: ${skip}`);
+
+describe('the CUDA backend on the CPU emulator', { skip, timeout: 15 * 60_000 }, () => {
+  before(() => {
+    const r = spawnSync(process.execPath, [path.join(pkgRoot, 'emu', 'build.cjs'), '--selftest'], {
+      cwd: pkgRoot,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, `the emulator build failed:\n${r.stdout}${r.stderr}`);
+  });
+
+  it('catches a missing __syncthreads, a shuffle with a lane gone, a write past an allocation, a bad launch, and reads of fresh memory', () => {
+    const run = (...args: string[]): Map<string, string> => {
+      const r = spawnSync(path.join(buildDir, 'selftest'), args, { encoding: 'utf8' });
+      assert.equal(r.status, 0, `selftest ${args.join(' ')}: ${r.stdout}${r.stderr}`);
+      // "name key=value ..." per line
+      return new Map(
+        r.stdout
+          .trim()
+          .split('\n')
+          .map((line) => {
+            const [name, ...rest] = line.split(' ');
+            return [name!, rest.join(' ')] as [string, string];
+          }),
+      );
+    };
+    const out = run();
+    assert.equal(out.get('mirror-with-sync'), 'wrong=0', 'with the barrier every thread reads its mirror');
+    const racy = Number(/wrong=(\d+)/.exec(out.get('mirror-without-sync') ?? '')?.[1]);
+    assert.ok(racy > 0, `without the barrier some threads read before their mirror wrote (${racy})`);
+    assert.equal(out.get('shuffle-all-lanes'), 'error=cudaSuccess sum=32');
+    assert.equal(out.get('fresh-memory'), 'is-nan=1', 'fresh device memory reads as NaN, not zeros');
+    assert.equal(out.get('write-in-bounds'), 'free=cudaSuccess');
+    assert.equal(out.get('block-of-2048'), 'launch=cudaErrorInvalidConfiguration');
+    assert.equal(out.get('write-past-the-end'), 'free=cudaErrorIllegalAddress');
+    assert.equal(out.get('after-the-fault'), 'sync=cudaErrorIllegalAddress', 'the fault is sticky');
+    assert.equal(run('shuffle-lane-returned').get('shuffle-lane-returned'), 'sync=cudaErrorLaunchFailure');
+  });
+
+  it('every kernel, scan and model test of the GPU suite passes on the emulator', () => {
+    const r = spawnSync(
+      process.execPath,
+      ['--test', '--test-concurrency=1', '--test-reporter=tap', ...GPU_TEST_FILES],
+      {
+        cwd: pkgRoot,
+        encoding: 'utf8',
+        maxBuffer: 256 << 20,
+        env: {
+          ...process.env,
+          NODE_TEST_CONTEXT: undefined, // a runner of its own, not a child of this one
+          INDRNN_BACKEND: 'reference',
+          INDRNN_CUDA_ADDON: path.join(buildDir, 'indrnn_cuda.node'),
+        },
+      },
+    );
+    const count = (what: string): number =>
+      Number(new RegExp(`^# ${what} (\\d+)$`, 'm').exec(r.stdout)?.[1] ?? NaN);
+    const failures = r.stdout
+      .split('\n')
+      .filter((l) => /^\s*not ok|^\s+(error|Error|\[)/.test(l))
+      .slice(0, 60)
+      .join('\n');
+    assert.equal(r.status, 0, `the emulated GPU suite failed:\n${failures}\n${r.stderr.slice(-4000)}`);
+    assert.equal(count('fail'), 0);
+    assert.equal(count('skipped'), 0, 'no GPU test skipped: the emulated device was found');
+    assert.ok(count('pass') >= 100, `the GPU suite ran (${count('pass')} tests passed)`);
+    console.log(`# emulated GPU suite: ${count('pass')} tests passed`);
+  });
+});
