@@ -907,8 +907,8 @@ napi_value AdamStep(napi_env env, napi_callback_info info) {
     const float* g = a.f32(1, "grad", n);
     float* m = a.f32(2, "m", n);
     float* v = a.f32(3, "v", n);
-    AdamHyper hp{static_cast<float>(a.num(4, "lr")),          static_cast<float>(a.num(5, "beta1")),
-                 static_cast<float>(a.num(6, "beta2")),       static_cast<float>(a.num(7, "eps")),
+    AdamHyper hp{static_cast<float>(a.num(4, "lr")),          a.num(5, "beta1"),
+                 a.num(6, "beta2"),                           static_cast<float>(a.num(7, "eps")),
                  static_cast<float>(a.num(8, "weightDecay")), a.num(9, "step")};
     adam_step(p, g, m, v, n, hp);
     return a.undefined();
@@ -923,7 +923,7 @@ napi_value SgdStep(napi_env env, napi_callback_info info) {
     float* buf = a.f32(2, "momentumBuf", 0);
     SgdHyper hp{static_cast<float>(a.num(3, "lr")),
                 static_cast<float>(a.num(4, "momentum")),
-                static_cast<float>(a.num(5, "dampening")),
+                a.num(5, "dampening"),
                 static_cast<float>(a.num(7, "weightDecay")),
                 a.flag(6, "nesterov"),
                 a.flag(8, "hasMomentum")};

@@ -95,12 +95,18 @@ void lstm_scan_grad(const float* dh, const float* dc, const float* gates, const 
 void force_serial_scan_at(int64_t step);
 
 // ---- optim.cc ----
+// β and dampening stay double: the kernels take 1-β computed in double, as PyTorch does
+// (1 - float(0.999) is 1.3e-5 off).
 struct AdamHyper {
-  float lr, beta1, beta2, eps, weight_decay;
+  float lr;
+  double beta1, beta2;
+  float eps, weight_decay;
   double step;
 };
 struct SgdHyper {
-  float lr, momentum, dampening, weight_decay;
+  float lr, momentum;
+  double dampening;
+  float weight_decay;
   bool nesterov, has_momentum;
 };
 void adam_step(float* param, const float* grad, float* m, float* v, int64_t n, const AdamHyper& hp);

@@ -618,9 +618,10 @@ describe('native optimizer steps', { skip: skipReason }, () => {
         N.adamStep(p1, g, m1, v1, hp);
         R.adamStep(p2, g, m2, v2, hp);
       }
-      assertClose(p1, p2, `adam param n=${n}`);
-      assertClose(m1, m2, `adam m n=${n}`);
-      assertClose(v1, v2, `adam v n=${n}`);
+      // tight enough to see 1 - β taken in float32 (v off by 1.3e-5 relative)
+      assertClose(p1, p2, `adam param n=${n}`, 1e-6, 1e-5);
+      assertClose(m1, m2, `adam m n=${n}`, 1e-7, 1e-5);
+      assertClose(v1, v2, `adam v n=${n}`, 1e-8, 1e-5);
     }
   });
 
