@@ -6,6 +6,8 @@
 //
 //   node emu/build.cjs [--force]     CXX=g++ (default), INDRNN_NODE_INCLUDE=dir with node_api.h
 //   node emu/build.cjs --selftest    also build build-emu/selftest from emu/selftest.cu
+//   INDRNN_EMU_ASAN=1                build the addon with AddressSanitizer (run node with
+//                                    LD_PRELOAD=$(g++ -print-file-name=libasan.so))
 'use strict';
 const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
@@ -46,6 +48,7 @@ const sources = fs.readdirSync(srcDir).sort();
 
 const h = crypto.createHash('sha256');
 h.update(spawnSync(cxx, ['--version'], { encoding: 'utf8' }).stdout ?? '');
+h.update(`asan=${process.env.INDRNN_EMU_ASAN === '1'}`);
 for (const f of sources) h.update(f).update(fs.readFileSync(path.join(srcDir, f)));
 for (const f of emuFiles) h.update(f).update(fs.readFileSync(path.join(__dirname, f)));
 const hash = h.digest('hex');
@@ -106,7 +109,11 @@ function compile(args, what) {
 }
 
 const t0 = Date.now();
-const common = ['-std=c++17', '-O2', '-g', '-fPIC', '-shared', '-Wall', '-Wno-unknown-pragmas'];
+const asan = process.env.INDRNN_EMU_ASAN === '1';
+const base = ['-std=c++17', '-O2', '-g', '-Wall', '-Wno-unknown-pragmas'];
+// the self-test keeps the emulator's own red zones, so it is never built with the sanitizer
+const common = [...base, '-fPIC', '-shared',
+  ...(asan ? ['-fsanitize=address', '-fno-omit-frame-pointer'] : [])];
 compile([...common, path.join(__dirname, 'driver_stub.cc'), '-o', driver], 'the driver stand-in');
 compile([...common, path.join(__dirname, 'cublas_stub.cc'), '-o', cublas], 'the cuBLAS stand-in');
 compile(
@@ -128,8 +135,8 @@ if (selftest) {
   const target = path.join(gen, 'selftest.cc');
   fs.writeFileSync(target, translate(path.join(__dirname, 'selftest.cu')).code);
   compile(
-    [...common.filter((f) => f !== '-shared' && f !== '-fPIC'), '-I', path.join(__dirname, 'include'),
-      target, path.join(__dirname, 'runtime.cc'), '-o', path.join(out, 'selftest')],
+    [...base, '-I', path.join(__dirname, 'include'), target, path.join(__dirname, 'runtime.cc'),
+      '-o', path.join(out, 'selftest')],
     'the self-test',
   );
 }

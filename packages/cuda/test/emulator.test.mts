@@ -2,11 +2,14 @@
  * The CUDA backend's own sources, built with g++ against the CPU emulator of the CUDA runtime
  * (emu/README.md), run the GPU test files (kernels, scans, model) on machines without a GPU. First
  * the emulator must show that it catches the defects it is for, so that a green run means
- * something. Skips with the reason where g++ is missing, and when INDRNN_CUDA_EMULATOR=0 (the GPU
- * script sets that: there the real kernels are tested).
+ * something. Where g++ has AddressSanitizer the addon is built with it, so a kernel that reads or
+ * writes outside an allocation fails with the line (INDRNN_EMU_ASAN=0 turns that off). Skips with
+ * the reason where g++ is missing, and when INDRNN_CUDA_EMULATOR=0 (the GPU script sets that:
+ * there the real kernels are tested).
  */
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
@@ -26,11 +29,23 @@ function skipReason(): string | false {
 const skip = skipReason();
 if (skip) console.log(`# CUDA emulator tests skipped: ${skip}`);
 
+/** g++'s AddressSanitizer runtime, to preload into the node that loads an ASan-built addon. */
+function libasan(): string | null {
+  if (skip || process.env['INDRNN_EMU_ASAN'] === '0') return null;
+  const r = spawnSync(process.env['CXX'] || 'g++', ['-print-file-name=libasan.so'], {
+    encoding: 'utf8',
+  });
+  const file = r.stdout?.trim() ?? '';
+  return r.status === 0 && path.isAbsolute(file) && fs.existsSync(file) ? file : null;
+}
+const asan = libasan();
+
 describe('the CUDA backend on the CPU emulator', { skip, timeout: 15 * 60_000 }, () => {
   before(() => {
     const r = spawnSync(process.execPath, [path.join(pkgRoot, 'emu', 'build.cjs'), '--selftest'], {
       cwd: pkgRoot,
       encoding: 'utf8',
+      env: { ...process.env, INDRNN_EMU_ASAN: asan ? '1' : '0' },
     });
     assert.equal(r.status, 0, `the emulator build failed:\n${r.stdout}${r.stderr}`);
   });
@@ -76,6 +91,7 @@ describe('the CUDA backend on the CPU emulator', { skip, timeout: 15 * 60_000 },
           NODE_TEST_CONTEXT: undefined, // a runner of its own, not a child of this one
           INDRNN_BACKEND: 'reference',
           INDRNN_CUDA_ADDON: path.join(buildDir, 'indrnn_cuda.node'),
+          ...(asan ? { LD_PRELOAD: asan, ASAN_OPTIONS: 'detect_leaks=0' } : {}),
         },
       },
     );
@@ -90,6 +106,10 @@ describe('the CUDA backend on the CPU emulator', { skip, timeout: 15 * 60_000 },
     assert.equal(count('fail'), 0);
     assert.equal(count('skipped'), 0, 'no GPU test skipped: the emulated device was found');
     assert.ok(count('pass') >= 100, `the GPU suite ran (${count('pass')} tests passed)`);
-    console.log(`# emulated GPU suite: ${count('pass')} tests passed`);
+    assert.doesNotMatch(r.stdout + r.stderr, /ERROR: AddressSanitizer/);
+    console.log(
+      `# emulated GPU suite: ${count('pass')} tests passed` +
+        (asan ? ' (AddressSanitizer on)' : ' (without AddressSanitizer)'),
+    );
   });
 });
