@@ -72,7 +72,7 @@ function translate(file) {
   let count = 0;
   let body = text.replace(launch, (_, kernel, config) => {
     count++;
-    return `::emu::Launch(${config})(${kernel}, `;
+    return `::emu::Launch(${config}).named("${kernel.replace(/\s+/g, '')}")(${kernel}, `;
   });
   if (body.includes('<<<')) fail(`${file}: a launch the translator missed`);
   // shared memory starts each block as garbage, as on a GPU, not with the last block's values

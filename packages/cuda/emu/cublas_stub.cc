@@ -2,6 +2,8 @@
 // cuBLAS's column-major SGEMM semantics and argument checks (a bad leading dimension is
 // CUBLAS_STATUS_INVALID_VALUE; beta = 0 never reads C, so garbage there does not leak in).
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 
 namespace {
 struct Context {
@@ -9,6 +11,16 @@ struct Context {
   int mathMode = 0;
 };
 constexpr int kSuccess = 0, kNotInitialized = 1, kInvalidValue = 7;
+
+/** A line in the emulator's INDRNN_EMU_TRACE file (see runtime.cc), if one is being written. */
+void trace(int m, int n, int k) {
+  if (const char* p = std::getenv("INDRNN_EMU_TRACE"); p != nullptr && *p) {
+    if (FILE* f = std::fopen(p, "a")) {
+      std::fprintf(f, "gemm %d %d %d\n", m, n, k);
+      std::fclose(f);
+    }
+  }
+}
 }  // namespace
 
 extern "C" {
@@ -58,6 +70,7 @@ EXPORT int cublasSgemm_v2(Context* handle, int transa, int transb, int m, int n,
     return kInvalidValue;
   }
   if (m == 0 || n == 0) return kSuccess;
+  trace(m, n, k);
   auto a = [&](int i, int p) { return transa ? A[p + size_t(i) * lda] : A[i + size_t(p) * lda]; };
   auto b = [&](int p, int j) { return transb ? B[j + size_t(p) * ldb] : B[p + size_t(j) * ldb]; };
   for (int j = 0; j < n; j++) {

@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -184,6 +185,28 @@ size_t usedBytes() {
   return used;
 }
 
+/**
+ * INDRNN_EMU_TRACE=file appends one line per launch, synchronisation, copy, allocation and free
+ * (opened for appending, so a script may write its own markers between them).
+ */
+void trace(const char* format, ...) {
+  // the variable is read on every call, so a test can start and stop a trace while it runs
+  static std::string path;
+  static FILE* file = nullptr;
+  const char* now = std::getenv("INDRNN_EMU_TRACE");
+  if ((now ? now : "") != path) {
+    if (file != nullptr) std::fclose(file);
+    path = now ? now : "";
+    file = path.empty() ? nullptr : std::fopen(path.c_str(), "a");
+  }
+  if (file == nullptr) return;
+  va_list args;
+  va_start(args, format);
+  std::vfprintf(file, format, args);
+  va_end(args);
+  std::fflush(file);
+}
+
 cudaError_t ret(cudaError_t e) {
   if (g_stickyError != cudaSuccess) return g_stickyError;
   if (e != cudaSuccess) g_lastError = e;
@@ -244,9 +267,11 @@ uint64_t warpExchange(uint64_t bits, int src) {
   return out;
 }
 
-void launch(dim3 grid, dim3 block, size_t sharedBytes, cudaStream_t, void (*body)(void*),
-            void* ctx) {
+void launch(dim3 grid, dim3 block, size_t sharedBytes, cudaStream_t, const char* name,
+            void (*body)(void*), void* ctx) {
   if (g_stickyError != cudaSuccess) return;
+  trace("launch %s grid=%u,%u,%u block=%u,%u,%u\n", name, grid.x, grid.y, grid.z, block.x, block.y,
+        block.z);
   const uint64_t threads = uint64_t(block.x) * block.y * block.z;
   if (threads == 0 || threads > 1024 || block.z > 64 || grid.x == 0 || grid.y == 0 ||
       grid.z == 0 || grid.y > 65535 || grid.z > 65535 || sharedBytes > 48 * 1024) {
@@ -365,6 +390,7 @@ cudaError_t cudaStreamCreateWithFlags(cudaStream_t* s, unsigned) {
   return emu::ret(cudaSuccess);
 }
 cudaError_t cudaStreamSynchronize(cudaStream_t) {
+  emu::trace("sync\n");
   return emu::ret(cudaSuccess);
 }
 cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned) {
@@ -376,6 +402,7 @@ cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
   return emu::ret(e ? cudaSuccess : cudaErrorInvalidResourceHandle);
 }
 cudaError_t cudaEventSynchronize(cudaEvent_t) {
+  emu::trace("event-sync\n");
   return emu::ret(cudaSuccess);
 }
 
@@ -390,6 +417,7 @@ cudaError_t cudaMallocAsync(void** p, size_t bytes, cudaStream_t) {
   std::memset(raw + kRedZone + bytes, kGuard, kRedZone);
   char* user = raw + kRedZone;
   g_device[user] = emu::Allocation{bytes};
+  emu::trace("malloc %zu\n", bytes);
   *p = user;
   return cudaSuccess;
 }
@@ -404,6 +432,7 @@ cudaError_t cudaFreeAsync(void* p, cudaStream_t) {
   char* user = it->first;
   const size_t bytes = it->second.bytes;
   g_device.erase(it);
+  emu::trace("free %zu\n", bytes);
   char* raw = user - kRedZone;
   for (size_t i = 0; i < kRedZone; i++) {
     if (static_cast<unsigned char>(raw[i]) != kGuard ||
@@ -435,6 +464,7 @@ cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t) {
   if (bytes == 0) return cudaSuccess;
   if (!emu::isDevice(p, bytes)) return emu::ret(cudaErrorInvalidValue);
   std::memset(p, value, bytes);
+  emu::trace("memset %zu\n", bytes);
   return cudaSuccess;
 }
 
@@ -448,6 +478,8 @@ cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpy
     return emu::ret(cudaErrorInvalidValue);
   }
   std::memmove(dst, src, bytes);
+  static const char* kinds[] = {"H2H", "H2D", "D2H", "D2D", "default"};
+  emu::trace("memcpy %s %zu\n", kinds[kind], bytes);
   return cudaSuccess;
 }
 

@@ -139,15 +139,21 @@ int laneId();
  * Runs `body` for every thread of every block of the grid; a bad configuration sets the error
  * cudaGetLastError reports, as a real launch does.
  */
-void launch(dim3 grid, dim3 block, size_t sharedBytes, cudaStream_t s, void (*body)(void*),
-            void* ctx);
+void launch(dim3 grid, dim3 block, size_t sharedBytes, cudaStream_t s, const char* name,
+            void (*body)(void*), void* ctx);
 
 struct Launch {
   dim3 grid, block;
   size_t shared;
   cudaStream_t stream;
+  const char* name = "kernel";
   Launch(dim3 g, dim3 b, size_t sh = 0, cudaStream_t s = nullptr)
       : grid(g), block(b), shared(sh), stream(s) {}
+  /** The kernel's name as written at the launch, for INDRNN_EMU_TRACE. */
+  Launch& named(const char* n) {
+    name = n;
+    return *this;
+  }
 
   // Arguments are converted to the kernel's parameter types once, at launch, as CUDA copies them.
   template <typename... P, typename... A>
@@ -157,7 +163,7 @@ struct Launch {
       std::tuple<std::decay_t<P>...> params;
     } ctx{kernel, std::tuple<std::decay_t<P>...>(std::forward<A>(args)...)};
     launch(
-        grid, block, shared, stream,
+        grid, block, shared, stream, name,
         [](void* c) {
           auto* x = static_cast<Ctx*>(c);
           std::apply(x->kernel, x->params);

@@ -125,12 +125,15 @@ export class Trainer {
     const { model } = this.task;
     model.train();
     const { loss, metrics } = this.task.trainLoss();
+    this.optimizer.zeroGrad();
+    loss.backward();
+    // Read the loss after queuing the backward pass, not before: on a GPU the host then waits while
+    // the backward runs instead of leaving the device idle while it queues it. A non-finite loss
+    // still stops before any parameter changes.
     const value = loss.item();
     if (!Number.isFinite(value)) {
       fail(`training diverged: loss is ${value} at step ${this.step + 1}; lower --lr, or clip gradients with --grad-clip`);
     }
-    this.optimizer.zeroGrad();
-    loss.backward();
     const params = model.parameters();
     if (this.options.gradClip > 0) clipGradValue(params, this.options.gradClip);
     if (this.options.gradNorm > 0) clipGradNorm(params, this.options.gradNorm);
