@@ -227,6 +227,21 @@ export interface CudaAddon {
     biasCorr1: number,
     biasCorr2: number,
   ): void;
+  adamStepMany(
+    params: readonly H[],
+    grads: readonly H[],
+    m: readonly H[],
+    v: readonly H[],
+    bounds: readonly number[],
+    lr: number,
+    beta1: number,
+    beta2: number,
+    eps: number,
+    weightDecay: number,
+    biasCorr1: number,
+    biasCorr2: number,
+    gradClip: number,
+  ): void;
   sgdStep(
     param: H,
     grad: H,

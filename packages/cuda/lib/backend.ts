@@ -538,6 +538,14 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       param.host = m.host = v.host = null; // updated in place
       k.adamStep(param, grad, m, v, hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, bc1, bc2);
     },
+    adamStepMany(params, grads, m, v, hp: AdamHyper, gradClip, bounds) {
+      if (!isF32(...params, ...grads, ...m, ...v)) throw dtypeError('adamStepMany');
+      const bc1 = 1 - Math.pow(hp.beta1, hp.step);
+      const bc2 = 1 - Math.pow(hp.beta2, hp.step);
+      for (const s of [...params, ...m, ...v]) s.host = null; // updated in place
+      if (gradClip > 0) for (const g of grads) g.host = null; // clamped in place
+      k.adamStepMany(params, grads, m, v, bounds, hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, bc1, bc2, gradClip);
+    },
     sgdStep(param, grad, buf, hp: SgdHyper) {
       if (!isF32(param, grad, buf)) throw dtypeError('sgdStep');
       param.host = buf.host = null; // updated in place

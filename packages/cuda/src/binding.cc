@@ -715,6 +715,55 @@ napi_value adamStepFn(Args& a) {
   return undefined(a.env());
 }
 
+// adamStepMany(params[], grads[], m[], v[], bounds[], lr, beta1, beta2, eps, weightDecay,
+//              biasCorr1, biasCorr2, gradClip)
+napi_value adamStepManyFn(Args& a) {
+  napi_env env = a.env();
+  uint32_t count = 0;
+  if (napi_get_array_length(env, a.at(0), &count) != napi_ok) a.fail("params must be an array");
+  uint32_t boundCount = 0;
+  if (napi_get_array_length(env, a.at(4), &boundCount) != napi_ok || boundCount != count) {
+    a.fail("bounds must be an array with one entry per parameter");
+  }
+  std::vector<AdamItem> items(count);
+  const char* names[] = {"params", "grads", "m", "v"};
+  for (uint32_t j = 0; j < count; j++) {
+    DevBuf* bufs[4];
+    for (int k = 0; k < 4; k++) {
+      uint32_t len = 0;
+      napi_value e;
+      void* p = nullptr;
+      if (napi_get_array_length(env, a.at(size_t(k)), &len) != napi_ok || len != count) {
+        a.fail(std::string(names[k]) + " must be an array as long as params");
+      }
+      napi_get_element(env, a.at(size_t(k)), j, &e);
+      if (napi_unwrap(env, e, &p) != napi_ok || p == nullptr) {
+        a.fail(std::string(names[k]) + "[" + std::to_string(j) + "] is not a cuda storage");
+      }
+      bufs[k] = static_cast<DevBuf*>(p);
+      if (bufs[k]->freed) a.fail(std::string(names[k]) + "[" + std::to_string(j) + "] was freed");
+      if (bufs[k]->dtype != kF32 || bufs[k]->size != bufs[0]->size) {
+        a.fail(std::string(names[k]) + "[" + std::to_string(j) +
+               "] must be float32 with as many elements as params[" + std::to_string(j) + "]");
+      }
+    }
+    napi_value b;
+    double bound = 0;
+    if (napi_get_element(env, a.at(4), j, &b) != napi_ok ||
+        napi_get_value_double(env, b, &bound) != napi_ok || !(bound >= 0)) {
+      a.fail("bounds[" + std::to_string(j) + "] must be a number >= 0");
+    }
+    items[j] = AdamItem{static_cast<float*>(bufs[0]->ptr), static_cast<float*>(bufs[1]->ptr),
+                        static_cast<float*>(bufs[2]->ptr), static_cast<float*>(bufs[3]->ptr),
+                        bufs[0]->size, float(bound)};
+  }
+  adamStepMany(items.data(), int(count), float(a.num(5, "lr")), a.num(6, "beta1"),
+               a.num(7, "beta2"), float(a.num(8, "eps")), float(a.num(9, "weightDecay")),
+               float(a.num(10, "biasCorr1")), float(a.num(11, "biasCorr2")),
+               float(a.num(12, "gradClip")));
+  return undefined(env);
+}
+
 // sgdStep(param, grad, buf, lr, momentum, dampening, nesterov, weightDecay, hasMomentum)
 napi_value sgdStepFn(Args& a) {
   const int64_t n = a.buf(0, "param")->size;
@@ -785,6 +834,7 @@ const Export kExports[] = {
     {"im2col", entry<im2colFn>},
     {"col2im", entry<col2imFn>},
     {"adamStep", entry<adamStepFn>},
+    {"adamStepMany", entry<adamStepManyFn>},
     {"sgdStep", entry<sgdStepFn>},
 };
 

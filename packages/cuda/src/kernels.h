@@ -102,6 +102,24 @@ void lstmScanBackward(const float* dh, const float* dc, const float* gates, cons
 void adamStep(float* param, const float* grad, float* m, float* v, int64_t n, float lr,
               double beta1, double beta2, float eps, float weightDecay, float biasCorr1,
               float biasCorr2);
+/** One tensor of a fused multi-tensor Adam: its arrays, size and |param| bound (0 = none). */
+struct AdamItem {
+  float* param;
+  float* grad;
+  float* m;
+  float* v;
+  int64_t n;
+  float bound;
+};
+/** Tensors per launch: their table travels in the kernel's parameters (48 B each, 4 KiB max). */
+constexpr int kAdamBatch = 32;
+struct AdamBatch {
+  AdamItem items[kAdamBatch];
+  int count;
+};
+/** Clamps each grad to ±gradClip (> 0), Adam-updates, clamps each param to ±bound (> 0). */
+void adamStepMany(const AdamItem* items, int count, float lr, double beta1, double beta2,
+                  float eps, float weightDecay, float biasCorr1, float biasCorr2, float gradClip);
 void sgdStep(float* param, const float* grad, float* buf, int64_t n, float lr, float momentum,
              double dampening, bool nesterov, float weightDecay, bool hasMomentum);
 

@@ -40,7 +40,55 @@ __global__ void sgdKernel(float* __restrict__ p, const float* __restrict__ grad,
   }
 }
 
+__device__ __forceinline__ float clampTo(float x, float bound) {
+  return x < -bound ? -bound : x > bound ? bound : x;  // as the reference clamp: NaN stays NaN
+}
+
+// adamKernel over up to kAdamBatch tensors at once, blockIdx.y picking the tensor; the gradient
+// is first clamped to ±clip (written back, as clampInPlace would) and the parameter afterwards to
+// ±bound (each when > 0).
+__global__ void adamManyKernel(AdamBatch batch, float lr, float beta1, float beta2,
+                               float oneMinusBeta1, float oneMinusBeta2, float eps, float wd,
+                               float bc1, float bc2, float clip) {
+  const AdamItem it = batch.items[blockIdx.y];
+  for (int64_t i = blockIdx.x * int64_t(blockDim.x) + threadIdx.x; i < it.n;
+       i += int64_t(gridDim.x) * blockDim.x) {
+    float g = it.grad[i];
+    if (clip > 0.f) {
+      g = clampTo(g, clip);
+      it.grad[i] = g;
+    }
+    const float pi = it.param[i];
+    g += wd * pi;
+    const float mi = beta1 * it.m[i] + oneMinusBeta1 * g;
+    const float vi = beta2 * it.v[i] + oneMinusBeta2 * g * g;
+    it.m[i] = mi;
+    it.v[i] = vi;
+    const float next = pi - lr * (mi / bc1) / (sqrtf(vi / bc2) + eps);
+    it.param[i] = it.bound > 0.f ? clampTo(next, it.bound) : next;
+  }
+}
+
 }  // namespace
+
+void adamStepMany(const AdamItem* items, int count, float lr, double beta1, double beta2,
+                  float eps, float weightDecay, float biasCorr1, float biasCorr2, float gradClip) {
+  for (int first = 0; first < count; first += kAdamBatch) {
+    AdamBatch batch{};
+    batch.count = count - first < kAdamBatch ? count - first : kAdamBatch;
+    int64_t largest = 0;
+    for (int j = 0; j < batch.count; j++) {
+      batch.items[j] = items[first + j];
+      if (items[first + j].n > largest) largest = items[first + j].n;
+    }
+    if (largest == 0) continue;
+    const dim3 grid(gridFor(largest, 256), unsigned(batch.count));
+    adamManyKernel<<<grid, 256, 0, stream()>>>(batch, lr, float(beta1), float(beta2),
+                                               float(1 - beta1), float(1 - beta2), eps,
+                                               weightDecay, biasCorr1, biasCorr2, gradClip);
+    CHECK_LAUNCH("adamStepMany", "adamManyKernel");
+  }
+}
 
 void adamStep(float* param, const float* grad, float* m, float* v, int64_t n, float lr,
               double beta1, double beta2, float eps, float weightDecay, float biasCorr1,

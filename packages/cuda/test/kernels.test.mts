@@ -484,6 +484,36 @@ describe('cuda optimizers', { skip: skipReason }, () => {
     assertClose(dv, v, 'v', 1e-8, 1e-5);
   });
 
+  it('fused Adam over many tensors (more than one launch of 32) with gradient clamp and bounds', () => {
+    // 35 tensors of mixed sizes (1 element to 10 001), every third without a bound
+    const sizes = Array.from({ length: 35 }, (_, i) => [1, 37, 10_001, 128, 3][i % 5]!);
+    const bounds = sizes.map((_, i) => (i % 3 === 0 ? 0 : 0.8 + 0.01 * i));
+    const params = sizes.map((n) => rnd(n, gen));
+    const ms = sizes.map((n) => new Float32Array(n));
+    const vs = sizes.map((n) => new Float32Array(n));
+    const [dp, dm, dv] = [params.map(up), ms.map(up), vs.map(up)];
+    const clip = 2;
+    for (let step = 1; step <= 3; step++) {
+      const grads = sizes.map((n) => rnd(n, gen, 3)); // a third of them beyond ±2
+      const hp = { lr: 0.05, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 1e-3, step };
+      const dg = grads.map(up);
+      C.adamStepMany!(dp, dg, dm, dv, hp, clip, bounds);
+      grads.forEach((g, i) => {
+        R.clampInPlace(g, -clip, clip);
+        R.adamStep(params[i]!, g, ms[i]!, vs[i]!, hp);
+        if (bounds[i]! > 0) R.clampInPlace(params[i]!, -bounds[i]!, bounds[i]!);
+      });
+      grads.forEach((g, i) => assertClose(dg[i]!, g, `grad ${i} clamped in place`, 0, 0));
+    }
+    params.forEach((p, i) => {
+      assertClose(dp[i]!, p, `param ${i}`, 1e-6, 1e-5);
+      assertClose(dm[i]!, ms[i]!, `m ${i}`, 1e-7, 1e-5);
+      assertClose(dv[i]!, vs[i]!, `v ${i}`, 1e-8, 1e-5);
+    });
+    const bounded = down(dp[1]!);
+    assert.ok(bounded.some((x) => Math.abs(x) === Math.fround(bounds[1]!)), 'some parameters sit at their bound');
+  });
+
   it('SGD with momentum, dampening and nesterov', () => {
     for (const nesterov of [false, true]) {
       const n = 777;

@@ -1,7 +1,8 @@
 /**
  * What a training step asks of the device, read from the CPU emulator's trace (INDRNN_EMU_TRACE,
  * emu/README.md): work is queued without synchronising per op (one wait per step, for the loss),
- * and the fused recurrences make the number of launches, GEMMs and allocations independent of the
+ * the optimizer update (gradient clamp, Adam, |u| bound) is one launch per parameter group, and
+ * the fused recurrences make the number of launches, GEMMs and allocations independent of the
  * sequence length. Runs only on the emulator (a GPU has no such trace); the emulator test runs it.
  */
 import assert from 'node:assert/strict';
@@ -107,6 +108,11 @@ describe('a training step on the device, as the emulator traces it', { skip }, (
     assert.equal(t.syncs, 1, 'one synchronisation per step');
     assert.deepEqual(t.toHost, [4], 'the only download is the loss');
     assert.equal(t.toDevice, 0, 'no upload through a copy (small scalars travel inside launches)');
+    // gradient clamp, Adam and the |u| bound of all 8 parameters: one fused launch per parameter
+    // group (with and without weight decay), instead of 8 clamps + 8 updates + 2 bound clamps
+    assert.equal(t.launches.get('adamManyKernel'), 2, 'one fused optimizer launch per group');
+    assert.equal(t.launches.get('clampKernel') ?? 0, 0, 'no separate clamp launches');
+    assert.equal(t.launches.get('adamKernel') ?? 0, 0, 'no per-tensor Adam launches');
     console.log(
       `# one 2-layer IndRNN training step: ${t.launchCount} kernel launches, ${t.gemms} GEMMs, ` +
         `${t.mallocs} allocations, ${t.syncs} synchronisation; by kernel: ` +

@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   Adam, SGD, ReduceLROnPlateau, StepLR, Parameter, buildModel, clipGradNorm, clipGradValue, manualSeed, tensor,
-  weightDecayGroups, applyRecurrentConstraints, type SequenceModel, randn,
+  weightDecayGroups, applyRecurrentConstraints, recurrentBounds, type SequenceModel, randn,
 } from '../src/index.js';
 import { assertClose } from './helpers.js';
 
@@ -99,6 +99,38 @@ describe('clipping and groups', () => {
     applyRecurrentConstraints(model);
     const bound = 2 ** (1 / 10);
     assertClose(u.data(), [bound, -bound, 0.5, bound, -bound, 0, 1.07, -1.07], 1e-6);
+  });
+});
+
+describe('step options: gradient clamp and parameter bounds folded into the update', () => {
+  it('step({ gradClip, bounds }) equals clipGradValue, step() and the bound clamp done one by one', () => {
+    for (const make of [(ps: Parameter[]) => new Adam(ps, { lr: 0.5 }), (ps: Parameter[]) => new SGD(ps, { lr: 0.5, momentum: 0.9 })]) {
+      const fused = [param([0.9, -0.2, 0.4]), param([1.5, -3])];
+      const plain = fused.map((p) => param([...p.data()]));
+      const a = make(fused);
+      const b = make(plain);
+      const bound = 1.1;
+      for (const g of [[[30, -0.5, 2], [0.25, -40]], [[-0.1, 12, -7], [3, 3]]]) {
+        fused.forEach((p, i) => (p.grad = tensor(Float32Array.from(g[i]!), [g[i]!.length])));
+        plain.forEach((p, i) => (p.grad = tensor(Float32Array.from(g[i]!), [g[i]!.length])));
+        a.step({ gradClip: 10, bounds: new Map([[fused[1]!, bound]]) });
+        clipGradValue(plain, 10);
+        b.step();
+        const u = plain[1]!;
+        u.assign(tensor(Float32Array.from([...u.data()].map((x) => Math.max(-bound, Math.min(bound, x)))), u.shape));
+      }
+      fused.forEach((p, i) => assertClose(p.data(), plain[i]!.data(), 0, 0, `parameter ${i}`));
+      assert.ok(Math.abs(fused[1]!.data()[1]!) <= bound + 1e-7, 'the bound holds');
+      assert.notDeepEqual([...fused[0]!.data()], [0.9, -0.2, 0.4], 'the step changed the parameters');
+    }
+  });
+
+  it('recurrentBounds lists each enforced |u| bound of a model', () => {
+    manualSeed(1);
+    const model = buildModel({ kind: 'sequence', outputSize: 1, encoder: { type: 'indrnn', inputSize: 2, hiddenSize: 8, numLayers: 2, seqLen: 10, gamma: 2 } });
+    const names = new Map(model.namedParameters().map(([n, p]) => [p, n]));
+    const bounds = [...recurrentBounds(model)].map(([p, b]) => [names.get(p), b]);
+    assert.deepEqual(bounds, [['encoder.layers.0.rec.weightHh', 2 ** (1 / 10)], ['encoder.layers.1.rec.weightHh', 2 ** (1 / 10)]]);
   });
 });
 

@@ -191,4 +191,11 @@ export interface Backend<S = unknown> {
   // ---- optimizer updates (in place on param and state) ----
   adamStep(param: S, grad: S, m: S, v: S, hyper: AdamHyper): void;
   sgdStep(param: S, grad: S, momentumBuf: S, hyper: SgdHyper): void;
+  /**
+   * Optional fused update of many parameters (one launch on a GPU): for every i, grads[i] is
+   * clamped in place to ±gradClip (when gradClip > 0), params[i] takes adamStep with it, and is
+   * then clamped to ±bounds[i] (when bounds[i] > 0). Same result as those calls one by one, which
+   * is what the optimizer makes on backends without it (Optimizer.updateGroup).
+   */
+  adamStepMany?(params: S[], grads: S[], m: S[], v: S[], hyper: AdamHyper, gradClip: number, bounds: number[]): void;
 }

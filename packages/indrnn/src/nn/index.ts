@@ -5,7 +5,7 @@ export { Linear, Embedding, BatchNorm, Dropout, type LinearOptions, type BatchNo
 export { Encoder, reverseSequences, type EncodeOptions, type EncodeResult } from './encoder.js';
 export {
   IndRecurrent, IndRNNLayer, PlainIndRNN, ResidualIndRNN, ResidualBlock, DenseIndRNN, DenseLayer, TransitionLayer,
-  applyRecurrentConstraints, boundFromOptions,
+  applyRecurrentConstraints, recurrentBounds, boundFromOptions,
   type IndRecurrentOptions, type IndRNNStackOptions, type PlainIndRNNConfig, type ResidualIndRNNConfig,
   type DenseIndRNNConfig, type BnMode, type BnPosition,
 } from './indrnn.js';

@@ -166,6 +166,18 @@ export class IndRecurrent extends Module {
   }
 }
 
+/**
+ * The bound of every enforced recurrent-weight constraint in a model, by parameter, for
+ * Optimizer.step({ bounds }) (which clamps inside the update instead of one call per layer).
+ */
+export function recurrentBounds(model: Module): Map<Parameter, number> {
+  const bounds = new Map<Parameter, number>();
+  for (const [, m] of model.namedModules()) {
+    if (m instanceof IndRecurrent && m.constrain && m.bound !== null) bounds.set(m.weightHh, m.bound);
+  }
+  return bounds;
+}
+
 /** Applies the recurrent-weight constraint of every IndRNN layer in a model. */
 export function applyRecurrentConstraints(model: Module): void {
   for (const [, m] of model.namedModules()) if (m instanceof IndRecurrent) m.applyConstraint();

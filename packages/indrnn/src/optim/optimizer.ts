@@ -1,7 +1,9 @@
 /**
  * Optimizers (Adam, SGD with momentum) over parameter groups, in the torch.optim contract:
  * `zeroGrad()`, `step()`, per-group lr and weight decay, `stateDict()` / `loadStateDict()` for
- * checkpoints and best-weight restore. The update itself is one backend kernel per tensor.
+ * checkpoints and best-weight restore. The update itself is one backend kernel per tensor, or one
+ * per group where the backend fuses them (Backend.adamStepMany: gradient clamp, Adam and the
+ * parameter's bound in one launch on a GPU).
  */
 import type { Parameter } from '../nn/module.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -18,6 +20,22 @@ interface ResolvedGroup {
   params: Parameter[];
   lr: number;
   weightDecay: number;
+}
+
+/** What step() folds into the update, in this order: gradient clamp, the update, parameter bounds. */
+export interface StepOptions {
+  /** Clamp every gradient element to ±gradClip first (the authors' clip_gradient); 0 = off. */
+  gradClip?: number;
+  /** After the update, clamp these parameters to ±bound (the IndRNN |u| constraint). */
+  bounds?: ReadonlyMap<Parameter, number>;
+}
+
+/** A parameter with a gradient, its optimizer slots and its bound (0 = none), for one step. */
+export interface StepItem {
+  p: Parameter;
+  grad: Tensor;
+  slots: Tensor[];
+  bound: number;
 }
 
 /** Serializable optimizer state: step count, group hyperparameters and per-parameter slots. */
@@ -71,10 +89,15 @@ export abstract class Optimizer {
     for (const g of this.groups) for (const p of g.params) p.grad = null;
   }
 
-  /** Applies one update to every parameter that has a gradient. */
-  step(): void {
+  /**
+   * Applies one update to every parameter that has a gradient; `options` folds the gradient clamp
+   * before it and the parameter bounds after it into the same pass where the backend can.
+   */
+  step(options: StepOptions = {}): void {
+    const gradClip = checkNumber('step', 'gradClip', options.gradClip ?? 0, 0);
     this.stepCount++;
     for (const g of this.groups) {
+      const items: StepItem[] = [];
       for (const p of g.params) {
         if (!p.grad) continue;
         let s = this.slots.get(p);
@@ -82,8 +105,18 @@ export abstract class Optimizer {
           s = this.newSlots(p);
           this.slots.set(p, s);
         }
-        this.update(p, p.grad, s, g);
+        items.push({ p, grad: p.grad, slots: s, bound: options.bounds?.get(p) ?? 0 });
       }
+      if (items.length > 0) this.updateGroup(items, g, gradClip);
+    }
+  }
+
+  /** One group's update: per tensor, clamp the gradient, update, clamp to the bound. */
+  protected updateGroup(items: StepItem[], g: ResolvedGroup, gradClip: number): void {
+    for (const { p, grad, slots, bound } of items) {
+      if (gradClip > 0) grad.backend.clampInPlace(grad.storage, -gradClip, gradClip);
+      this.update(p, grad, slots, g);
+      if (bound > 0) p.backend.clampInPlace(p.storage, -bound, bound);
     }
   }
 
@@ -155,10 +188,31 @@ export class Adam extends Optimizer {
     return [zeros(p.shape, p.dtype, p.backend), zeros(p.shape, p.dtype, p.backend)];
   }
 
+  private hyper(g: ResolvedGroup) {
+    return { lr: g.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: g.weightDecay, step: this.stepCount };
+  }
+
   protected update(p: Parameter, grad: Tensor, [m, v]: Tensor[], g: ResolvedGroup): void {
-    p.backend.adamStep(p.storage, grad.storage, m!.storage, v!.storage, {
-      lr: g.lr, beta1: this.beta1, beta2: this.beta2, eps: this.eps, weightDecay: g.weightDecay, step: this.stepCount,
-    });
+    p.backend.adamStep(p.storage, grad.storage, m!.storage, v!.storage, this.hyper(g));
+  }
+
+  /** The whole group in one backend call where the backend fuses it (and all items share it). */
+  protected override updateGroup(items: StepItem[], g: ResolvedGroup, gradClip: number): void {
+    const backend = items[0]!.p.backend;
+    const shared = items.every((it) => it.p.backend === backend && it.grad.backend === backend);
+    if (!backend.adamStepMany || !shared) {
+      super.updateGroup(items, g, gradClip);
+      return;
+    }
+    backend.adamStepMany(
+      items.map((it) => it.p.storage),
+      items.map((it) => it.grad.storage),
+      items.map((it) => it.slots[0]!.storage),
+      items.map((it) => it.slots[1]!.storage),
+      this.hyper(g),
+      gradClip,
+      items.map((it) => it.bound),
+    );
   }
 }
 

@@ -5,11 +5,12 @@
  * train/run.ts; the CLI only parses flags into these calls.
  */
 import type { Task, TaskState } from './task.js';
+import type { Parameter } from '../nn/module.js';
 import { Adam, SGD, type Optimizer, type OptimizerState } from '../optim/optimizer.js';
 import { weightDecayGroups } from '../optim/groups.js';
 import { clipGradNorm, clipGradValue } from '../optim/clip.js';
 import { ReduceLROnPlateau, StepLR } from '../optim/schedule.js';
-import { applyRecurrentConstraints } from '../nn/indrnn.js';
+import { applyRecurrentConstraints, recurrentBounds } from '../nn/indrnn.js';
 import { noGrad } from '../autograd/tape.js';
 import { tidy } from '../backend/memory.js';
 import type { Tensor } from '../tensor/tensor.js';
@@ -88,6 +89,8 @@ export function validateTrainOptions(o: TrainOptions): TrainOptions {
 export class Trainer {
   readonly optimizer: Optimizer;
   private readonly stepLr: StepLR | null;
+  /** |u| bounds of the model's IndRNN layers, enforced inside each optimizer step. */
+  private readonly bounds: ReadonlyMap<Parameter, number>;
   readonly plateau: ReduceLROnPlateau | null;
   step = 0;
   best: TrainerState['best'] = null;
@@ -109,6 +112,7 @@ export class Trainer {
       : null;
     // the papers clamp u before the first forward too
     applyRecurrentConstraints(task.model);
+    this.bounds = recurrentBounds(task.model);
   }
 
   get done(): boolean {
@@ -134,11 +138,15 @@ export class Trainer {
     if (!Number.isFinite(value)) {
       fail(`training diverged: loss is ${value} at step ${this.step + 1}; lower --lr, or clip gradients with --grad-clip`);
     }
-    const params = model.parameters();
-    if (this.options.gradClip > 0) clipGradValue(params, this.options.gradClip);
-    if (this.options.gradNorm > 0) clipGradNorm(params, this.options.gradNorm);
-    this.optimizer.step();
-    applyRecurrentConstraints(model);
+    // clamp the gradients, update, and clamp u to its bound: one fused pass where the backend has
+    // one (a norm clip needs every clamped gradient first, so the clamp then runs on its own)
+    const { gradClip, gradNorm } = this.options;
+    if (gradNorm > 0) {
+      const params = model.parameters();
+      if (gradClip > 0) clipGradValue(params, gradClip);
+      clipGradNorm(params, gradNorm);
+    }
+    this.optimizer.step({ gradClip: gradNorm > 0 ? 0 : gradClip, bounds: this.bounds });
     // gradients are step temporaries; dropping them lets the scope recycle their memory
     this.optimizer.zeroGrad();
     this.stepLr?.step();
