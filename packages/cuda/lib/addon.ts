@@ -130,6 +130,7 @@ export interface CudaAddon {
     channels: number,
   ): void;
 
+  /** bias null: the plain scan; else the projection bias is added inside the loop. */
   indrnnScan(
     h: H,
     z: H,
@@ -140,7 +141,9 @@ export interface CudaAddon {
     B: number,
     N: number,
     act: number,
+    bias: H | null,
   ): void;
+  /** db null: the plain scan's gradient; else db = Σ dz is accumulated inside the loop. */
   indrnnScanGrad(
     dz: H,
     du: H,
@@ -154,6 +157,7 @@ export interface CudaAddon {
     B: number,
     N: number,
     act: number,
+    db: H | null,
   ): void;
   rnnScan(
     h: H,

@@ -471,7 +471,7 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     indrnnScan(z, u, h0, lengths, T, B, N, act) {
       if (!isF32(z, u, h0) || !lengthsOk(lengths)) throw dtypeError('indrnnScan');
       const h = f32(T * B * N);
-      k.indrnnScan(h, z, u, h0, lengths, T, B, N, ACT[act]);
+      k.indrnnScan(h, z, u, h0, lengths, T, B, N, ACT[act], null);
       return h;
     },
     indrnnScanGrad(dh, _z, h, u, h0, lengths, T, B, N, act) {
@@ -480,8 +480,24 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       const dz = f32(T * B * N);
       const du = f32(N);
       const dh0 = f32(B * N);
-      k.indrnnScanGrad(dz, du, dh0, dh, h, u, h0, lengths, T, B, N, ACT[act]);
+      k.indrnnScanGrad(dz, du, dh0, dh, h, u, h0, lengths, T, B, N, ACT[act], null);
       return { dz, du, dh0 };
+    },
+    // the projection bias inside the loop: no [T, B, N] add before it, no T·B-row reduction for db
+    indrnnScanBias(z, u, bias, h0, lengths, T, B, N, act) {
+      if (!isF32(z, u, bias, h0) || !lengthsOk(lengths)) throw dtypeError('indrnnScanBias');
+      const h = f32(T * B * N);
+      k.indrnnScan(h, z, u, h0, lengths, T, B, N, ACT[act], bias);
+      return h;
+    },
+    indrnnScanBiasGrad(dh, h, u, h0, lengths, T, B, N, act) {
+      if (!isF32(dh, h, u, h0) || !lengthsOk(lengths)) throw dtypeError('indrnnScanBiasGrad');
+      const dz = f32(T * B * N);
+      const du = f32(N);
+      const db = f32(N);
+      const dh0 = f32(B * N);
+      k.indrnnScanGrad(dz, du, dh0, dh, h, u, h0, lengths, T, B, N, ACT[act], db);
+      return { dz, du, db, dh0 };
     },
     rnnScan(gx, whh, h0, lengths, T, B, H, act) {
       if (!isF32(gx, whh, h0) || !lengthsOk(lengths)) throw dtypeError('rnnScan');

@@ -611,22 +611,24 @@ napi_value batchNormGradFn(Args& a) {
 
 // ---- recurrences ----
 
-// indrnnScan(h, z, u, h0, lengths|null, T, B, N, act)
+// indrnnScan(h, z, u, h0, lengths|null, T, B, N, act, bias|null)
 napi_value indrnnScanFn(Args& a) {
   const int T = dim(a, 5, "T"), B = dim(a, 6, "B"), N = dim(a, 7, "N");
   const int64_t all = int64_t(T) * B * N;
   indrnnScanForward(a.f32(1, "z", all), a.f32(2, "u", N), a.f32(3, "h0", int64_t(B) * N),
-                    a.lengths(4, B), a.f32(0, "h", all), T, B, N, activation(a, 8));
+                    a.lengths(4, B), a.f32(0, "h", all), T, B, N, activation(a, 8),
+                    a.isNull(9) ? nullptr : a.f32(9, "bias", N));
   return undefined(a.env());
 }
 
-// indrnnScanGrad(dz, du, dh0, dh, h, u, h0, lengths|null, T, B, N, act)
+// indrnnScanGrad(dz, du, dh0, dh, h, u, h0, lengths|null, T, B, N, act, db|null)
 napi_value indrnnScanGradFn(Args& a) {
   const int T = dim(a, 8, "T"), B = dim(a, 9, "B"), N = dim(a, 10, "N");
   const int64_t all = int64_t(T) * B * N, cols = int64_t(B) * N;
   indrnnScanBackward(a.f32(3, "dh", all), a.f32(4, "h", all), a.f32(5, "u", N),
                      a.f32(6, "h0", cols), a.lengths(7, B), a.f32(0, "dz", all), a.f32(1, "du", N),
-                     a.f32(2, "dh0", cols), T, B, N, activation(a, 11));
+                     a.f32(2, "dh0", cols), T, B, N, activation(a, 11),
+                     a.isNull(12) ? nullptr : a.f32(12, "db", N));
   return undefined(a.env());
 }
 

@@ -1,5 +1,7 @@
-// The fused IndRNN recurrence, forward and backward:  h[t] = act(z[t] + u ⊙ h[t-1]),  h[-1] = h0.
-// Shapes: z, h, dh, dz [T, B, N];  u, du [N];  h0, dh0 [B, N];  lengths int32 [B] or null.
+// The fused IndRNN recurrence, forward and backward:  h[t] = act(z[t] + b + u ⊙ h[t-1]),
+// h[-1] = h0, with the projection bias b optional (folded in: no separate add over [T, B, N], and
+// db comes out of the backward loop instead of a reduction over T·B rows of dz).
+// Shapes: z, h, dh, dz [T, B, N];  u, du, b, db [N];  h0, dh0 [B, N];  lengths int32 [B] or null.
 // Steps t >= lengths[b] keep the state (h[t] = h[t-1]) and pass the gradient straight through.
 //
 // One thread per (b, n) column with the time loop inside: consecutive threads own consecutive
@@ -9,8 +11,9 @@
 // thread in flight instead of one, which is what this latency-bound loop needs when B·N is only
 // a few thousand threads (B = 32, N = 128 fills 4096 of the H100's ~270k thread slots).
 //
-// du sums over batch and time. Each thread accumulates its column's Σ_t dpre·h[t-1] in a
-// register (double) and writes one partial [B, N]; a column reduction over B then gives du [N].
+// du (and db) sum over batch and time. Each thread accumulates its column's Σ_t dpre·h[t-1] (and
+// Σ_t dpre) in a register (double) and writes one partial [B, N]; a column reduction over B then
+// gives du [N] (and db).
 // No atomics: no contention on the 128 du entries, and the result is deterministic.
 #include "device_util.cuh"
 #include "kernels.h"
@@ -24,14 +27,16 @@ constexpr int kBackwardUnroll = 16;  // backward loads dh and h per step: two bu
 template <Act A>
 __global__ void indrnnForwardKernel(const float* __restrict__ z, const float* __restrict__ u,
                                     const float* __restrict__ h0,
-                                    const int32_t* __restrict__ lengths, float* __restrict__ h,
-                                    int T, int B, int N) {
+                                    const int32_t* __restrict__ lengths,
+                                    const float* __restrict__ bias, float* __restrict__ h, int T,
+                                    int B, int N) {
   constexpr int U = kForwardUnroll;
   const int cols = B * N;
   const int col = blockIdx.x * blockDim.x + threadIdx.x;  // (b, n) column
   if (col >= cols) return;
   const int b = col / N, n = col - b * N;
   const float un = u[n];
+  const float bn = bias != nullptr ? bias[n] : 0.f;
   int len = T;
   if (lengths != nullptr) len = min(max(lengths[b], 0), T);
   const size_t stride = size_t(cols);
@@ -53,7 +58,7 @@ __global__ void indrnnForwardKernel(const float* __restrict__ z, const float* __
     }
 #pragma unroll
     for (int k = 0; k < U; k++) {
-      state = activate<A>(fmaf(un, state, cur[k]));
+      state = activate<A>(fmaf(un, state, cur[k] + bn));
       hc[size_t(t + k) * stride] = state;
     }
     if (more) {
@@ -62,7 +67,7 @@ __global__ void indrnnForwardKernel(const float* __restrict__ z, const float* __
     }
   }
   for (; t < len; t++) {
-    state = activate<A>(fmaf(un, state, __ldcs(zc + size_t(t) * stride)));
+    state = activate<A>(fmaf(un, state, __ldcs(zc + size_t(t) * stride) + bn));
     hc[size_t(t) * stride] = state;
   }
   for (; t < T; t++) hc[size_t(t) * stride] = state;  // past the sequence's end: keep the state
@@ -77,7 +82,8 @@ template <Act A>
 __global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* __restrict__ h,
                                      const float* __restrict__ u, const float* __restrict__ h0,
                                      const int32_t* __restrict__ lengths, float* __restrict__ dz,
-                                     double* __restrict__ duPartial, float* __restrict__ dh0, int T,
+                                     double* __restrict__ duPartial,
+                                     double* __restrict__ dbPartial, float* __restrict__ dh0, int T,
                                      int B, int N) {
   constexpr int U = kBackwardUnroll;
   const int cols = B * N;
@@ -111,7 +117,7 @@ __global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* 
     }
   };
 
-  double du = 0.0;
+  double du = 0.0, db = 0.0;
   int t = len - 1;
   float dhCur[U], hCur[U + 1], dhNext[U], hNext[U + 1];
   if (t + 1 >= U) loadBlock(t, dhCur, hCur);
@@ -123,6 +129,7 @@ __global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* 
       const float dpre = (dhCur[k] + carry) * activationSlope<A>(hCur[k]);
       dzc[size_t(t - k) * stride] = dpre;
       du += double(dpre) * double(hCur[k + 1]);
+      db += double(dpre);
       carry = dpre * un;
     }
     if (more) {
@@ -138,9 +145,11 @@ __global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* 
         (dhc[size_t(t) * stride] + carry) * activationSlope<A>(hc[size_t(t) * stride]);
     dzc[size_t(t) * stride] = dpre;
     du += double(dpre) * double(prev);
+    db += double(dpre);
     carry = dpre * un;
   }
   duPartial[col] = du;
+  if (dbPartial != nullptr) dbPartial[col] = db;
   dh0[col] = carry;
 }
 
@@ -158,61 +167,68 @@ void checkColumns(int64_t B, int64_t N, const char* what) {
 
 template <Act A>
 void launchForward(const float* z, const float* u, const float* h0, const int32_t* lengths,
-                   float* h, int T, int B, int N) {
+                   const float* bias, float* h, int T, int B, int N) {
   const int cols = B * N, threads = scanThreads(cols);
-  indrnnForwardKernel<A>
-      <<<(cols + threads - 1) / threads, threads, 0, stream()>>>(z, u, h0, lengths, h, T, B, N);
+  indrnnForwardKernel<A><<<(cols + threads - 1) / threads, threads, 0, stream()>>>(
+      z, u, h0, lengths, bias, h, T, B, N);
   CHECK_LAUNCH("indrnnScan", "indrnnForwardKernel");
 }
 
 template <Act A>
 void launchBackward(const float* dh, const float* h, const float* u, const float* h0,
-                    const int32_t* lengths, float* dz, double* duPartial, float* dh0, int T, int B,
-                    int N) {
+                    const int32_t* lengths, float* dz, double* duPartial, double* dbPartial,
+                    float* dh0, int T, int B, int N) {
   const int cols = B * N, threads = scanThreads(cols);
   indrnnBackwardKernel<A><<<(cols + threads - 1) / threads, threads, 0, stream()>>>(
-      dh, h, u, h0, lengths, dz, duPartial, dh0, T, B, N);
+      dh, h, u, h0, lengths, dz, duPartial, dbPartial, dh0, T, B, N);
   CHECK_LAUNCH("indrnnScanGrad", "indrnnBackwardKernel");
 }
 
 }  // namespace
 
 void indrnnScanForward(const float* z, const float* u, const float* h0, const int32_t* lengths,
-                       float* h, int T, int B, int N, Act act) {
+                       float* h, int T, int B, int N, Act act, const float* bias) {
   checkColumns(B, N, "indrnnScan");
   if (T == 0 || B == 0 || N == 0) return;
   switch (act) {
     case Act::Relu:
-      return launchForward<Act::Relu>(z, u, h0, lengths, h, T, B, N);
+      return launchForward<Act::Relu>(z, u, h0, lengths, bias, h, T, B, N);
     case Act::Tanh:
-      return launchForward<Act::Tanh>(z, u, h0, lengths, h, T, B, N);
+      return launchForward<Act::Tanh>(z, u, h0, lengths, bias, h, T, B, N);
     case Act::Identity:
-      return launchForward<Act::Identity>(z, u, h0, lengths, h, T, B, N);
+      return launchForward<Act::Identity>(z, u, h0, lengths, bias, h, T, B, N);
   }
 }
 
 void indrnnScanBackward(const float* dh, const float* h, const float* u, const float* h0,
                         const int32_t* lengths, float* dz, float* du, float* dh0, int T, int B,
-                        int N, Act act) {
+                        int N, Act act, float* db) {
   checkColumns(B, N, "indrnnScanGrad");
   if (B == 0 || N == 0) {
     if (N > 0) CUDA_CHECK("indrnnScanGrad", cudaMemsetAsync(du, 0, size_t(N) * 4, stream()));
+    if (N > 0 && db != nullptr) {
+      CUDA_CHECK("indrnnScanGrad", cudaMemsetAsync(db, 0, size_t(N) * 4, stream()));
+    }
     return;
   }
-  Scratch partial(size_t(B) * N * sizeof(double), "indrnnScanGrad");  // per-column Σ_t [B, N]
+  // per-column Σ_t: du partials [B, N], then db partials [B, N] when the bias is folded in
+  const size_t cols = size_t(B) * N;
+  Scratch partial((db != nullptr ? 2 : 1) * cols * sizeof(double), "indrnnScanGrad");
   double* p = partial.as<double>();
+  double* pb = db != nullptr ? p + cols : nullptr;
   switch (act) {
     case Act::Relu:
-      launchBackward<Act::Relu>(dh, h, u, h0, lengths, dz, p, dh0, T, B, N);
+      launchBackward<Act::Relu>(dh, h, u, h0, lengths, dz, p, pb, dh0, T, B, N);
       break;
     case Act::Tanh:
-      launchBackward<Act::Tanh>(dh, h, u, h0, lengths, dz, p, dh0, T, B, N);
+      launchBackward<Act::Tanh>(dh, h, u, h0, lengths, dz, p, pb, dh0, T, B, N);
       break;
     case Act::Identity:
-      launchBackward<Act::Identity>(dh, h, u, h0, lengths, dz, p, dh0, T, B, N);
+      launchBackward<Act::Identity>(dh, h, u, h0, lengths, dz, p, pb, dh0, T, B, N);
       break;
   }
   reduceSum(p, du, 1, B, N);  // du[n] = Σ_b partial[b, n]
+  if (db != nullptr) reduceSum(pb, db, 1, B, N);
 }
 
 }  // namespace icu

@@ -79,11 +79,12 @@ void batchNormGrad(const float* dy, const float* x, const float* mean, const flo
                    int64_t rows, int64_t channels);
 
 // ---- indrnn_scan.cu ----
+// bias (forward) and db (backward) may be null: the scan without the projection bias folded in
 void indrnnScanForward(const float* z, const float* u, const float* h0, const int32_t* lengths,
-                       float* h, int T, int B, int N, Act act);
+                       float* h, int T, int B, int N, Act act, const float* bias);
 void indrnnScanBackward(const float* dh, const float* h, const float* u, const float* h0,
                         const int32_t* lengths, float* dz, float* du, float* dh0, int T, int B,
-                        int N, Act act);
+                        int N, Act act, float* db);
 
 // ---- rnn_scan.cu ----
 void rnnScanForward(const float* gx, const float* whh, const float* h0, const int32_t* lengths,

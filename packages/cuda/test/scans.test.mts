@@ -58,6 +58,17 @@ describe('cuda IndRNN scan', { skip: skipReason }, () => {
           assertClose(a.dz, b.dz, 'dz', 1e-5 * Math.sqrt(T), 1e-4);
           assertClose(a.du, b.du, 'du', 1e-5 * Math.sqrt(T * B), 1e-4);
           assertClose(a.dh0, b.dh0, 'dh0', 1e-5 * Math.sqrt(T), 1e-4);
+
+          // the variant with the projection bias folded into the loop (db from the same pass)
+          const bias = rnd(H, gen, 0.5);
+          const hb = R.indrnnScanBias!(z, u, bias, h0, len, T, B, H, act);
+          assertClose(C.indrnnScanBias!(up(z), du, up(bias), dh0, dLen, T, B, H, act), hb, 'h (bias)');
+          const gb = C.indrnnScanBiasGrad!(up(dh), up(hb), du, dh0, dLen, T, B, H, act);
+          const rb = R.indrnnScanBiasGrad!(dh, hb, u, h0, len, T, B, H, act);
+          assertClose(gb.dz, rb.dz, 'dz (bias)', 1e-5 * Math.sqrt(T), 1e-4);
+          assertClose(gb.du, rb.du, 'du (bias)', 1e-5 * Math.sqrt(T * B), 1e-4);
+          assertClose(gb.db, rb.db, 'db (bias)', 1e-5 * Math.sqrt(T * B), 1e-4);
+          assertClose(gb.dh0, rb.dh0, 'dh0 (bias)', 1e-5 * Math.sqrt(T), 1e-4);
         });
       }
     }
