@@ -499,6 +499,23 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       k.indrnnScanGrad(dz, du, dh0, dh, h, u, h0, lengths, T, B, N, ACT[act], db);
       return { dz, du, db, dh0 };
     },
+    // a narrow input projection (F <= 8 features) inside the loop: z [T, B, N] is never stored
+    indrnnScanProj(x, w, bias, u, h0, lengths, T, B, N, F, act) {
+      if (!isF32(x, w, bias, u, h0) || !lengthsOk(lengths)) throw dtypeError('indrnnScanProj');
+      const h = f32(T * B * N);
+      k.indrnnScanProj(h, x, w, bias, u, h0, lengths, T, B, N, F, ACT[act]);
+      return h;
+    },
+    indrnnScanProjGrad(dh, h, x, w, u, h0, lengths, T, B, N, F, act, wantDx) {
+      if (!isF32(dh, h, x, w, u, h0) || !lengthsOk(lengths)) throw dtypeError('indrnnScanProjGrad');
+      const dw = f32(N * F);
+      const db = f32(N);
+      const du = f32(N);
+      const dx = wantDx ? f32(T * B * F) : null;
+      const dh0 = f32(B * N);
+      k.indrnnScanProjGrad(dw, db, du, dx, dh0, dh, h, x, w, u, h0, lengths, T, B, N, F, ACT[act]);
+      return { dw, db, du, dx, dh0 };
+    },
     rnnScan(gx, whh, h0, lengths, T, B, H, act) {
       if (!isF32(gx, whh, h0) || !lengthsOk(lengths)) throw dtypeError('rnnScan');
       const h = f32(T * B * H);

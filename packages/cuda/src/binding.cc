@@ -632,6 +632,28 @@ napi_value indrnnScanGradFn(Args& a) {
   return undefined(a.env());
 }
 
+// indrnnScanProj(h, x, w, bias, u, h0, lengths|null, T, B, N, F, act)
+napi_value indrnnScanProjFn(Args& a) {
+  const int T = dim(a, 7, "T"), B = dim(a, 8, "B"), N = dim(a, 9, "N"), F = dim(a, 10, "F");
+  indrnnScanProjForward(a.f32(1, "x", int64_t(T) * B * F), a.f32(2, "w", int64_t(N) * F),
+                        a.f32(3, "bias", N), a.f32(4, "u", N), a.f32(5, "h0", int64_t(B) * N),
+                        a.lengths(6, B), a.f32(0, "h", int64_t(T) * B * N), T, B, N, F,
+                        activation(a, 11));
+  return undefined(a.env());
+}
+
+// indrnnScanProjGrad(dw, db, du, dx|null, dh0, dh, h, x, w, u, h0, lengths|null, T, B, N, F, act)
+napi_value indrnnScanProjGradFn(Args& a) {
+  const int T = dim(a, 12, "T"), B = dim(a, 13, "B"), N = dim(a, 14, "N"), F = dim(a, 15, "F");
+  const int64_t all = int64_t(T) * B * N, cols = int64_t(B) * N, xs = int64_t(T) * B * F;
+  indrnnScanProjBackward(a.f32(5, "dh", all), a.f32(6, "h", all), a.f32(7, "x", xs),
+                         a.f32(8, "w", int64_t(N) * F), a.f32(9, "u", N), a.f32(10, "h0", cols),
+                         a.lengths(11, B), a.f32(0, "dw", int64_t(N) * F), a.f32(1, "db", N),
+                         a.f32(2, "du", N), a.isNull(3) ? nullptr : a.f32(3, "dx", xs),
+                         a.f32(4, "dh0", cols), T, B, N, F, activation(a, 16));
+  return undefined(a.env());
+}
+
 // rnnScan(h, gx, whh, h0, lengths|null, T, B, H, act)
 napi_value rnnScanFn(Args& a) {
   const int T = dim(a, 5, "T"), B = dim(a, 6, "B"), H = dim(a, 7, "H");
@@ -829,6 +851,8 @@ const Export kExports[] = {
     {"batchNormGrad", entry<batchNormGradFn>},
     {"indrnnScan", entry<indrnnScanFn>},
     {"indrnnScanGrad", entry<indrnnScanGradFn>},
+    {"indrnnScanProj", entry<indrnnScanProjFn>},
+    {"indrnnScanProjGrad", entry<indrnnScanProjGradFn>},
     {"rnnScan", entry<rnnScanFn>},
     {"rnnScanGrad", entry<rnnScanGradFn>},
     {"lstmScan", entry<lstmScanFn>},

@@ -15,6 +15,9 @@
 // Σ_t dpre) in a register (double) and writes one partial [B, N]; a column reduction over B then
 // gives du [N] (and db).
 // No atomics: no contention on the 128 du entries, and the result is deterministic.
+#include <type_traits>
+
+#include "cublas.h"
 #include "device_util.cuh"
 #include "kernels.h"
 
@@ -23,38 +26,48 @@ namespace {
 
 constexpr int kForwardUnroll = 32;   // steps loaded ahead in the forward (32 registers per buffer)
 constexpr int kBackwardUnroll = 16;  // backward loads dh and h per step: two buffers of 16 + 17
+constexpr int kMaxProjFeatures = 8;  // the folded projection: F input features, weights in registers
 
-template <Act A>
-__global__ void indrnnForwardKernel(const float* __restrict__ z, const float* __restrict__ u,
-                                    const float* __restrict__ h0,
-                                    const int32_t* __restrict__ lengths,
-                                    const float* __restrict__ bias, float* __restrict__ h, int T,
-                                    int B, int N) {
+// z[t] of one column, read from memory (the plain scan) ...
+struct StoredInput {
+  const float* zc;  // z + col
+  size_t stride;    // B·N
+  __device__ __forceinline__ float operator()(int t) const { return __ldcs(zc + size_t(t) * stride); }
+};
+
+// ... or computed from the input: z[t] = x[t, b, :] · w[n, :] (the projection folded in, F <= 8).
+struct ProjectedInput {
+  const float* xb;  // x + b·F
+  size_t stride;    // B·F
+  float w[kMaxProjFeatures];
+  int F;
+  __device__ __forceinline__ float operator()(int t) const {
+    const float* xt = xb + size_t(t) * stride;
+    float z = 0.f;
+#pragma unroll
+    for (int f = 0; f < kMaxProjFeatures; f++) {
+      if (f < F) z = fmaf(xt[f], w[f], z);
+    }
+    return z;
+  }
+};
+
+/** The time loop of one column; `input(t)` gives z[t] (loaded or computed U steps ahead). */
+template <Act A, typename Input>
+__device__ __forceinline__ void forwardColumn(const Input& input, float un, float bn, float state,
+                                              int len, int T, float* hc, size_t stride) {
   constexpr int U = kForwardUnroll;
-  const int cols = B * N;
-  const int col = blockIdx.x * blockDim.x + threadIdx.x;  // (b, n) column
-  if (col >= cols) return;
-  const int b = col / N, n = col - b * N;
-  const float un = u[n];
-  const float bn = bias != nullptr ? bias[n] : 0.f;
-  int len = T;
-  if (lengths != nullptr) len = min(max(lengths[b], 0), T);
-  const size_t stride = size_t(cols);
-  const float* zc = z + col;
-  float* hc = h + col;
-  float state = h0[col];
-
   int t = 0;
   float cur[U], next[U];
   if (len >= U) {
 #pragma unroll
-    for (int k = 0; k < U; k++) cur[k] = __ldcs(zc + size_t(k) * stride);  // z is read once
+    for (int k = 0; k < U; k++) cur[k] = input(k);
   }
   for (; t + U <= len; t += U) {
     const bool more = t + 2 * U <= len;
     if (more) {
 #pragma unroll
-      for (int k = 0; k < U; k++) next[k] = __ldcs(zc + size_t(t + U + k) * stride);
+      for (int k = 0; k < U; k++) next[k] = input(t + U + k);
     }
 #pragma unroll
     for (int k = 0; k < U; k++) {
@@ -67,42 +80,90 @@ __global__ void indrnnForwardKernel(const float* __restrict__ z, const float* __
     }
   }
   for (; t < len; t++) {
-    state = activate<A>(fmaf(un, state, __ldcs(zc + size_t(t) * stride) + bn));
+    state = activate<A>(fmaf(un, state, input(t) + bn));
     hc[size_t(t) * stride] = state;
   }
   for (; t < T; t++) hc[size_t(t) * stride] = state;  // past the sequence's end: keep the state
 }
 
-/**
- * Reverse loop. With gh = dh[t] + carry (carry = dL/dh[t] arriving from step t+1):
- *   dpre = gh · act'(h[t]);  dz[t] = dpre;  du += dpre · h[t-1];  carry = dpre · u.
- * Masked steps (t >= len) set dz[t] = 0 and carry = gh. dh0 = the final carry.
- */
 template <Act A>
-__global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* __restrict__ h,
-                                     const float* __restrict__ u, const float* __restrict__ h0,
-                                     const int32_t* __restrict__ lengths, float* __restrict__ dz,
-                                     double* __restrict__ duPartial,
-                                     double* __restrict__ dbPartial, float* __restrict__ dh0, int T,
-                                     int B, int N) {
-  constexpr int U = kBackwardUnroll;
+__global__ void indrnnForwardKernel(const float* __restrict__ z, const float* __restrict__ u,
+                                    const float* __restrict__ h0,
+                                    const int32_t* __restrict__ lengths,
+                                    const float* __restrict__ bias, float* __restrict__ h, int T,
+                                    int B, int N) {
+  const int cols = B * N;
+  const int col = blockIdx.x * blockDim.x + threadIdx.x;  // (b, n) column
+  if (col >= cols) return;
+  const int b = col / N, n = col - b * N;
+  const int len = lengths != nullptr ? min(max(lengths[b], 0), T) : T;
+  const size_t stride = size_t(cols);
+  forwardColumn<A>(StoredInput{z + col, stride}, u[n], bias != nullptr ? bias[n] : 0.f, h0[col],
+                   len, T, h + col, stride);
+}
+
+template <Act A>
+__global__ void indrnnProjForwardKernel(const float* __restrict__ x, const float* __restrict__ w,
+                                        const float* __restrict__ u, const float* __restrict__ h0,
+                                        const int32_t* __restrict__ lengths,
+                                        const float* __restrict__ bias, float* __restrict__ h,
+                                        int T, int B, int N, int F) {
   const int cols = B * N;
   const int col = blockIdx.x * blockDim.x + threadIdx.x;
   if (col >= cols) return;
   const int b = col / N, n = col - b * N;
-  const float un = u[n];
-  int len = T;
-  if (lengths != nullptr) len = min(max(lengths[b], 0), T);
-  const size_t stride = size_t(cols);
-  const float* dhc = dh + col;
-  const float* hc = h + col;
-  float* dzc = dz + col;
-  const float h0c = h0[col];
+  const int len = lengths != nullptr ? min(max(lengths[b], 0), T) : T;
+  ProjectedInput input{x + size_t(b) * F, size_t(B) * F, {}, F};
+#pragma unroll
+  for (int f = 0; f < kMaxProjFeatures; f++) input.w[f] = f < F ? w[n * F + f] : 0.f;
+  forwardColumn<A>(input, u[n], bias[n], h0[col], len, T, h + col, size_t(cols));
+}
 
+// What the reverse loop does with dpre = dL/dz[t] of its column: store it as dz ...
+struct StoreDz {
+  float* dzc;
+  size_t stride;
+  __device__ __forceinline__ void operator()(int t, float dpre) { dzc[size_t(t) * stride] = dpre; }
+  __device__ __forceinline__ void finish(int) const {}
+};
+
+// ... or, with the projection folded in, accumulate dw[n, :] += dpre · x[t, b, :] (dz stored only
+// when dx is wanted: dx = dz · w is then one GEMM).
+struct AccumulateDw {
+  const float* xb;  // x + b·F
+  size_t xStride;   // B·F
+  float* dzc;       // null unless dx is wanted
+  size_t stride;    // B·N
+  double* dwPartial;
+  int F;
+  double dw[kMaxProjFeatures];
+  __device__ __forceinline__ void operator()(int t, float dpre) {
+    if (dzc != nullptr) dzc[size_t(t) * stride] = dpre;
+    const float* xt = xb + size_t(t) * xStride;
+#pragma unroll
+    for (int f = 0; f < kMaxProjFeatures; f++) {
+      if (f < F) dw[f] += double(dpre) * double(xt[f]);
+    }
+  }
+  __device__ __forceinline__ void finish(int col) const {
+    for (int f = 0; f < F; f++) dwPartial[size_t(col) * F + f] = dw[f];
+  }
+};
+
+/**
+ * Reverse loop of one column. With gh = dh[t] + carry (carry = dL/dh[t] arriving from step t+1):
+ *   dpre = gh · act'(h[t]);  out(t, dpre);  du += dpre · h[t-1];  db += dpre;  carry = dpre · u.
+ * Masked steps (t >= len) give dpre = 0 and carry = gh. dh0 = the final carry.
+ */
+template <Act A, typename Out>
+__device__ __forceinline__ void backwardColumn(Out& out, const float* dhc, const float* hc,
+                                               float h0c, float un, int len, int T, size_t stride,
+                                               double* du, double* db, float* dh0c) {
+  constexpr int U = kBackwardUnroll;
   float carry = 0.f;
   for (int t = T - 1; t >= len; t--) {  // identity steps past the end
     carry += dhc[size_t(t) * stride];
-    dzc[size_t(t) * stride] = 0.f;
+    out(t, 0.f);
   }
 
   // Block j covers steps t0 - k for k = 0..U-1 (t0 = len-1 - j·U); it reads dh at those steps and
@@ -117,7 +178,7 @@ __global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* 
     }
   };
 
-  double du = 0.0, db = 0.0;
+  double duAcc = 0.0, dbAcc = 0.0;
   int t = len - 1;
   float dhCur[U], hCur[U + 1], dhNext[U], hNext[U + 1];
   if (t + 1 >= U) loadBlock(t, dhCur, hCur);
@@ -127,9 +188,9 @@ __global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* 
 #pragma unroll
     for (int k = 0; k < U; k++) {
       const float dpre = (dhCur[k] + carry) * activationSlope<A>(hCur[k]);
-      dzc[size_t(t - k) * stride] = dpre;
-      du += double(dpre) * double(hCur[k + 1]);
-      db += double(dpre);
+      out(t - k, dpre);
+      duAcc += double(dpre) * double(hCur[k + 1]);
+      dbAcc += double(dpre);
       carry = dpre * un;
     }
     if (more) {
@@ -143,14 +204,54 @@ __global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* 
     const float prev = t > 0 ? hc[size_t(t - 1) * stride] : h0c;
     const float dpre =
         (dhc[size_t(t) * stride] + carry) * activationSlope<A>(hc[size_t(t) * stride]);
-    dzc[size_t(t) * stride] = dpre;
-    du += double(dpre) * double(prev);
-    db += double(dpre);
+    out(t, dpre);
+    duAcc += double(dpre) * double(prev);
+    dbAcc += double(dpre);
     carry = dpre * un;
   }
-  duPartial[col] = du;
-  if (dbPartial != nullptr) dbPartial[col] = db;
-  dh0[col] = carry;
+  *du = duAcc;
+  if (db != nullptr) *db = dbAcc;
+  *dh0c = carry;
+}
+
+template <Act A>
+__global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* __restrict__ h,
+                                     const float* __restrict__ u, const float* __restrict__ h0,
+                                     const int32_t* __restrict__ lengths, float* __restrict__ dz,
+                                     double* __restrict__ duPartial,
+                                     double* __restrict__ dbPartial, float* __restrict__ dh0, int T,
+                                     int B, int N) {
+  const int cols = B * N;
+  const int col = blockIdx.x * blockDim.x + threadIdx.x;
+  if (col >= cols) return;
+  const int b = col / N, n = col - b * N;
+  const int len = lengths != nullptr ? min(max(lengths[b], 0), T) : T;
+  const size_t stride = size_t(cols);
+  StoreDz out{dz + col, stride};
+  backwardColumn<A>(out, dh + col, h + col, h0[col], u[n], len, T, stride, duPartial + col,
+                    dbPartial != nullptr ? dbPartial + col : nullptr, dh0 + col);
+}
+
+template <Act A>
+__global__ void indrnnProjBackwardKernel(const float* __restrict__ dh, const float* __restrict__ h,
+                                         const float* __restrict__ x, const float* __restrict__ u,
+                                         const float* __restrict__ h0,
+                                         const int32_t* __restrict__ lengths,
+                                         float* __restrict__ dz, double* __restrict__ duPartial,
+                                         double* __restrict__ dbPartial,
+                                         double* __restrict__ dwPartial, float* __restrict__ dh0,
+                                         int T, int B, int N, int F) {
+  const int cols = B * N;
+  const int col = blockIdx.x * blockDim.x + threadIdx.x;
+  if (col >= cols) return;
+  const int b = col / N, n = col - b * N;
+  const int len = lengths != nullptr ? min(max(lengths[b], 0), T) : T;
+  const size_t stride = size_t(cols);
+  AccumulateDw out{x + size_t(b) * F, size_t(B) * F, dz != nullptr ? dz + col : nullptr,
+                   stride, dwPartial, F, {}};
+  backwardColumn<A>(out, dh + col, h + col, h0[col], u[n], len, T, stride, duPartial + col,
+                    dbPartial + col, dh0 + col);
+  out.finish(col);
 }
 
 /** Block size that spreads few columns over many SMs (a latency-bound loop wants every SM). */
@@ -184,7 +285,78 @@ void launchBackward(const float* dh, const float* h, const float* u, const float
   CHECK_LAUNCH("indrnnScanGrad", "indrnnBackwardKernel");
 }
 
+/** Calls f with the activation as a compile-time constant (std::integral_constant). */
+template <typename Fn>
+void withAct(Act act, Fn&& f) {
+  switch (act) {
+    case Act::Relu:
+      return f(std::integral_constant<Act, Act::Relu>{});
+    case Act::Tanh:
+      return f(std::integral_constant<Act, Act::Tanh>{});
+    case Act::Identity:
+      return f(std::integral_constant<Act, Act::Identity>{});
+  }
+}
+
+void checkFeatures(int F, const char* what) {
+  if (F < 1 || F > kMaxProjFeatures) {
+    throwMsg(std::string("cuda: ") + what + ": F must be 1.." + std::to_string(kMaxProjFeatures));
+  }
+}
+
 }  // namespace
+
+void indrnnScanProjForward(const float* x, const float* w, const float* bias, const float* u,
+                           const float* h0, const int32_t* lengths, float* h, int T, int B, int N,
+                           int F, Act act) {
+  checkColumns(B, N, "indrnnScanProj");
+  checkFeatures(F, "indrnnScanProj");
+  if (T == 0 || B == 0 || N == 0) return;
+  const int cols = B * N, threads = scanThreads(cols);
+  withAct(act, [&](auto a) {
+    constexpr Act A = decltype(a)::value;
+    indrnnProjForwardKernel<A><<<(cols + threads - 1) / threads, threads, 0, stream()>>>(
+        x, w, u, h0, lengths, bias, h, T, B, N, F);
+  });
+  CHECK_LAUNCH("indrnnScanProj", "indrnnProjForwardKernel");
+}
+
+void indrnnScanProjBackward(const float* dh, const float* h, const float* x, const float* w,
+                            const float* u, const float* h0, const int32_t* lengths, float* dw,
+                            float* db, float* du, float* dx, float* dh0, int T, int B, int N, int F,
+                            Act act) {
+  const char* what = "indrnnScanProjGrad";
+  checkColumns(B, N, what);
+  checkFeatures(F, what);
+  const size_t cols = size_t(B) * N;
+  if (cols == 0) {
+    if (N > 0) {
+      CUDA_CHECK(what, cudaMemsetAsync(du, 0, size_t(N) * 4, stream()));
+      CUDA_CHECK(what, cudaMemsetAsync(db, 0, size_t(N) * 4, stream()));
+      CUDA_CHECK(what, cudaMemsetAsync(dw, 0, size_t(N) * F * 4, stream()));
+    }
+    return;
+  }
+  // per-column Σ_t partials in double: du [B, N], db [B, N], dw [B, N, F]; each reduced over B
+  Scratch partial(cols * (2 + size_t(F)) * sizeof(double), what);
+  double* pu = partial.as<double>();
+  double* pb = pu + cols;
+  double* pw = pb + cols;
+  // dx = dz · w needs dz, which the loop otherwise never stores
+  Scratch dzScratch(dx != nullptr ? size_t(T) * cols * sizeof(float) : 0, what);
+  float* dz = dx != nullptr ? dzScratch.as<float>() : nullptr;
+  const int threads = scanThreads(int(cols));
+  withAct(act, [&](auto a) {
+    constexpr Act A = decltype(a)::value;
+    indrnnProjBackwardKernel<A><<<(int(cols) + threads - 1) / threads, threads, 0, stream()>>>(
+        dh, h, x, u, h0, lengths, dz, pu, pb, pw, dh0, T, B, N, F);
+  });
+  CHECK_LAUNCH(what, "indrnnProjBackwardKernel");
+  reduceSum(pu, du, 1, B, N);
+  reduceSum(pb, db, 1, B, N);
+  reduceSum(pw, dw, 1, B, int64_t(N) * F);  // [B, N·F] -> dw [N, F]
+  if (dx != nullptr) gemm(what, dz, w, dx, T * B, F, N, false, false, 0.f);
+}
 
 void indrnnScanForward(const float* z, const float* u, const float* h0, const int32_t* lengths,
                        float* h, int T, int B, int N, Act act, const float* bias) {

@@ -85,6 +85,15 @@ void indrnnScanForward(const float* z, const float* u, const float* h0, const in
 void indrnnScanBackward(const float* dh, const float* h, const float* u, const float* h0,
                         const int32_t* lengths, float* dz, float* du, float* dh0, int T, int B,
                         int N, Act act, float* db);
+// The scan with the input projection folded in: z[t] = x[t] · wᵀ, x [T, B, F], w [N, F], F <= 8;
+// z is never stored. The backward gives dw, db, du, dh0, and dx [T, B, F] when dx is not null.
+void indrnnScanProjForward(const float* x, const float* w, const float* bias, const float* u,
+                           const float* h0, const int32_t* lengths, float* h, int T, int B, int N,
+                           int F, Act act);
+void indrnnScanProjBackward(const float* dh, const float* h, const float* x, const float* w,
+                            const float* u, const float* h0, const int32_t* lengths, float* dw,
+                            float* db, float* du, float* dx, float* dh0, int T, int B, int N, int F,
+                            Act act);
 
 // ---- rnn_scan.cu ----
 void rnnScanForward(const float* gx, const float* whh, const float* h0, const int32_t* lengths,

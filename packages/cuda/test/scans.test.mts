@@ -12,6 +12,7 @@
  * step: outputs and step gradients atol 1e-4, rtol 1e-3; weight gradients sum over T·B rows:
  * atol 1e-4·√(T·B), rtol 1e-3.
  */
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Generator, type Activation } from 'indrnn';
 import { assertClose, cuda, reference as R, rnd, skipReason, uniform, up } from './helpers.mjs';
@@ -69,6 +70,28 @@ describe('cuda IndRNN scan', { skip: skipReason }, () => {
           assertClose(gb.du, rb.du, 'du (bias)', 1e-5 * Math.sqrt(T * B), 1e-4);
           assertClose(gb.db, rb.db, 'db (bias)', 1e-5 * Math.sqrt(T * B), 1e-4);
           assertClose(gb.dh0, rb.dh0, 'dh0 (bias)', 1e-5 * Math.sqrt(T), 1e-4);
+
+          // the variant with a narrow input projection folded in (z never stored)
+          for (const F of [1, 3, 8]) {
+            const x = rnd(T * B * F, gen);
+            const w = rnd(H * F, gen, 0.5);
+            const hp = R.indrnnScanProj!(x, w, bias, u, h0, len, T, B, H, F, act);
+            const dx = up(x);
+            const dw = up(w);
+            const db = up(bias);
+            assertClose(C.indrnnScanProj!(dx, dw, db, du, dh0, dLen, T, B, H, F, act), hp, `h (F=${F})`);
+            for (const wantDx of [false, true]) {
+              const gp = C.indrnnScanProjGrad!(up(dh), up(hp), dx, dw, du, dh0, dLen, T, B, H, F, act, wantDx);
+              const rp = R.indrnnScanProjGrad!(dh, hp, x, w, u, h0, len, T, B, H, F, act, wantDx);
+              const sums = 1e-5 * Math.sqrt(T * B);
+              assertClose(gp.dw, rp.dw, `dw (F=${F})`, sums, 1e-4);
+              assertClose(gp.db, rp.db, `db (F=${F})`, sums, 1e-4);
+              assertClose(gp.du, rp.du, `du (F=${F})`, sums, 1e-4);
+              assertClose(gp.dh0, rp.dh0, `dh0 (F=${F})`, 1e-5 * Math.sqrt(T), 1e-4);
+              if (wantDx) assertClose(gp.dx!, rp.dx!, `dx (F=${F})`, 1e-5 * Math.sqrt(T * H), 1e-4);
+              else assert.equal(gp.dx, null);
+            }
+          }
         });
       }
     }
