@@ -102,6 +102,9 @@ const nvccArgs = [
   '-fPIC,-fvisibility=hidden',
   '--threads',
   '0',
+  // a kernel that spills or keeps an array in local memory is slow: say so in the log (a test reads it)
+  '-Xptxas',
+  '-warn-spills,-warn-lmem-usage',
   ...archFlags(),
   '-I',
   include,

@@ -28,6 +28,17 @@ constexpr int kForwardUnroll = 32;   // steps loaded ahead in the forward (32 re
 constexpr int kBackwardUnroll = 16;  // backward loads dh and h per step: two buffers of 16 + 17
 constexpr int kMaxProjFeatures = 8;  // the folded projection: F input features, weights in registers
 
+/** This thread's (b, n) column and its sequence's length; col = -1 past the last column. */
+struct Column {
+  int col, b, n, len;
+};
+__device__ __forceinline__ Column columnOf(const int32_t* lengths, int T, int B, int N) {
+  const int col = blockIdx.x * blockDim.x + threadIdx.x;
+  if (col >= B * N) return Column{-1, 0, 0, 0};
+  const int b = col / N;
+  return Column{col, b, col - b * N, lengths != nullptr ? min(max(lengths[b], 0), T) : T};
+}
+
 // z[t] of one column, read from memory (the plain scan) ...
 struct StoredInput {
   const float* zc;  // z + col
@@ -92,14 +103,11 @@ __global__ void indrnnForwardKernel(const float* __restrict__ z, const float* __
                                     const int32_t* __restrict__ lengths,
                                     const float* __restrict__ bias, float* __restrict__ h, int T,
                                     int B, int N) {
-  const int cols = B * N;
-  const int col = blockIdx.x * blockDim.x + threadIdx.x;  // (b, n) column
-  if (col >= cols) return;
-  const int b = col / N, n = col - b * N;
-  const int len = lengths != nullptr ? min(max(lengths[b], 0), T) : T;
-  const size_t stride = size_t(cols);
-  forwardColumn<A>(StoredInput{z + col, stride}, u[n], bias != nullptr ? bias[n] : 0.f, h0[col],
-                   len, T, h + col, stride);
+  const Column c = columnOf(lengths, T, B, N);
+  if (c.col < 0) return;
+  const size_t stride = size_t(B) * N;
+  forwardColumn<A>(StoredInput{z + c.col, stride}, u[c.n], bias != nullptr ? bias[c.n] : 0.f,
+                   h0[c.col], c.len, T, h + c.col, stride);
 }
 
 template <Act A>
@@ -108,15 +116,12 @@ __global__ void indrnnProjForwardKernel(const float* __restrict__ x, const float
                                         const int32_t* __restrict__ lengths,
                                         const float* __restrict__ bias, float* __restrict__ h,
                                         int T, int B, int N, int F) {
-  const int cols = B * N;
-  const int col = blockIdx.x * blockDim.x + threadIdx.x;
-  if (col >= cols) return;
-  const int b = col / N, n = col - b * N;
-  const int len = lengths != nullptr ? min(max(lengths[b], 0), T) : T;
-  ProjectedInput input{x + size_t(b) * F, size_t(B) * F, {}, F};
+  const Column c = columnOf(lengths, T, B, N);
+  if (c.col < 0) return;
+  ProjectedInput input{x + size_t(c.b) * F, size_t(B) * F, {}, F};
 #pragma unroll
-  for (int f = 0; f < kMaxProjFeatures; f++) input.w[f] = f < F ? w[n * F + f] : 0.f;
-  forwardColumn<A>(input, u[n], bias[n], h0[col], len, T, h + col, size_t(cols));
+  for (int f = 0; f < kMaxProjFeatures; f++) input.w[f] = f < F ? w[c.n * F + f] : 0.f;
+  forwardColumn<A>(input, u[c.n], bias[c.n], h0[c.col], c.len, T, h + c.col, size_t(B) * N);
 }
 
 // What the reverse loop does with dpre = dL/dz[t] of its column: store it as dz ...
@@ -124,7 +129,6 @@ struct StoreDz {
   float* dzc;
   size_t stride;
   __device__ __forceinline__ void operator()(int t, float dpre) { dzc[size_t(t) * stride] = dpre; }
-  __device__ __forceinline__ void finish(int) const {}
 };
 
 // ... or, with the projection folded in, accumulate dw[n, :] += dpre · x[t, b, :] (dz stored only
@@ -146,7 +150,12 @@ struct AccumulateDw {
     }
   }
   __device__ __forceinline__ void finish(int col) const {
-    for (int f = 0; f < F; f++) dwPartial[size_t(col) * F + f] = dw[f];
+    // unrolled with constant indices, like the accumulation: a runtime index would put dw[] in
+    // local memory (ptxas showed a 112-byte stack frame) and every step's update with it
+#pragma unroll
+    for (int f = 0; f < kMaxProjFeatures; f++) {
+      if (f < F) dwPartial[size_t(col) * F + f] = dw[f];
+    }
   }
 };
 
@@ -221,15 +230,13 @@ __global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* 
                                      double* __restrict__ duPartial,
                                      double* __restrict__ dbPartial, float* __restrict__ dh0, int T,
                                      int B, int N) {
-  const int cols = B * N;
-  const int col = blockIdx.x * blockDim.x + threadIdx.x;
-  if (col >= cols) return;
-  const int b = col / N, n = col - b * N;
-  const int len = lengths != nullptr ? min(max(lengths[b], 0), T) : T;
-  const size_t stride = size_t(cols);
-  StoreDz out{dz + col, stride};
-  backwardColumn<A>(out, dh + col, h + col, h0[col], u[n], len, T, stride, duPartial + col,
-                    dbPartial != nullptr ? dbPartial + col : nullptr, dh0 + col);
+  const Column c = columnOf(lengths, T, B, N);
+  if (c.col < 0) return;
+  const size_t stride = size_t(B) * N;
+  StoreDz out{dz + c.col, stride};
+  backwardColumn<A>(out, dh + c.col, h + c.col, h0[c.col], u[c.n], c.len, T, stride,
+                    duPartial + c.col, dbPartial != nullptr ? dbPartial + c.col : nullptr,
+                    dh0 + c.col);
 }
 
 template <Act A>
@@ -241,17 +248,14 @@ __global__ void indrnnProjBackwardKernel(const float* __restrict__ dh, const flo
                                          double* __restrict__ dbPartial,
                                          double* __restrict__ dwPartial, float* __restrict__ dh0,
                                          int T, int B, int N, int F) {
-  const int cols = B * N;
-  const int col = blockIdx.x * blockDim.x + threadIdx.x;
-  if (col >= cols) return;
-  const int b = col / N, n = col - b * N;
-  const int len = lengths != nullptr ? min(max(lengths[b], 0), T) : T;
-  const size_t stride = size_t(cols);
-  AccumulateDw out{x + size_t(b) * F, size_t(B) * F, dz != nullptr ? dz + col : nullptr,
+  const Column c = columnOf(lengths, T, B, N);
+  if (c.col < 0) return;
+  const size_t stride = size_t(B) * N;
+  AccumulateDw out{x + size_t(c.b) * F, size_t(B) * F, dz != nullptr ? dz + c.col : nullptr,
                    stride, dwPartial, F, {}};
-  backwardColumn<A>(out, dh + col, h + col, h0[col], u[n], len, T, stride, duPartial + col,
-                    dbPartial + col, dh0 + col);
-  out.finish(col);
+  backwardColumn<A>(out, dh + c.col, h + c.col, h0[c.col], u[c.n], c.len, T, stride,
+                    duPartial + c.col, dbPartial + c.col, dh0 + c.col);
+  out.finish(c.col);
 }
 
 /** Block size that spreads few columns over many SMs (a latency-bound loop wants every SM). */

@@ -53,6 +53,10 @@ describe('the CUDA addon builds and loads', () => {
         fs.existsSync(path.join(pkgRoot, 'build', 'indrnn_cuda.node')),
         'build/indrnn_cuda.node exists',
       );
+      // ptxas warns (install.cjs asks it to) when a kernel spills registers or uses local memory
+      const log = fs.readFileSync(path.join(pkgRoot, 'build', 'install.log'), 'utf8');
+      const slow = log.split('\n').filter((l) => /ptxas warning.*(spill|Local memory)/i.test(l));
+      assert.deepEqual(slow, [], 'no kernel spills registers or keeps arrays in local memory');
     },
   );
 
