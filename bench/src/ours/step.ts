@@ -5,9 +5,10 @@
  * forward + MSE + backward + clip (element-wise, 10) + Adam + the recurrent-weight constraint.
  */
 import {
-  buildModel, manualSeed, ops, randn, Trainer, type Backend, type SequenceModel, type Task,
+  buildModel, manualSeed, randn, Trainer, type Backend, type SequenceModel, type Task,
 } from 'indrnn';
 import { BASE_SETTINGS, encoderFromSettings, trainOptionsFromSettings, type Settings } from 'indrnn/node';
+import { fixedBatchTask as fixedBatch } from 'indrnn/testing';
 import type { StepShape } from '../configs.js';
 import { median } from '../stats.js';
 import type { KernelRecorder } from './kernels.js';
@@ -51,16 +52,7 @@ export function fixedBatchTask(shape: StepShape, settings: Settings, backend: Ba
   const model = buildModel(config) as SequenceModel;
   const x = randn([shape.T, shape.B, shape.input], { backend });
   const y = randn([shape.B, 1], { backend });
-  return {
-    name: 'bench',
-    model,
-    monitor: { metric: 'loss', mode: 'min' },
-    notes: [],
-    trainLoss: () => ({ loss: ops.mseLoss(model.forward(x), y) }),
-    evaluate: () => ({}),
-    getState: () => ({ json: null }),
-    setState: () => undefined,
-  };
+  return fixedBatch(model, x, y, 'bench');
 }
 
 /** Runs `warmup` untimed steps, then times `steps` steps one by one. The backend must be selected. */

@@ -10,7 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { manualSeed, setBackend, Trainer, randn, buildModel, ops, type SequenceModel } from 'indrnn';
+import { manualSeed, setBackend, Trainer, randn, buildModel, type SequenceModel } from 'indrnn';
+import { fixedBatchTask } from 'indrnn/testing';
 import { BASE_SETTINGS, encoderFromSettings, trainOptionsFromSettings, type Settings } from 'indrnn/node';
 import { cuda, skipReason } from './helpers.mjs';
 
@@ -54,19 +55,7 @@ function traceStep(T: number, B = 4, hidden = 32): StepTrace {
   }) as SequenceModel;
   const x = randn([T, B, 2], { backend: C });
   const y = randn([B, 1], { backend: C });
-  const trainer = new Trainer(
-    {
-      name: 'trace',
-      model,
-      monitor: { metric: 'loss', mode: 'min' },
-      notes: [],
-      trainLoss: () => ({ loss: ops.mseLoss(model.forward(x), y) }),
-      evaluate: () => ({}),
-      getState: () => ({ json: null }),
-      setState: () => undefined,
-    },
-    trainOptionsFromSettings(settings),
-  );
+  const trainer = new Trainer(fixedBatchTask(model, x, y, 'trace'), trainOptionsFromSettings(settings));
   for (let i = 0; i < 3; i++) trainer.trainStep();
   C.toHost(model.parameters()[0]!.storage); // waits for the warm-up steps
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'indrnn-trace-')), 'trace.txt');

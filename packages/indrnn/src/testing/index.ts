@@ -10,8 +10,10 @@ import { getBackend, setBackend } from '../backend/registry.js';
 import { Generator, manualSeed } from '../util/random.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
 import { buildModel, type ModelConfig } from '../nn/models.js';
-import { softmaxCrossEntropy } from '../ops/loss.js';
+import { mseLoss, softmaxCrossEntropy } from '../ops/loss.js';
 import { SGD } from '../optim/optimizer.js';
+import type { SequenceModel } from '../nn/models.js';
+import type { Task } from '../train/task.js';
 
 /** |actual − expected| ≤ atol + rtol·|expected|, elementwise. */
 export interface Tolerance {
@@ -220,4 +222,21 @@ export function assertModelStepMatchesReference(
   }
   for (const [name, g] of want.grads) assertClose(got.grads.get(name)!, g, tol.grad, `gradient of ${name}`, backendName);
   for (const [name, p] of want.after) assertClose(got.after.get(name)!, p, tol.grad, `${name} after ${sgdSteps} SGD steps`, backendName);
+}
+
+/**
+ * A task that trains on one fixed batch with the MSE of the model's output against y, for timing
+ * or tracing Trainer.trainStep (the benchmarks' step, the GPU trace test) without a data set.
+ */
+export function fixedBatchTask(model: SequenceModel, x: Tensor, y: Tensor, name = 'fixed-batch'): Task {
+  return {
+    name,
+    model,
+    monitor: { metric: 'loss', mode: 'min' },
+    notes: [],
+    trainLoss: () => ({ loss: mseLoss(model.forward(x), y) }),
+    evaluate: () => ({}),
+    getState: () => ({ json: null }),
+    setState: () => undefined,
+  };
 }
