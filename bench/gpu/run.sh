@@ -7,6 +7,7 @@
 #
 #   RUN_TESTS=0        skip the tests           INDRNN_CUDA_ARCHS=90   what nvcc compiles for
 #   STEPS=20 WARMUP=3  timed / untimed steps    CONFIGS="2,1024,128,2 ..."  layers,T,B,input
+#   PROFILE=5          profiled steps per config (GPU ms per kernel entry point; 0 = off)
 #   SANITIZE=1         memcheck the kernel tests TF32_ROW=0  skip the TF32 row (information only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,6 +15,7 @@ OUT=${OUT:-/tmp/indrnn-gpu}
 mkdir -p "$OUT"
 STEPS=${STEPS:-20}
 WARMUP=${WARMUP:-3}
+PROFILE=${PROFILE:-5}
 CONFIGS=${CONFIGS:-"2,1024,128,2 2,5000,128,2 6,784,32,1"}
 phase() { printf '\n== %s  [%ds]\n' "$*" "$SECONDS"; }
 die() { echo "run.sh: $*" >&2; exit 1; }
@@ -93,7 +95,7 @@ phase "training steps: ours (cuda) vs PyTorch (fused-kernel IndRNN, CUDA)"
 for cfg in $CONFIGS; do
   IFS=, read -r layers T B input <<< "$cfg"
   args=(--layers "$layers" --T "$T" --B "$B" --hidden 128 --input "$input")
-  $NODE bench/gpu/step.mjs "${args[@]}" --steps "$STEPS" --warmup "$WARMUP" \
+  $NODE bench/gpu/step.mjs "${args[@]}" --steps "$STEPS" --warmup "$WARMUP" --profile "$PROFILE" \
     | tee -a "$OUT/steps.jsonl" \
     || failed indrnn-cuda >> "$OUT/steps.jsonl"
   python3 .gpu/torch_rnn_step.py --model indrnn "${args[@]}" --device cuda --steps "$STEPS" \

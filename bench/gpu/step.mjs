@@ -12,6 +12,9 @@
 //   node bench/gpu/step.mjs --layers 2 --T 1024 --B 128 --hidden 128 --input 2 \
 //     [--steps 20] [--warmup 3]
 //   node bench/gpu/step.mjs --scan-only --T 1024 --B 128 --hidden 128   (the scan kernels alone)
+//   --profile K   after the timing, K more steps with CUDA events around every kernel call, and a
+//                 second JSON line (impl 'indrnn-cuda-profile') with the GPU ms per step of each
+//                 entry point, largest first: what to optimise when a ratio misses its target
 // Runs from the built tree: bench/dist (npm run build), or what run.sh restores from .gpu/.
 import { manualSeed, setBackend, Trainer, Generator } from 'indrnn';
 import { trainOptionsFromSettings } from 'indrnn/node';
@@ -26,6 +29,7 @@ function parseArgs(argv) {
     input: 2,
     steps: 20,
     warmup: 3,
+    profile: 0,
     scanOnly: false,
   };
   for (let i = 0; i < argv.length; i++) {
@@ -142,3 +146,30 @@ console.log(
     peak_MiB: Math.round(after.peakBytes / 2 ** 20),
   }),
 );
+
+if (o.profile > 0) {
+  backend.synchronize();
+  backend.setProfiling(true);
+  for (let i = 0; i < o.profile; i++) trainer.trainStep();
+  const totals = backend.takeProfile();
+  backend.setProfiling(false);
+  const perStep = totals.map((t) => ({
+    name: t.name,
+    calls: round(t.calls / o.profile),
+    ms: round(t.ms / o.profile),
+  }));
+  console.log(
+    JSON.stringify({
+      impl: 'indrnn-cuda-profile',
+      device,
+      layers: o.layers,
+      T: o.T,
+      B: o.B,
+      hidden: o.hidden,
+      input: o.input,
+      steps: o.profile,
+      gpu_ms_per_step: round(perStep.reduce((a, t) => a + t.ms, 0)),
+      kernels: perStep,
+    }),
+  );
+}

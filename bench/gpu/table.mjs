@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Reads the JSON lines of bench/gpu/run.sh (ours: impl 'indrnn-cuda'; PyTorch: 'pytorch-indrnn')
 // and prints a Markdown table of ms per step and the ratio ours / PyTorch per configuration, with
-// the issue's target (<= 0.5). Lines that are not JSON are ignored.
+// the issue's target (<= 0.5), then each configuration's profile ('indrnn-cuda-profile': GPU ms
+// per kernel entry point). Lines that are not JSON are ignored.
 import { readFileSync } from 'node:fs';
 
 const file = process.argv[2];
@@ -38,3 +39,14 @@ for (const c of configs) {
   );
 }
 console.log(`\n${configs.length - missed} of ${configs.length} configurations meet the target.`);
+
+// where the GPU time of a step goes (step.mjs --profile), the largest entry points first
+for (const c of configs) {
+  const p = rows.find((r) => key(r) === c && r.impl === 'indrnn-cuda-profile');
+  if (!p) continue;
+  const top = p.kernels
+    .slice(0, 8)
+    .map((k) => `${k.name} ${fmt(k.ms)} ms (${k.calls}×)`)
+    .join(', ');
+  console.log(`\n${c}: GPU ${fmt(p.gpu_ms_per_step)} ms per step; ${top}`);
+}

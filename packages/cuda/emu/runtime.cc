@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <ucontext.h>
 
+#include <chrono>
 #include <cstdarg>
 #include <cstdio>
 #include <cstdlib>
@@ -393,13 +394,38 @@ cudaError_t cudaStreamSynchronize(cudaStream_t) {
   emu::trace("sync\n");
   return emu::ret(cudaSuccess);
 }
-cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned) {
-  static char token;
-  *e = reinterpret_cast<cudaEvent_t>(&token);
+// An event is the wall-clock time of its last record (kernels run at launch, so the time between
+// two events is the CPU time of the work queued between them).
+struct CUevent_st {
+  double ms = 0;
+  bool recorded = false;
+  bool timing = true;
+};
+
+cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned flags) {
+  *e = new CUevent_st();
+  (*e)->timing = (flags & cudaEventDisableTiming) == 0;
+  return emu::ret(cudaSuccess);
+}
+cudaError_t cudaEventDestroy(cudaEvent_t e) {
+  delete e;
   return emu::ret(cudaSuccess);
 }
 cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
-  return emu::ret(e ? cudaSuccess : cudaErrorInvalidResourceHandle);
+  if (e == nullptr) return emu::ret(cudaErrorInvalidResourceHandle);
+  e->ms = std::chrono::duration<double, std::milli>(
+              std::chrono::steady_clock::now().time_since_epoch())
+              .count();
+  e->recorded = true;
+  return emu::ret(cudaSuccess);
+}
+cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t stop) {
+  if (start == nullptr || stop == nullptr || !start->timing || !stop->timing) {
+    return emu::ret(cudaErrorInvalidResourceHandle);
+  }
+  if (!start->recorded || !stop->recorded) return emu::ret(cudaErrorNotReady);
+  *ms = float(stop->ms - start->ms);
+  return emu::ret(cudaSuccess);
 }
 cudaError_t cudaEventSynchronize(cudaEvent_t) {
   emu::trace("event-sync\n");

@@ -45,11 +45,20 @@ export interface MemoryStats {
   majorGcs: number;
 }
 
+/** GPU time of one entry point's calls since the last takeProfile (CUDA events around each). */
+export interface ProfileTotal {
+  name: string;
+  calls: number;
+  ms: number;
+}
+
 export interface CudaAddon {
   probe(): DriverProbe;
   init(device: number): DeviceInfo;
   setCollector(fn: (major: boolean) => void): void;
   setTf32(on: boolean): void;
+  setProfiling(on: boolean): void;
+  takeProfile(): ProfileTotal[];
   memoryStats(): MemoryStats;
   alloc(storage: H, dtype: 0 | 1, size: number, zero: boolean): void;
   free(storage: H): void;

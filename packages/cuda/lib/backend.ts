@@ -31,7 +31,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { addon, loadError, type CudaAddon, type DeviceInfo, type MemoryStats } from './addon.js';
+import {
+  addon,
+  loadError,
+  type CudaAddon,
+  type DeviceInfo,
+  type MemoryStats,
+  type ProfileTotal,
+} from './addon.js';
 import { broadcastStrides, coalesce, reducePlan, sizeOf, stridesOf } from './layout.js';
 
 type DeviceDType = 'float32' | 'int32';
@@ -60,6 +67,10 @@ export type CudaBackend = Backend<CudaStorage> & {
   memoryStats(): MemoryStats;
   /** Lets cuBLAS use TF32 tensor cores for fp32 GEMMs (off by default, as in PyTorch). */
   setTf32(on: boolean): void;
+  /** While on, the GPU time of every kernel call is measured with CUDA events (a little slower). */
+  setProfiling(on: boolean): void;
+  /** Waits for the GPU; the time per kernel entry point since the last take, largest first. */
+  takeProfile(): ProfileTotal[];
 };
 
 const UNARY: Record<UnaryOp, number> = {
@@ -599,6 +610,8 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     synchronize: () => k.synchronize(),
     info: () => ({ ...deviceInfo, blas: 'cublas', threads: null, simd: null }),
     memoryStats: () => k.memoryStats(),
+    setProfiling: (on: boolean) => k.setProfiling(on),
+    takeProfile: () => k.takeProfile(),
     setTf32: (on) => k.setTf32(on),
   };
   return backend;

@@ -14,7 +14,7 @@ export {
   type CudaBackend,
   type CudaBackendOptions,
 } from './backend.js';
-export type { DeviceInfo, MemoryStats } from './addon.js';
+export type { DeviceInfo, MemoryStats, ProfileTotal } from './addon.js';
 
 export type CudaInfo =
   | {

@@ -20,6 +20,7 @@
 #include "driver.h"
 #include "kernels.h"
 #include "memory.h"
+#include "profile.h"
 
 namespace icu {
 namespace {
@@ -252,6 +253,30 @@ napi_value setCollectorFn(Args& a) {
     }
   });
   return undefined(env);
+}
+
+// setProfiling(on): time every later call's GPU work by entry point (see profile.h)
+napi_value setProfilingFn(Args& a) {
+  setProfiling(a.flag(0));
+  return undefined(a.env());
+}
+
+// takeProfile() -> [{name, calls, ms}], largest first; waits for the stream and resets the totals
+napi_value takeProfileFn(Args& a) {
+  napi_env env = a.env();
+  const auto totals = takeProfile();
+  napi_value arr;
+  napi_create_array_with_length(env, totals.size(), &arr);
+  for (size_t i = 0; i < totals.size(); i++) {
+    napi_value o, name;
+    napi_create_object(env, &o);
+    napi_create_string_utf8(env, totals[i].name.c_str(), NAPI_AUTO_LENGTH, &name);
+    napi_set_named_property(env, o, "name", name);
+    set(env, o, "calls", number(env, double(totals[i].calls)));
+    set(env, o, "ms", number(env, totals[i].ms));
+    napi_set_element(env, arr, uint32_t(i), o);
+  }
+  return arr;
 }
 
 napi_value setTf32Fn(Args& a) {
@@ -802,6 +827,7 @@ template <napi_value (*Body)(Args&)>
 napi_value entry(napi_env env, napi_callback_info info) {
   try {
     Args a(env, info);
+    ProfileScope scope(a.what());  // GPU time of whatever this call queues (when profiling)
     return Body(a);
   } catch (const std::exception& e) {
     bool pending = false;
@@ -821,6 +847,8 @@ const Export kExports[] = {
     {"init", entry<init>},
     {"setCollector", entry<setCollectorFn>},
     {"setTf32", entry<setTf32Fn>},
+    {"setProfiling", entry<setProfilingFn>},
+    {"takeProfile", entry<takeProfileFn>},
     {"memoryStats", entry<stats>},
     {"alloc", entry<alloc>},
     {"free", entry<freeFn>},

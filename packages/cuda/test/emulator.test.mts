@@ -81,7 +81,7 @@ describe('the CUDA backend on the CPU emulator', { skip, timeout: 15 * 60_000 },
   const stepScript = path.join(pkgRoot, '..', '..', 'bench', 'gpu', 'step.mjs');
   const benchBuilt = fs.existsSync(path.join(pkgRoot, '..', '..', 'bench', 'dist', 'src', 'ours', 'step.js'));
   it(
-    "the GPU benchmark's step script (bench/gpu/step.mjs) runs: a training step and the scans alone",
+    "the GPU benchmark's step script (bench/gpu/step.mjs) runs: a training step, its profile, and the scans alone",
     { skip: fs.existsSync(stepScript) && benchBuilt ? false : 'bench/gpu/step.mjs or bench/dist is missing' },
     () => {
       const env = {
@@ -89,17 +89,27 @@ describe('the CUDA backend on the CPU emulator', { skip, timeout: 15 * 60_000 },
         INDRNN_CUDA_ADDON: path.join(buildDir, 'indrnn_cuda.node'),
         ...(asan ? { LD_PRELOAD: asan, ASAN_OPTIONS: 'detect_leaks=0' } : {}),
       };
-      const runStep = (...args: string[]): Record<string, unknown> => {
+      type Line = Record<string, unknown>;
+      const runStep = (...args: string[]): Line[] => {
         const r = spawnSync(process.execPath, [stepScript, ...args], { encoding: 'utf8', env });
         assert.equal(r.status, 0, `step.mjs ${args.join(' ')}:\n${r.stdout}${r.stderr}`);
-        return JSON.parse(r.stdout.trim().split('\n').pop()!) as Record<string, unknown>;
+        return r.stdout.trim().split('\n').map((l) => JSON.parse(l) as Line);
       };
-      const step = runStep('--layers', '2', '--T', '12', '--B', '3', '--hidden', '16', '--input', '2', '--steps', '2', '--warmup', '1');
-      assert.equal(step['impl'], 'indrnn-cuda');
-      assert.match(String(step['device']), /emulator/);
-      assert.ok(Number.isFinite(step['last_loss']) && Number(step['ms_per_step']) > 0, JSON.stringify(step));
-      const scan = runStep('--scan-only', '--T', '12', '--B', '3', '--hidden', '16');
-      assert.ok(Number(scan['fwd_ms']) > 0 && Number(scan['bwd_ms']) > 0, JSON.stringify(scan));
+      const [step, profile] = runStep(
+        ...['--layers', '2', '--T', '12', '--B', '3', '--hidden', '16', '--input', '2'],
+        ...['--steps', '2', '--warmup', '1', '--profile', '1'],
+      );
+      assert.equal(step!['impl'], 'indrnn-cuda');
+      assert.match(String(step!['device']), /emulator/);
+      assert.ok(Number.isFinite(step!['last_loss']) && Number(step!['ms_per_step']) > 0, JSON.stringify(step));
+      // the profile names the fused kernels of the step
+      assert.equal(profile!['impl'], 'indrnn-cuda-profile');
+      const names = (profile!['kernels'] as { name: string }[]).map((k) => k.name);
+      for (const k of ['indrnnScanProj', 'indrnnScan', 'adamStepMany', 'matmul']) {
+        assert.ok(names.includes(k), `${k} in the profile: ${names.join(', ')}`);
+      }
+      const [scan] = runStep('--scan-only', '--T', '12', '--B', '3', '--hidden', '16');
+      assert.ok(Number(scan!['fwd_ms']) > 0 && Number(scan!['bwd_ms']) > 0, JSON.stringify(scan));
     },
   );
 

@@ -63,6 +63,29 @@ describe('cuda memory', { skip: skipReason }, () => {
   });
 });
 
+describe('cuda profiling', { skip: skipReason }, () => {
+  it('times each entry point while on, nothing while off, and resets on take', () => {
+    const C = cuda!;
+    const [T, B, N] = [6, 3, 40];
+    const z = C.fromHost(Float32Array.from({ length: T * B * N }, (_, i) => Math.sin(i)));
+    const u = C.fromHost(Float32Array.from({ length: N }, (_, i) => 0.5 + 0.01 * i));
+    const h0 = C.alloc('float32', B * N);
+    C.indrnnScan(z, u, h0, null, T, B, N, 'relu'); // before profiling: not counted
+    C.setProfiling(true);
+    for (let i = 0; i < 2; i++) C.indrnnScan(z, u, h0, null, T, B, N, 'relu');
+    C.matmul(z, u, T * B, 1, N, false, false);
+    const totals = C.takeProfile();
+    C.setProfiling(false);
+    const byName = new Map(totals.map((t) => [t.name, t]));
+    assert.equal(byName.get('indrnnScan')?.calls, 2, JSON.stringify(totals));
+    assert.equal(byName.get('matmul')?.calls, 1, JSON.stringify(totals));
+    for (const t of totals) assert.ok(Number.isFinite(t.ms) && t.ms >= 0, JSON.stringify(t));
+    assert.deepEqual(C.takeProfile(), [], 'taken totals are reset');
+    C.indrnnScan(z, u, h0, null, T, B, N, 'relu');
+    assert.deepEqual(C.takeProfile(), [], 'nothing is timed while off');
+  });
+});
+
 /** A full garbage collection (the same function the backend's allocator uses). */
 function collectGarbage(): void {
   v8.setFlagsFromString('--expose-gc');

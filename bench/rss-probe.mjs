@@ -1,0 +1,13 @@
+import * as fs from 'node:fs';
+import { manualSeed, setBackend, Trainer } from 'indrnn';
+import { trainOptionsFromSettings } from 'indrnn/node';
+import { benchSettings, fixedBatchTask } from './dist/src/ours/step.js';
+const backend = setBackend(process.argv[2] ?? 'wasm');
+const shape = { layers: 2, hidden: 128, T: 5000, B: 50, input: 2, bn: false };
+manualSeed(0);
+const settings = benchSettings(shape, 10);
+const trainer = new Trainer(fixedBatchTask(shape, settings, backend), trainOptionsFromSettings(settings));
+const t0 = Date.now();
+for (let i = 0; i < 3; i++) trainer.trainStep();
+const hwm = /VmHWM:\s+(\d+)/.exec(fs.readFileSync('/proc/self/status', 'utf8'))[1];
+console.log(JSON.stringify({ backend: backend.name, peak_rss_mib: Math.round(hwm / 1024), ms_per_step: (Date.now() - t0) / 3 }));
