@@ -4,7 +4,7 @@
  * copies the outputs back out. Memory grows as needed and never shrinks (WebAssembly cannot).
  * Views are made fresh for every copy and never kept: memory.grow detaches the old buffer.
  */
-import type { TypedArray } from 'indrnn';
+import { allocOutput, type TypedArray } from 'indrnn';
 
 const PAGE = 65536;
 /** Cache-line alignment for every region (SIMD loads need only 16). */
@@ -76,6 +76,29 @@ export class Arena {
     return ptr;
   }
 
+  /** Copies x[offset, offset + n) in and returns its address. */
+  putRange(x: Float32Array, offset: number, n: number): number {
+    const ptr = this.f32(n);
+    new Float32Array(this.memory.buffer, ptr, n).set(x.subarray(offset, offset + n));
+    return ptr;
+  }
+
+  /** Adds v elementwise to the float32 values at ptr. */
+  addAt(ptr: number, v: Float32Array): void {
+    const view = new Float32Array(this.memory.buffer, ptr, v.length);
+    for (let i = 0; i < v.length; i++) view[i] = view[i]! + v[i]!;
+  }
+
+  /** A view of n float32 values at ptr (valid until the next reserve: memory may grow). */
+  viewF32(ptr: number, n: number): Float32Array {
+    return new Float32Array(this.memory.buffer, ptr, n);
+  }
+
+  /** Copies n float32 values at ptr into out[offset, offset + n). */
+  copyOutAt(ptr: number, out: Float32Array, offset: number, n: number): void {
+    out.set(new Float32Array(this.memory.buffer, ptr, n), offset);
+  }
+
   /** Copies int32 values in (lengths, descriptors). */
   putInts(values: readonly number[] | Int32Array): number {
     const ptr = this.i32(values.length);
@@ -83,9 +106,14 @@ export class Arena {
     return ptr;
   }
 
-  /** A fresh copy of n float32 values at ptr. */
+  /**
+   * A copy of n float32 values at ptr, in an array from the core's output pool (inside tidy(), a
+   * recycled one: resident pages instead of fresh ones, as the native backend's outputs).
+   */
   takeF32(ptr: number, n: number): Float32Array {
-    return new Float32Array(this.memory.buffer, ptr, n).slice();
+    const out = allocOutput('float32', n, false) as Float32Array;
+    out.set(new Float32Array(this.memory.buffer, ptr, n));
+    return out;
   }
 
   /** Copies n float32 values at ptr into an existing array (in-place kernels). */

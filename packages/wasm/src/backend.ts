@@ -2,10 +2,12 @@
  * The 'wasm' backend: the Backend interface over kernels.wasm. Storage is the same host typed
  * arrays the reference and native backends use, so tensors move between them freely; each call
  * copies its inputs into the arena, runs one kernel and copies the outputs out (GEMM and the scans
- * do O(n³) or O(T·B·N) work over O(n²) copies). float64 and int32 inputs, the layout kernels,
+ * do O(n³) or O(T·B·N) work over O(n²) copies); the IndRNN scans go over time in chunks, so long
+ * sequences do not grow linear memory to three [T, B, N] tensors. float64 and int32 inputs, the layout kernels,
  * gather / scatter, argmax and cast run on the reference kernels (copies, not arithmetic).
  */
 import {
+  allocOutput,
   referenceBackend,
   type Activation,
   type AdamHyper,
@@ -79,11 +81,61 @@ export interface ParallelGemm {
   ): boolean;
 }
 
-export function createWasmBackend(k: KernelExports, parallel?: ParallelGemm): WasmBackend {
+export interface WasmBackendOptions {
+  /**
+   * The IndRNN scans run over time in chunks of at most this many [B, N] elements (default 4M, 16
+   * MiB), carrying the state (forward) and the gradient (backward) between chunks, so linear memory
+   * holds three chunks instead of three [T, B, N] tensors (it never shrinks once grown).
+   */
+  scanChunkElements?: number;
+  /**
+   * A GEMM whose operands and result exceed this many elements (default 8M, 32 MiB) runs in row
+   * blocks (or, for aᵀ·b over a long k, in k blocks whose partial products are summed), for the
+   * same reason.
+   */
+  gemmChunkElements?: number;
+}
+
+export function createWasmBackend(
+  k: KernelExports,
+  parallel?: ParallelGemm,
+  options: WasmBackendOptions = {},
+): WasmBackend {
+  const scanChunk = Math.max(1, options.scanChunkElements ?? 4 << 20);
+  const gemmChunk = Math.max(1, options.gemmChunkElements ?? 8 << 20);
   const ref = referenceBackend() as Backend<TypedArray>;
   const arena = new Arena(k.memory, k.heapBase());
   /** Copies optional int32 lengths in; 0 is the kernels' "no masking". */
   const putLengths = (lengths: TypedArray | null): number => (lengths ? arena.put(lengths) : 0);
+  /** One GEMM with every operand copied into linear memory; returns the address of the result. */
+  const gemmInArena = (
+    a: Float32Array, b: Float32Array, m: number, n: number, kk: number, transA: boolean, transB: boolean,
+  ): number => {
+    arena.reset();
+    const pa = arena.put(a);
+    const pb = arena.put(b);
+    const pc = arena.f32(m * n);
+    const packB = arena.f32(k.packBSize(kk, n));
+    if (parallel) {
+      k.packB(pb, kk, n, +transB, packB);
+      if (!parallel.run(arena, pa, packB, pc, m, n, kk, transA)) {
+        k.gemmPackedLd(pa, +transA, transA ? m : kk, m, n, kk, packB, packA(), pc, 0);
+      }
+    } else {
+      k.gemm(pa, pb, pc, m, n, kk, +transA, +transB, packB, packA(), 0);
+    }
+    return pc;
+  };
+  /** Steps [t0, t0 + tc) covering [0, T), each at most scanChunk elements of [B·N] rows. */
+  const timeChunks = (T: number, cols: number): [number, number][] => {
+    const per = Math.max(1, Math.floor(scanChunk / Math.max(cols, 1)));
+    const out: [number, number][] = [];
+    for (let t0 = 0; t0 < T; t0 += per) out.push([t0, Math.min(per, T - t0)]);
+    return out;
+  };
+  /** A chunk's lengths: how many of its steps each sequence still has (0 = all masked). */
+  const putChunkLengths = (lengths: TypedArray | null, t0: number, tc: number): number =>
+    lengths ? arena.putInts(Int32Array.from(lengths, (l) => Math.min(Math.max(l - t0, 0), tc))) : 0;
   const packA = (): number => arena.f32(k.packASize());
 
   const backend: WasmBackend = {
@@ -183,20 +235,41 @@ export function createWasmBackend(k: KernelExports, parallel?: ParallelGemm): Wa
     // ---- linear algebra ----
     matmul(a, b, m, n, kk, transA, transB) {
       if (!isF32(a, b)) return ref.matmul(a, b, m, n, kk, transA, transB);
-      arena.reset();
-      const pa = arena.put(a);
-      const pb = arena.put(b);
-      const pc = arena.f32(m * n);
-      const packB = arena.f32(k.packBSize(kk, n));
-      if (parallel) {
-        k.packB(pb, kk, n, +transB, packB);
-        if (!parallel.run(arena, pa, packB, pc, m, n, kk, transA)) {
-          k.gemmPackedLd(pa, +transA, transA ? m : kk, m, n, kk, packB, packA(), pc, 0);
-        }
-      } else {
-        k.gemm(pa, pb, pc, m, n, kk, +transA, +transB, packB, packA(), 0);
+      const out = allocOutput('float32', m * n, false) as Float32Array;
+      const A = a as Float32Array;
+      const B_ = b as Float32Array;
+      if (m * kk + kk * n + m * n <= gemmChunk) {
+        arena.copyOutAt(gemmInArena(A, B_, m, n, kk, transA, transB), out, 0, m * n);
+        return out;
       }
-      return arena.takeF32(pc, m * n);
+      // Too large for one pass through linear memory: split where the operands are contiguous.
+      if (!transA && m >= kk) {
+        // many rows (W x over T·B rows, dz · W): row blocks of a and out, b whole
+        const rows = Math.max(1, Math.floor((gemmChunk - kk * n) / (kk + n)));
+        for (let r0 = 0; r0 < m; r0 += rows) {
+          const rc = Math.min(rows, m - r0);
+          const pc = gemmInArena(A.subarray(r0 * kk, (r0 + rc) * kk), B_, rc, n, kk, false, transB);
+          arena.copyOutAt(pc, out, r0 * n, rc * n);
+        }
+        return out;
+      }
+      if (transA && !transB && kk >= m) {
+        // a long sum (dW = xᵀ dz over T·B rows): blocks of the k rows of both, partials summed
+        const acc = new Float64Array(m * n);
+        const depth = Math.max(1, Math.floor((gemmChunk - m * n) / (m + n)));
+        for (let k0 = 0; k0 < kk; k0 += depth) {
+          const kc = Math.min(depth, kk - k0);
+          const pc = gemmInArena(
+            A.subarray(k0 * m, (k0 + kc) * m), B_.subarray(k0 * n, (k0 + kc) * n), m, n, kc, true, false,
+          );
+          const part = arena.viewF32(pc, m * n);
+          for (let i = 0; i < m * n; i++) acc[i] += part[i]!;
+        }
+        out.set(acc);
+        return out;
+      }
+      arena.copyOutAt(gemmInArena(A, B_, m, n, kk, transA, transB), out, 0, m * n);
+      return out;
     },
 
     // ---- nn ----
@@ -299,33 +372,52 @@ export function createWasmBackend(k: KernelExports, parallel?: ParallelGemm): Wa
     // ---- recurrences ----
     indrnnScan(z, u, h0, lengths, T, B, N, act) {
       if (!isF32(z, u, h0)) return ref.indrnnScan(z, u, h0, lengths, T, B, N, act);
-      arena.reset();
-      const pz = arena.put(z);
-      const pu = arena.put(u);
-      const ph0 = arena.put(h0);
-      const pl = putLengths(lengths);
-      const h = arena.f32(T * B * N);
-      k.indrnnScan(pz, pu, ph0, pl, T, B, N, ACT_CODES[act], h);
-      return arena.takeF32(h, T * B * N);
+      const cols = B * N;
+      const h = allocOutput('float32', T * cols, false) as Float32Array;
+      let state = h0 as Float32Array;
+      for (const [t0, tc] of timeChunks(T, cols)) {
+        arena.reset();
+        const pz = arena.putRange(z as Float32Array, t0 * cols, tc * cols);
+        const pu = arena.put(u);
+        const ph0 = arena.put(state);
+        const pl = putChunkLengths(lengths, t0, tc);
+        const ph = arena.f32(tc * cols);
+        k.indrnnScan(pz, pu, ph0, pl, tc, B, N, ACT_CODES[act], ph);
+        arena.copyOutAt(ph, h, t0 * cols, tc * cols);
+        state = h.subarray((t0 + tc - 1) * cols, (t0 + tc) * cols); // past a length, h keeps the state
+      }
+      return h;
     },
     indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act) {
       if (!isF32(dh, h, u, h0)) return ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);
-      arena.reset();
-      const pdh = arena.put(dh);
-      const ph = arena.put(h);
-      const pu = arena.put(u);
-      const ph0 = arena.put(h0);
-      const pl = putLengths(lengths);
-      const dz = arena.f32(T * B * N);
-      const du = arena.f32(N);
-      const dh0 = arena.f32(B * N);
-      const carry = arena.f32(B * N);
-      const duAcc = arena.f64(N);
-      k.indrnnScanGrad(pdh, ph, pu, ph0, pl, T, B, N, ACT_CODES[act], dz, du, dh0, carry, duAcc);
+      const cols = B * N;
+      const dz = allocOutput('float32', T * cols, false) as Float32Array;
+      const duTotal = new Float64Array(N);
+      // dL/dh arriving at the end of the current chunk from the chunk after it
+      let carry: Float32Array | null = null;
+      for (const [t0, tc] of timeChunks(T, cols).reverse()) {
+        arena.reset();
+        const pdh = arena.putRange(dh as Float32Array, t0 * cols, tc * cols);
+        if (carry) arena.addAt(pdh + (tc - 1) * cols * 4, carry);
+        const ph = arena.putRange(h as Float32Array, t0 * cols, tc * cols);
+        const pu = arena.put(u);
+        const ph0 = t0 === 0 ? arena.put(h0) : arena.putRange(h as Float32Array, (t0 - 1) * cols, cols);
+        const pl = putChunkLengths(lengths, t0, tc);
+        const pdz = arena.f32(tc * cols);
+        const pdu = arena.f32(N);
+        const pdh0 = arena.f32(cols);
+        const scratch = arena.f32(cols);
+        const duAcc = arena.f64(N);
+        k.indrnnScanGrad(pdh, ph, pu, ph0, pl, tc, B, N, ACT_CODES[act], pdz, pdu, pdh0, scratch, duAcc);
+        arena.copyOutAt(pdz, dz, t0 * cols, tc * cols);
+        const du = arena.viewF32(pdu, N);
+        for (let n = 0; n < N; n++) duTotal[n] += du[n]!;
+        carry = arena.takeF32(pdh0, cols);
+      }
       return {
-        dz: arena.takeF32(dz, T * B * N),
-        du: arena.takeF32(du, N),
-        dh0: arena.takeF32(dh0, B * N),
+        dz,
+        du: Float32Array.from(duTotal),
+        dh0: carry ?? new Float32Array(cols).fill(0),
       };
     },
     rnnScan(gx, whh, h0, lengths, T, B, H, act) {
