@@ -1,7 +1,8 @@
-// The IndRNN recurrence  h[t] = act(z[t] + u ⊙ h[t-1]),  h[-1] = h0, and its reverse loop.
+// The IndRNN recurrence  h[t] = act(z[t] + b + u ⊙ h[t-1]),  h[-1] = h0, and its reverse loop;
+// the projection bias b is optional (0 = none; with it db comes out of the reverse loop).
 // Time is the outer loop so every step streams one contiguous [B, N] row block; neurons are
 // vectorised four at a time (u is the same for every b). Twin of reference/indrnnScan.ts.
-// Shapes: z, h, dz [T, B, N];  u, du [N];  h0, dh0 [B, N];  lens int32 [B] or 0 (no masking).
+// Shapes: z, h, dz [T, B, N];  u, du, b, db [N];  h0, dh0 [B, N];  lens int32 [B] or 0 (no masking).
 import { at, at64, IDENTITY, RELU } from './util';
 
 /** Steps t >= lens[b] keep the state; lens == 0 means every sequence has length T. */
@@ -13,6 +14,7 @@ function masked(lens: usize, b: i32, t: i32): bool {
 
 export function indrnnScan(
   z: usize, u: usize, h0: usize, lens: usize, T: i32, B: i32, N: i32, act: i32, h: usize,
+  bias: usize,
 ): void {
   const zero = f32x4.splat(0);
   const row = B * N;
@@ -30,7 +32,9 @@ export function indrnnScan(
       if (act != 1) {
         for (; n + 4 <= N; n += 4) {
           const q = <usize>n << 2;
-          let pre = f32x4.add(v128.load(zt + q), f32x4.mul(v128.load(u + q), v128.load(prev + q)));
+          let zq = v128.load(zt + q);
+          if (bias != 0) zq = f32x4.add(zq, v128.load(bias + q));
+          let pre = f32x4.add(zq, f32x4.mul(v128.load(u + q), v128.load(prev + q)));
           // pmax(0, pre) = 0 < pre ? pre : 0, the reference's relu (NaN gives 0)
           if (act == RELU) pre = f32x4.pmax(zero, pre);
           v128.store(ht + q, pre);
@@ -38,7 +42,8 @@ export function indrnnScan(
       }
       for (; n < N; n++) {
         const q = <usize>n << 2;
-        const pre = load<f32>(zt + q) + load<f32>(u + q) * load<f32>(prev + q);
+        const zq = bias != 0 ? load<f32>(zt + q) + load<f32>(bias + q) : load<f32>(zt + q);
+        const pre = zq + load<f32>(u + q) * load<f32>(prev + q);
         const y: f32 = act == RELU ? (pre > 0 ? pre : 0) : act == IDENTITY ? pre : Mathf.tanh(pre);
         store<f32>(ht + q, y);
       }
@@ -47,18 +52,19 @@ export function indrnnScan(
 }
 
 /**
- * Reverse loop. carry [B, N] f32 (dL/dh[t] arriving from t+1) and duAcc [N] f64 are scratch.
+ * Reverse loop. carry [B, N] f32 (dL/dh[t] arriving from t+1), duAcc and dbAcc [N] f64 are scratch.
  *   gh = dh[t] + carry;  dpre = gh · act'(h[t]);  dz[t] = dpre;
- *   du += dpre · h[t-1];  carry = dpre · u
+ *   du += dpre · h[t-1];  db += dpre (when db != 0);  carry = dpre · u
  * Masked steps pass gh through unchanged and get dz = 0.
  */
 export function indrnnScanGrad(
   dh: usize, h: usize, u: usize, h0: usize, lens: usize, T: i32, B: i32, N: i32, act: i32,
-  dz: usize, du: usize, dh0: usize, carry: usize, duAcc: usize,
+  dz: usize, du: usize, dh0: usize, carry: usize, duAcc: usize, db: usize, dbAcc: usize,
 ): void {
   const row = B * N;
   memory.fill(carry, 0, <usize>row << 2);
   memory.fill(duAcc, 0, <usize>N << 3);
+  if (db != 0) memory.fill(dbAcc, 0, <usize>N << 3);
   const zero = f32x4.splat(0);
   const one = f32x4.splat(1);
   for (let t = T - 1; t >= 0; t--) {
@@ -92,6 +98,12 @@ export function indrnnScanGrad(
         v128.store(acc, f64x2.add(v128.load(acc), f64x2.promote_low_f32x4(prod)));
         const high = f64x2.promote_low_f32x4(v128.shuffle<f32>(prod, prod, 2, 3, 0, 1));
         v128.store(acc, f64x2.add(v128.load(acc, 16), high), 16);
+        if (db != 0) {
+          const bacc = at64(dbAcc, n);
+          v128.store(bacc, f64x2.add(v128.load(bacc), f64x2.promote_low_f32x4(dpre)));
+          const bhigh = f64x2.promote_low_f32x4(v128.shuffle<f32>(dpre, dpre, 2, 3, 0, 1));
+          v128.store(bacc, f64x2.add(v128.load(bacc, 16), bhigh), 16);
+        }
         v128.store(cr + q, f32x4.mul(dpre, v128.load(u + q)));
       }
       for (; n < N; n++) {
@@ -103,10 +115,12 @@ export function indrnnScanGrad(
         store<f32>(dzt + q, dpre);
         const acc = at64(duAcc, n);
         store<f64>(acc, load<f64>(acc) + <f64>(dpre * load<f32>(prev + q)));
+        if (db != 0) store<f64>(at64(dbAcc, n), load<f64>(at64(dbAcc, n)) + <f64>dpre);
         store<f32>(cr + q, dpre * load<f32>(u + q));
       }
     }
   }
   memory.copy(dh0, carry, <usize>row << 2);
   for (let n = 0; n < N; n++) store<f32>(at(du, n), <f32>load<f64>(at64(duAcc, n)));
+  if (db != 0) for (let n = 0; n < N; n++) store<f32>(at(db, n), <f32>load<f64>(at64(dbAcc, n)));
 }

@@ -133,6 +133,70 @@ export function createWasmBackend(
     for (let t0 = 0; t0 < T; t0 += per) out.push([t0, Math.min(per, T - t0)]);
     return out;
   };
+  /** The IndRNN scan over time chunks, the state carried from one to the next. */
+  const scanForward = (
+    z: Float32Array, u: TypedArray, bias: TypedArray | null, h0: TypedArray, lengths: TypedArray | null,
+    T: number, B: number, N: number, act: Activation,
+  ): Float32Array => {
+    const cols = B * N;
+    const h = allocOutput('float32', T * cols, false) as Float32Array;
+    let state = h0 as Float32Array;
+    for (const [t0, tc] of timeChunks(T, cols)) {
+      arena.reset();
+      const pz = arena.putRange(z, t0 * cols, tc * cols);
+      const pu = arena.put(u);
+      const ph0 = arena.put(state);
+      const pl = putChunkLengths(lengths, t0, tc);
+      const pb = bias ? arena.put(bias) : 0;
+      const ph = arena.f32(tc * cols);
+      k.indrnnScan(pz, pu, ph0, pl, tc, B, N, ACT_CODES[act], ph, pb);
+      arena.copyOutAt(ph, h, t0 * cols, tc * cols);
+      state = h.subarray((t0 + tc - 1) * cols, (t0 + tc) * cols); // past a length, h keeps the state
+    }
+    return h;
+  };
+  /** Its reverse loop over the chunks, last first, dL/dh carried into the chunk before. */
+  const scanBackward = (
+    dh: Float32Array, h: Float32Array, u: TypedArray, h0: TypedArray, lengths: TypedArray | null,
+    T: number, B: number, N: number, act: Activation, withBias: boolean,
+  ): { dz: Float32Array; du: Float32Array; db: Float32Array | null; dh0: Float32Array } => {
+    const cols = B * N;
+    const dz = allocOutput('float32', T * cols, false) as Float32Array;
+    const duTotal = new Float64Array(N);
+    const dbTotal = new Float64Array(withBias ? N : 0);
+    let carry: Float32Array | null = null;
+    for (const [t0, tc] of timeChunks(T, cols).reverse()) {
+      arena.reset();
+      const pdh = arena.putRange(dh, t0 * cols, tc * cols);
+      if (carry) arena.addAt(pdh + (tc - 1) * cols * 4, carry);
+      const ph = arena.putRange(h, t0 * cols, tc * cols);
+      const pu = arena.put(u);
+      const ph0 = t0 === 0 ? arena.put(h0) : arena.putRange(h, (t0 - 1) * cols, cols);
+      const pl = putChunkLengths(lengths, t0, tc);
+      const pdz = arena.f32(tc * cols);
+      const pdu = arena.f32(N);
+      const pdh0 = arena.f32(cols);
+      const scratch = arena.f32(cols);
+      const duAcc = arena.f64(N);
+      const pdb = withBias ? arena.f32(N) : 0;
+      const dbAcc = withBias ? arena.f64(N) : 0;
+      k.indrnnScanGrad(pdh, ph, pu, ph0, pl, tc, B, N, ACT_CODES[act], pdz, pdu, pdh0, scratch, duAcc, pdb, dbAcc);
+      arena.copyOutAt(pdz, dz, t0 * cols, tc * cols);
+      const du = arena.viewF32(pdu, N);
+      for (let n = 0; n < N; n++) duTotal[n] += du[n]!;
+      if (withBias) {
+        const db = arena.viewF32(pdb, N);
+        for (let n = 0; n < N; n++) dbTotal[n] += db[n]!;
+      }
+      carry = arena.takeF32(pdh0, cols);
+    }
+    return {
+      dz,
+      du: Float32Array.from(duTotal),
+      db: withBias ? Float32Array.from(dbTotal) : null,
+      dh0: carry ?? new Float32Array(cols),
+    };
+  };
   /** A chunk's lengths: how many of its steps each sequence still has (0 = all masked). */
   const putChunkLengths = (lengths: TypedArray | null, t0: number, tc: number): number =>
     lengths ? arena.putInts(Int32Array.from(lengths, (l) => Math.min(Math.max(l - t0, 0), tc))) : 0;
@@ -372,53 +436,22 @@ export function createWasmBackend(
     // ---- recurrences ----
     indrnnScan(z, u, h0, lengths, T, B, N, act) {
       if (!isF32(z, u, h0)) return ref.indrnnScan(z, u, h0, lengths, T, B, N, act);
-      const cols = B * N;
-      const h = allocOutput('float32', T * cols, false) as Float32Array;
-      let state = h0 as Float32Array;
-      for (const [t0, tc] of timeChunks(T, cols)) {
-        arena.reset();
-        const pz = arena.putRange(z as Float32Array, t0 * cols, tc * cols);
-        const pu = arena.put(u);
-        const ph0 = arena.put(state);
-        const pl = putChunkLengths(lengths, t0, tc);
-        const ph = arena.f32(tc * cols);
-        k.indrnnScan(pz, pu, ph0, pl, tc, B, N, ACT_CODES[act], ph);
-        arena.copyOutAt(ph, h, t0 * cols, tc * cols);
-        state = h.subarray((t0 + tc - 1) * cols, (t0 + tc) * cols); // past a length, h keeps the state
-      }
-      return h;
+      return scanForward(z as Float32Array, u, null, h0, lengths, T, B, N, act);
     },
     indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act) {
       if (!isF32(dh, h, u, h0)) return ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);
-      const cols = B * N;
-      const dz = allocOutput('float32', T * cols, false) as Float32Array;
-      const duTotal = new Float64Array(N);
-      // dL/dh arriving at the end of the current chunk from the chunk after it
-      let carry: Float32Array | null = null;
-      for (const [t0, tc] of timeChunks(T, cols).reverse()) {
-        arena.reset();
-        const pdh = arena.putRange(dh as Float32Array, t0 * cols, tc * cols);
-        if (carry) arena.addAt(pdh + (tc - 1) * cols * 4, carry);
-        const ph = arena.putRange(h as Float32Array, t0 * cols, tc * cols);
-        const pu = arena.put(u);
-        const ph0 = t0 === 0 ? arena.put(h0) : arena.putRange(h as Float32Array, (t0 - 1) * cols, cols);
-        const pl = putChunkLengths(lengths, t0, tc);
-        const pdz = arena.f32(tc * cols);
-        const pdu = arena.f32(N);
-        const pdh0 = arena.f32(cols);
-        const scratch = arena.f32(cols);
-        const duAcc = arena.f64(N);
-        k.indrnnScanGrad(pdh, ph, pu, ph0, pl, tc, B, N, ACT_CODES[act], pdz, pdu, pdh0, scratch, duAcc);
-        arena.copyOutAt(pdz, dz, t0 * cols, tc * cols);
-        const du = arena.viewF32(pdu, N);
-        for (let n = 0; n < N; n++) duTotal[n] += du[n]!;
-        carry = arena.takeF32(pdh0, cols);
-      }
-      return {
-        dz,
-        du: Float32Array.from(duTotal),
-        dh0: carry ?? new Float32Array(cols).fill(0),
-      };
+      const { dz, du, dh0 } = scanBackward(dh as Float32Array, h as Float32Array, u, h0, lengths, T, B, N, act, false);
+      return { dz, du, dh0 };
+    },
+    // the projection bias inside the loop: no [T, B, N] add before it, no T·B-row sum for db
+    indrnnScanBias(z, u, bias, h0, lengths, T, B, N, act) {
+      if (!isF32(z, u, bias, h0)) return ref.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act);
+      return scanForward(z as Float32Array, u, bias, h0, lengths, T, B, N, act);
+    },
+    indrnnScanBiasGrad(dh, h, u, h0, lengths, T, B, N, act) {
+      if (!isF32(dh, h, u, h0)) return ref.indrnnScanBiasGrad!(dh, h, u, h0, lengths, T, B, N, act);
+      const { dz, du, db, dh0 } = scanBackward(dh as Float32Array, h as Float32Array, u, h0, lengths, T, B, N, act, true);
+      return { dz, du, db: db!, dh0 };
     },
     rnnScan(gx, whh, h0, lengths, T, B, H, act) {
       if (!isF32(gx, whh, h0)) return ref.rnnScan(gx, whh, h0, lengths, T, B, H, act);

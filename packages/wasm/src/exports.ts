@@ -45,6 +45,8 @@ export interface KernelExports {
     N: number,
     act: number,
     h: Ptr,
+    /** 0: no bias */
+    bias: Ptr,
   ): void;
   indrnnScanGrad(
     dh: Ptr,
@@ -61,6 +63,9 @@ export interface KernelExports {
     dh0: Ptr,
     carry: Ptr,
     duAcc: Ptr,
+    /** 0: no bias gradient */
+    db: Ptr,
+    dbAcc: Ptr,
   ): void;
   rnnScan(
     gx: Ptr,

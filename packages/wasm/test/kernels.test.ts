@@ -333,6 +333,16 @@ describe('wasm IndRNN scan against the reference', () => {
             SCAN_GRAD,
             'indrnnScanGrad',
           );
+          // the projection bias folded into the loop, and db from the reverse loop
+          const bias = randn(gen, N, 0.5);
+          const hb = ref.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act);
+          assertClose(wasm.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act), hb, SCAN, 'indrnnScanBias h');
+          assertAllClose(
+            wasm.indrnnScanBiasGrad!(dh, hb, u, h0, lengths, T, B, N, act),
+            ref.indrnnScanBiasGrad!(dh, hb, u, h0, lengths, T, B, N, act),
+            SCAN_GRAD,
+            'indrnnScanBiasGrad',
+          );
         });
       }
     }
@@ -383,6 +393,15 @@ describe('wasm IndRNN scan in time chunks (state and gradient carried across the
           ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act),
           SCAN_GRAD,
           'chunked indrnnScanGrad',
+        );
+        const bias = randn(gen, N, 0.5);
+        const hb = ref.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act);
+        assertClose(chunked.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act), hb, SCAN, 'chunked indrnnScanBias h');
+        assertAllClose(
+          chunked.indrnnScanBiasGrad!(dh, hb, u, h0, lengths, T, B, N, act),
+          ref.indrnnScanBiasGrad!(dh, hb, u, h0, lengths, T, B, N, act),
+          SCAN_GRAD,
+          'chunked indrnnScanBiasGrad',
         );
       });
     }
