@@ -9,8 +9,9 @@
 //
 // The runtime keeps the semantics the addon depends on: every call returns a cudaError_t,
 // launch configuration errors come from cudaGetLastError, fresh allocations hold garbage (NaN
-// bytes), and writes past an allocation are caught when it is freed. Streams, events and pools
-// exist but everything runs synchronously.
+// bytes), and writes past an allocation are caught when it is freed (or, in an AddressSanitizer
+// build, any access outside it at once). Streams, events and pools exist but everything runs
+// synchronously; an event holds the wall-clock time of its record.
 #pragma once
 
 #include <math.h>
