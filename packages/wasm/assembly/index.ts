@@ -1,7 +1,7 @@
 // Entry point of kernels.wasm: every exported kernel works on caller-placed buffers in linear
 // memory (the JS arena starts at heapBase()); nothing here allocates.
 export { gemm, gemmPackedLd, packB, packASize, packBSize } from './gemm';
-export { indrnnScan, indrnnScanGrad } from './indrnn';
+export { indrnnScan, indrnnScanGrad, indrnnScanProj, indrnnScanProjGrad } from './indrnn';
 export { rnnScan, rnnScanGrad, lstmScan, lstmScanGrad } from './rnn';
 export {
   unary, unaryGrad, binary, broadcastTo, reduceSum, affine, clamp, scale, sumSquares,

@@ -133,37 +133,59 @@ export function createWasmBackend(
     for (let t0 = 0; t0 < T; t0 += per) out.push([t0, Math.min(per, T - t0)]);
     return out;
   };
+  /**
+   * What the scan reads for z: a stored z [T, B, N], or x [T, B, F] and w [N, F] (the projection
+   * folded in; w goes in transposed, [F, N], so the kernel vectorises over neurons).
+   */
+  type ScanInput = { z: Float32Array } | { x: Float32Array; w: TypedArray; F: number };
+  const transpose = (w: TypedArray, rows: number, cols: number): Float32Array => {
+    const t = new Float32Array(rows * cols);
+    for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c]!;
+    return t;
+  };
   /** The IndRNN scan over time chunks, the state carried from one to the next. */
   const scanForward = (
-    z: Float32Array, u: TypedArray, bias: TypedArray | null, h0: TypedArray, lengths: TypedArray | null,
+    input: ScanInput, u: TypedArray, bias: TypedArray | null, h0: TypedArray, lengths: TypedArray | null,
     T: number, B: number, N: number, act: Activation,
   ): Float32Array => {
     const cols = B * N;
     const h = allocOutput('float32', T * cols, false) as Float32Array;
+    const wt = 'x' in input ? transpose(input.w, N, input.F) : null;
     let state = h0 as Float32Array;
     for (const [t0, tc] of timeChunks(T, cols)) {
       arena.reset();
-      const pz = arena.putRange(z, t0 * cols, tc * cols);
       const pu = arena.put(u);
       const ph0 = arena.put(state);
       const pl = putChunkLengths(lengths, t0, tc);
       const pb = bias ? arena.put(bias) : 0;
       const ph = arena.f32(tc * cols);
-      k.indrnnScan(pz, pu, ph0, pl, tc, B, N, ACT_CODES[act], ph, pb);
+      if ('x' in input) {
+        const px = arena.putRange(input.x, t0 * B * input.F, tc * B * input.F);
+        k.indrnnScanProj(px, arena.put(wt!), input.F, pb, pu, ph0, pl, tc, B, N, ACT_CODES[act], ph);
+      } else {
+        const pz = arena.putRange(input.z, t0 * cols, tc * cols);
+        k.indrnnScan(pz, pu, ph0, pl, tc, B, N, ACT_CODES[act], ph, pb);
+      }
       arena.copyOutAt(ph, h, t0 * cols, tc * cols);
       state = h.subarray((t0 + tc - 1) * cols, (t0 + tc) * cols); // past a length, h keeps the state
     }
     return h;
   };
-  /** Its reverse loop over the chunks, last first, dL/dh carried into the chunk before. */
+  /**
+   * Its reverse loop over the chunks, last first, dL/dh carried into the chunk before. With x (the
+   * projected scan), dw [F, N] is summed over the chunks and dz is kept only when wantDz.
+   */
   const scanBackward = (
     dh: Float32Array, h: Float32Array, u: TypedArray, h0: TypedArray, lengths: TypedArray | null,
     T: number, B: number, N: number, act: Activation, withBias: boolean,
-  ): { dz: Float32Array; du: Float32Array; db: Float32Array | null; dh0: Float32Array } => {
+    proj: { x: Float32Array; F: number; wantDz: boolean } | null = null,
+  ): { dz: Float32Array | null; du: Float32Array; db: Float32Array | null; dw: Float64Array | null; dh0: Float32Array } => {
     const cols = B * N;
-    const dz = allocOutput('float32', T * cols, false) as Float32Array;
+    const F = proj?.F ?? 0;
+    const dz = !proj || proj.wantDz ? (allocOutput('float32', T * cols, false) as Float32Array) : null;
     const duTotal = new Float64Array(N);
     const dbTotal = new Float64Array(withBias ? N : 0);
+    const dwTotal = proj ? new Float64Array(F * N) : null;
     let carry: Float32Array | null = null;
     for (const [t0, tc] of timeChunks(T, cols).reverse()) {
       arena.reset();
@@ -173,15 +195,25 @@ export function createWasmBackend(
       const pu = arena.put(u);
       const ph0 = t0 === 0 ? arena.put(h0) : arena.putRange(h, (t0 - 1) * cols, cols);
       const pl = putChunkLengths(lengths, t0, tc);
-      const pdz = arena.f32(tc * cols);
+      const pdz = dz ? arena.f32(tc * cols) : 0;
       const pdu = arena.f32(N);
       const pdh0 = arena.f32(cols);
       const scratch = arena.f32(cols);
       const duAcc = arena.f64(N);
       const pdb = withBias ? arena.f32(N) : 0;
       const dbAcc = withBias ? arena.f64(N) : 0;
-      k.indrnnScanGrad(pdh, ph, pu, ph0, pl, tc, B, N, ACT_CODES[act], pdz, pdu, pdh0, scratch, duAcc, pdb, dbAcc);
-      arena.copyOutAt(pdz, dz, t0 * cols, tc * cols);
+      const code = ACT_CODES[act];
+      if (proj) {
+        const px = arena.putRange(proj.x, t0 * B * F, tc * B * F);
+        const pdw = arena.f32(F * N);
+        const dwAcc = arena.f64(F * N);
+        k.indrnnScanProjGrad(pdh, ph, px, F, pu, ph0, pl, tc, B, N, code, pdz, pdu, pdh0, scratch, duAcc, pdb, dbAcc, pdw, dwAcc);
+        const dw = arena.viewF32(pdw, F * N);
+        for (let i = 0; i < F * N; i++) dwTotal![i] += dw[i]!;
+      } else {
+        k.indrnnScanGrad(pdh, ph, pu, ph0, pl, tc, B, N, code, pdz, pdu, pdh0, scratch, duAcc, pdb, dbAcc);
+      }
+      if (dz) arena.copyOutAt(pdz, dz, t0 * cols, tc * cols);
       const du = arena.viewF32(pdu, N);
       for (let n = 0; n < N; n++) duTotal[n] += du[n]!;
       if (withBias) {
@@ -194,6 +226,7 @@ export function createWasmBackend(
       dz,
       du: Float32Array.from(duTotal),
       db: withBias ? Float32Array.from(dbTotal) : null,
+      dw: dwTotal,
       dh0: carry ?? new Float32Array(cols),
     };
   };
@@ -436,22 +469,39 @@ export function createWasmBackend(
     // ---- recurrences ----
     indrnnScan(z, u, h0, lengths, T, B, N, act) {
       if (!isF32(z, u, h0)) return ref.indrnnScan(z, u, h0, lengths, T, B, N, act);
-      return scanForward(z as Float32Array, u, null, h0, lengths, T, B, N, act);
+      return scanForward({ z: z as Float32Array }, u, null, h0, lengths, T, B, N, act);
     },
     indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act) {
       if (!isF32(dh, h, u, h0)) return ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);
       const { dz, du, dh0 } = scanBackward(dh as Float32Array, h as Float32Array, u, h0, lengths, T, B, N, act, false);
-      return { dz, du, dh0 };
+      return { dz: dz!, du, dh0 };
     },
     // the projection bias inside the loop: no [T, B, N] add before it, no T·B-row sum for db
     indrnnScanBias(z, u, bias, h0, lengths, T, B, N, act) {
       if (!isF32(z, u, bias, h0)) return ref.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act);
-      return scanForward(z as Float32Array, u, bias, h0, lengths, T, B, N, act);
+      return scanForward({ z: z as Float32Array }, u, bias, h0, lengths, T, B, N, act);
     },
     indrnnScanBiasGrad(dh, h, u, h0, lengths, T, B, N, act) {
       if (!isF32(dh, h, u, h0)) return ref.indrnnScanBiasGrad!(dh, h, u, h0, lengths, T, B, N, act);
       const { dz, du, db, dh0 } = scanBackward(dh as Float32Array, h as Float32Array, u, h0, lengths, T, B, N, act, true);
-      return { dz, du, db: db!, dh0 };
+      return { dz: dz!, du, db: db!, dh0 };
+    },
+    // a narrow input projection (few features) inside the loop: z [T, B, N] is never stored
+    indrnnScanProj(x, w, bias, u, h0, lengths, T, B, N, F, act) {
+      if (!isF32(x, w, bias, u, h0)) return ref.indrnnScanProj!(x, w, bias, u, h0, lengths, T, B, N, F, act);
+      return scanForward({ x: x as Float32Array, w, F }, u, bias, h0, lengths, T, B, N, act);
+    },
+    indrnnScanProjGrad(dh, h, x, w, u, h0, lengths, T, B, N, F, act, wantDx) {
+      if (!isF32(dh, h, x, w, u, h0)) {
+        return ref.indrnnScanProjGrad!(dh, h, x, w, u, h0, lengths, T, B, N, F, act, wantDx);
+      }
+      const proj = { x: x as Float32Array, F, wantDz: wantDx };
+      const r = scanBackward(dh as Float32Array, h as Float32Array, u, h0, lengths, T, B, N, act, true, proj);
+      const dw = allocOutput('float32', N * F, false) as Float32Array; // back to w's [N, F]
+      for (let f = 0; f < F; f++) for (let n = 0; n < N; n++) dw[n * F + f] = r.dw![f * N + n]!;
+      // dx = dz · w: [T·B, N] · [N, F]
+      const dx = wantDx ? (backend.matmul(r.dz!, w, T * B, F, N, false, false) as Float32Array) : null;
+      return { dw, db: r.db!, du: r.du, dx, dh0: r.dh0 };
     },
     rnnScan(gx, whh, h0, lengths, T, B, H, act) {
       if (!isF32(gx, whh, h0)) return ref.rnnScan(gx, whh, h0, lengths, T, B, H, act);

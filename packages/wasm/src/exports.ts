@@ -67,6 +67,43 @@ export interface KernelExports {
     db: Ptr,
     dbAcc: Ptr,
   ): void;
+  indrnnScanProj(
+    x: Ptr,
+    wt: Ptr,
+    F: number,
+    bias: Ptr,
+    u: Ptr,
+    h0: Ptr,
+    lens: Ptr,
+    T: number,
+    B: number,
+    N: number,
+    act: number,
+    h: Ptr,
+  ): void;
+  indrnnScanProjGrad(
+    dh: Ptr,
+    h: Ptr,
+    x: Ptr,
+    F: number,
+    u: Ptr,
+    h0: Ptr,
+    lens: Ptr,
+    T: number,
+    B: number,
+    N: number,
+    act: number,
+    /** 0 unless dx is wanted */
+    dz: Ptr,
+    du: Ptr,
+    dh0: Ptr,
+    carry: Ptr,
+    duAcc: Ptr,
+    db: Ptr,
+    dbAcc: Ptr,
+    dw: Ptr,
+    dwAcc: Ptr,
+  ): void;
   rnnScan(
     gx: Ptr,
     whh: Ptr,

@@ -4,7 +4,7 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Generator, type Activation, type BinaryOp, type Shape } from 'indrnn';
+import { Generator, type Activation, type BinaryOp, type Shape, type TypedArray } from 'indrnn';
 import { UNARY_OPS } from 'indrnn/testing';
 import {
   assertAllClose,
@@ -314,6 +314,27 @@ const scanShapes: [number, number, number][] = [
 ];
 const activations: Activation[] = ['relu', 'tanh', 'identity'];
 
+/** The scan with a narrow input projection folded in (F = 1, 2, 3), forward and backward (with and without dx). */
+function projCase(
+  backend: typeof wasm, T: number, B: number, N: number, act: Activation, u: Float32Array, h0: Float32Array,
+  bias: Float32Array, dh: Float32Array, lengths: Int32Array | null,
+): void {
+  for (const F of [1, 2, 3]) {
+    const x = randn(gen, T * B * F);
+    const w = randn(gen, N * F, 0.5);
+    const hp = ref.indrnnScanProj!(x, w, bias, u, h0, lengths, T, B, N, F, act);
+    assertClose(backend.indrnnScanProj!(x, w, bias, u, h0, lengths, T, B, N, F, act), hp, SCAN, `indrnnScanProj h F=${F}`);
+    for (const wantDx of [false, true]) {
+      const got = backend.indrnnScanProjGrad!(dh, hp, x, w, u, h0, lengths, T, B, N, F, act, wantDx);
+      const want = ref.indrnnScanProjGrad!(dh, hp, x, w, u, h0, lengths, T, B, N, F, act, wantDx);
+      assert.equal(got.dx === null, !wantDx);
+      const arrays = (r: Record<string, TypedArray | null>) =>
+        Object.fromEntries(Object.entries(r).filter(([, v]) => v !== null)) as Record<string, TypedArray>;
+      assertAllClose(arrays(got), arrays(want), SCAN_GRAD, `indrnnScanProjGrad F=${F} wantDx=${wantDx}`);
+    }
+  }
+}
+
 describe('wasm IndRNN scan against the reference', () => {
   for (const [T, B, N] of scanShapes) {
     for (const act of activations) {
@@ -343,6 +364,7 @@ describe('wasm IndRNN scan against the reference', () => {
             SCAN_GRAD,
             'indrnnScanBiasGrad',
           );
+          projCase(wasm, T, B, N, act, u, h0, bias, dh, lengths);
         });
       }
     }
@@ -403,6 +425,7 @@ describe('wasm IndRNN scan in time chunks (state and gradient carried across the
           SCAN_GRAD,
           'chunked indrnnScanBiasGrad',
         );
+        projCase(chunked, T, B, N, act, u, h0, bias, dh, lengths);
       });
     }
   }
