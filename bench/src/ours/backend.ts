@@ -90,5 +90,11 @@ export async function describeBackend(backend: Backend): Promise<BackendInfo> {
       return { name: backend.name, threads: i.threads ?? null, simd: i.simd ?? null, blas: nativeBlas(i), reported: true };
     }
   }
+  // other backends may say for themselves (wasm: GEMM threads and SIMD; cuda: cuBLAS)
+  type OwnInfo = { threads?: number | null; simd?: string | null; blas?: string | null };
+  const own = (backend as { info?: () => OwnInfo }).info?.();
+  if (own) {
+    return { name: backend.name, threads: own.threads ?? null, simd: own.simd ?? null, blas: own.blas ?? null, reported: true };
+  }
   return { name: backend.name, threads: null, simd: null, blas: 'unknown', reported: false };
 }

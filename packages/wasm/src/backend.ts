@@ -25,6 +25,8 @@ import { broadcastStrides, coalesce, descriptor, stridesOf } from './layout.js';
 export type WasmBackend = Backend<TypedArray> & {
   /** Bytes of WebAssembly memory the arena holds now (it grows, never shrinks). */
   memoryBytes(): number;
+  /** What runs the kernels: GEMM threads (1 unless '@indrnn/wasm/threads'), SIMD, no BLAS. */
+  info(): { threads: number; simd: string; blas: null };
 };
 
 const UNARY_CODES: Record<UnaryOp, number> = {
@@ -69,6 +71,8 @@ const size = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
  * is too small to be worth splitting.
  */
 export interface ParallelGemm {
+  /** Threads a GEMM is split over (the caller's included). */
+  readonly threads: number;
   run(
     arena: Arena,
     a: number,
@@ -240,6 +244,7 @@ export function createWasmBackend(
     name: 'wasm',
     supports: (dtype) => dtype !== 'float64',
     memoryBytes: () => arena.capacity,
+    info: () => ({ threads: parallel?.threads ?? 1, simd: 'wasm simd128', blas: null }),
 
     // ---- elementwise ----
     unary(op, x) {

@@ -48,6 +48,7 @@ export async function createThreadedWasmBackend(
   );
 
   const parallel: ParallelGemm = {
+    threads,
     run(arena: Arena, a, packedB, c, m, n, kk, transA) {
       if (workers.length === 0 || m < 8 || 2 * m * n * kk < minFlops) return false;
       const parts = threads;
