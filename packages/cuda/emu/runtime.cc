@@ -47,21 +47,8 @@ struct Fiber {
   int warp = 0;
 };
 
-struct Warp {
-  int live = 0, arrived = 0;
-  unsigned generation = 0;
-  uint64_t slots[32] = {};
-};
-
-struct Block {
-  int threads = 0, live = 0, arrived = 0;
-  unsigned generation = 0;
-  std::vector<Warp> warps;
-};
-
 ucontext_t g_scheduler;
 std::vector<Fiber> g_fibers;
-Block g_block;
 Fiber* g_current = nullptr;
 bool g_moved = false;  // some fiber made progress in this round
 bool g_failed = false;
@@ -84,21 +71,55 @@ void yieldToScheduler() {
   swapcontext(&g_current->ctx, &g_scheduler);
 }
 
+/** The rendezvous of a block (__syncthreads) or of a warp (each phase of a shuffle). */
+struct Barrier {
+  int live = 0, arrived = 0;
+  unsigned generation = 0;
+
+  /** Waits until every live member has arrived, letting the other fibers run meanwhile. */
+  void arriveAndWait() {
+    const unsigned gen = generation;
+    g_moved = true;
+    if (++arrived == live) {
+      arrived = 0;
+      generation++;
+      return;
+    }
+    while (generation == gen && !g_failed) yieldToScheduler();
+  }
+
+  /** A member returned: it no longer counts (as on sm_70+), which may complete the waiting round. */
+  void leave() {
+    live--;
+    if (arrived > 0 && arrived == live) {
+      arrived = 0;
+      generation++;
+    }
+  }
+};
+
+struct Warp {
+  Barrier barrier;
+  uint64_t slots[32] = {};
+};
+
+struct Block {
+  int threads = 0;
+  Barrier barrier;
+  std::vector<Warp> warps;
+};
+
+Block g_block;
+
 void fiberMain() {
   g_body(g_ctx);
   Fiber* f = g_current;
   f->done = true;
   g_moved = true;
-  // A thread that returns no longer takes part in barriers (as on sm_70+): release any its
-  // absence completes.
-  g_block.live--;
-  if (g_block.arrived > 0 && g_block.arrived == g_block.live) {
-    g_block.arrived = 0;
-    g_block.generation++;
-  }
-  Warp& w = g_block.warps[f->warp];
-  w.live--;
+  g_block.barrier.leave();
+  Barrier& w = g_block.warps[f->warp].barrier;
   if (w.arrived > 0) fail("a thread returned while other lanes of its warp waited in a shuffle");
+  w.leave();
   // returning switches to uc_link, the scheduler
 }
 
@@ -119,8 +140,8 @@ char* takeStack(size_t i) {
 void runBlock(int nthreads) {
   g_blockSerial++;
   g_fibers.resize(size_t(nthreads));
-  g_block.threads = g_block.live = nthreads;
-  g_block.arrived = 0;
+  g_block.threads = nthreads;
+  g_block.barrier = Barrier{nthreads, 0, g_block.barrier.generation};
   g_block.warps.assign(size_t((nthreads + 31) / 32), Warp{});
   for (int i = 0; i < nthreads; i++) {
     Fiber& f = g_fibers[size_t(i)];
@@ -128,7 +149,7 @@ void runBlock(int nthreads) {
     f.state.tid = uint3{unsigned(i) % g_blockDim.x, unsigned(i) / g_blockDim.x % g_blockDim.y,
                         unsigned(i) / (g_blockDim.x * g_blockDim.y)};
     f.warp = i / 32;
-    g_block.warps[size_t(f.warp)].live++;
+    g_block.warps[size_t(f.warp)].barrier.live++;
     f.stack = takeStack(size_t(i));
     getcontext(&f.ctx);
     f.ctx.uc_stack.ss_sp = f.stack;
@@ -233,14 +254,7 @@ void poisonShared(void* p, size_t bytes) {
 }
 
 void syncthreads() {
-  const unsigned gen = g_block.generation;
-  g_moved = true;
-  if (++g_block.arrived == g_block.live) {
-    g_block.arrived = 0;
-    g_block.generation++;
-    return;
-  }
-  while (g_block.generation == gen && !g_failed) yieldToScheduler();
+  g_block.barrier.arriveAndWait();
 }
 
 uint64_t warpExchange(uint64_t bits, int src) {
@@ -248,27 +262,11 @@ uint64_t warpExchange(uint64_t bits, int src) {
   Warp& w = g_block.warps[size_t(f->warp)];
   const int lanes = std::min(32, g_block.threads - f->warp * 32);
   if (lanes != 32) fail("a full-mask warp shuffle in a warp of " + std::to_string(lanes) + " lanes");
-  if (w.live != lanes) fail("a warp shuffle after some lanes of the warp returned");
-  const int lane = laneId();
-  // phase 1: every lane publishes its value
-  w.slots[lane] = bits;
-  unsigned gen = w.generation;
-  g_moved = true;
-  if (++w.arrived == w.live) {
-    w.arrived = 0;
-    w.generation++;
-  } else {
-    while (w.generation == gen && !g_failed) yieldToScheduler();
-  }
+  if (w.barrier.live != lanes) fail("a warp shuffle after some lanes of the warp returned");
+  w.slots[laneId()] = bits;
+  w.barrier.arriveAndWait();  // every lane has published its value
   const uint64_t out = w.slots[src & 31];
-  // phase 2: nobody overwrites a slot before every lane has read
-  gen = w.generation;
-  if (++w.arrived == w.live) {
-    w.arrived = 0;
-    w.generation++;
-  } else {
-    while (w.generation == gen && !g_failed) yieldToScheduler();
-  }
+  w.barrier.arriveAndWait();  // every lane has read, so no slot is overwritten early
   return out;
 }
 
@@ -318,9 +316,6 @@ cudaError_t cudaGetLastError() {
   return e;
 }
 
-cudaError_t cudaPeekAtLastError() {
-  return g_stickyError != cudaSuccess ? g_stickyError : g_lastError;
-}
 
 const char* cudaGetErrorName(cudaError_t e) {
   switch (e) {
@@ -411,10 +406,6 @@ cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned flags) {
   (*e)->timing = (flags & cudaEventDisableTiming) == 0;
   return emu::ret(cudaSuccess);
 }
-cudaError_t cudaEventDestroy(cudaEvent_t e) {
-  delete e;
-  return emu::ret(cudaSuccess);
-}
 cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t) {
   if (e == nullptr) return emu::ret(cudaErrorInvalidResourceHandle);
   e->ms = std::chrono::duration<double, std::milli>(
@@ -483,10 +474,6 @@ cudaError_t cudaFreeAsync(void* p, cudaStream_t) {
 cudaError_t cudaMallocHost(void** p, size_t bytes) {
   *p = std::malloc(bytes ? bytes : 1);
   return emu::ret(*p ? cudaSuccess : cudaErrorMemoryAllocation);
-}
-cudaError_t cudaFreeHost(void* p) {
-  std::free(p);
-  return emu::ret(cudaSuccess);
 }
 
 cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t) {

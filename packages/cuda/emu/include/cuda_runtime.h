@@ -93,7 +93,6 @@ struct cudaDeviceProp {
 
 // ---- runtime API (emu/runtime.cc) -----------------------------------------------------------
 cudaError_t cudaGetLastError();
-cudaError_t cudaPeekAtLastError();
 const char* cudaGetErrorName(cudaError_t e);
 const char* cudaGetErrorString(cudaError_t e);
 cudaError_t cudaRuntimeGetVersion(int* v);
@@ -110,11 +109,9 @@ cudaError_t cudaEventCreateWithFlags(cudaEvent_t* e, unsigned flags);
 cudaError_t cudaEventRecord(cudaEvent_t e, cudaStream_t s);
 cudaError_t cudaEventSynchronize(cudaEvent_t e);
 cudaError_t cudaEventElapsedTime(float* ms, cudaEvent_t start, cudaEvent_t stop);
-cudaError_t cudaEventDestroy(cudaEvent_t e);
 cudaError_t cudaMallocAsync(void** p, size_t bytes, cudaStream_t s);
 cudaError_t cudaFreeAsync(void* p, cudaStream_t s);
 cudaError_t cudaMallocHost(void** p, size_t bytes);
-cudaError_t cudaFreeHost(void* p);
 cudaError_t cudaMemsetAsync(void* p, int value, size_t bytes, cudaStream_t s);
 cudaError_t cudaMemcpyAsync(void* dst, const void* src, size_t bytes, cudaMemcpyKind kind,
                             cudaStream_t s);
@@ -182,7 +179,6 @@ struct Launch {
 #define blockIdx (::emu::g_blockIdx)
 #define blockDim (::emu::g_blockDim)
 #define gridDim (::emu::g_gridDim)
-#define warpSize 32
 
 inline void __syncthreads() {
   emu::syncthreads();
@@ -202,24 +198,7 @@ inline T __shfl_xor_sync(unsigned mask, T v, int laneMask, int width = 32) {
 }
 
 template <typename T>
-inline T __shfl_down_sync(unsigned mask, T v, unsigned delta, int width = 32) {
-  (void)mask;
-  (void)width;
-  uint64_t bits = 0;
-  std::memcpy(&bits, &v, sizeof(T));
-  const int src = emu::laneId() + int(delta);
-  bits = emu::warpExchange(bits, src < 32 ? src : emu::laneId());
-  T out;
-  std::memcpy(&out, &bits, sizeof(T));
-  return out;
-}
-
-template <typename T>
 inline T __ldcs(const T* p) {
-  return *p;
-}
-template <typename T>
-inline T __ldg(const T* p) {
   return *p;
 }
 
