@@ -13,6 +13,7 @@ const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { findNodeInclude } = require('../scripts/node-include.cjs');
 
 const root = path.join(__dirname, '..');
 const out = path.join(root, 'build-emu');
@@ -28,11 +29,7 @@ function fail(msg) {
   process.exit(1);
 }
 
-const include = [
-  process.env.INDRNN_NODE_INCLUDE,
-  path.join(path.dirname(process.execPath), '..', 'include', 'node'),
-  '/usr/include/node',
-].find((d) => d && fs.existsSync(path.join(d, 'node_api.h')));
+const include = findNodeInclude();
 if (!include) fail('node_api.h not found (set INDRNN_NODE_INCLUDE)');
 
 const srcDir = path.join(root, 'src');

@@ -17,6 +17,7 @@ const { spawnSync } = require('node:child_process');
 const crypto = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
+const { findNodeInclude } = require('./node-include.cjs');
 
 const root = path.join(__dirname, '..');
 const buildDir = path.join(root, 'build');
@@ -52,16 +53,6 @@ function findNvcc() {
   dirs.push('/usr/local/cuda/bin');
   for (const d of dirs) if (isFile(path.join(d, 'nvcc'))) return path.join(d, 'nvcc');
   return null;
-}
-
-function findNodeInclude() {
-  const candidates = [];
-  if (process.env.INDRNN_NODE_INCLUDE) candidates.push(process.env.INDRNN_NODE_INCLUDE);
-  const nodedir = process.env.npm_config_nodedir;
-  if (nodedir) candidates.push(path.join(nodedir, 'include', 'node'));
-  candidates.push(path.join(path.dirname(process.execPath), '..', 'include', 'node'));
-  candidates.push('/usr/include/node', '/usr/local/include/node');
-  return candidates.find((d) => isFile(path.join(d, 'node_api.h'))) ?? null;
 }
 
 /** -gencode flags: SASS for each architecture, PTX for the newest (so later GPUs can JIT it). */
