@@ -68,12 +68,17 @@ class Args {
   }
 
   DevBuf* buf(size_t i, const char* name) const {
+    return storage(at(i), name, " (argument " + std::to_string(i) + ")");
+  }
+
+  /** The live storage behind a JS handle (an argument, or an element of an array argument). */
+  DevBuf* storage(napi_value v, const std::string& name, const std::string& where = "") const {
     void* p = nullptr;
-    if (napi_unwrap(env_, at(i), &p) != napi_ok || p == nullptr) {
-      fail(std::string(name) + " is not a cuda storage (argument " + std::to_string(i) + ")");
+    if (napi_unwrap(env_, v, &p) != napi_ok || p == nullptr) {
+      fail(name + " is not a cuda storage" + where);
     }
     auto* d = static_cast<DevBuf*>(p);
-    if (d->freed) fail(std::string(name) + " was used after free()");
+    if (d->freed) fail(name + " was used after free()");
     return d;
   }
 
@@ -520,11 +525,7 @@ napi_value concat(Args& a) {
   for (size_t j = 0; j < widths.size(); j++) {
     napi_value e;
     napi_get_element(a.env(), xs, uint32_t(j), &e);
-    void* p = nullptr;
-    if (napi_unwrap(a.env(), e, &p) != napi_ok || p == nullptr)
-      a.fail("input " + std::to_string(j) + " is not a cuda storage");
-    const DevBuf* x = static_cast<const DevBuf*>(p);
-    if (x->freed) a.fail("input " + std::to_string(j) + " was used after free()");
+    const DevBuf* x = a.storage(e, "input " + std::to_string(j));
     if (x->dtype != out->dtype || x->size != outer * widths[j]) {
       a.fail("input " + std::to_string(j) + " has the wrong dtype or size");
     }
@@ -774,23 +775,20 @@ napi_value adamStepManyFn(Args& a) {
   if (napi_get_array_length(env, a.at(4), &boundCount) != napi_ok || boundCount != count) {
     a.fail("bounds must be an array with one entry per parameter");
   }
-  std::vector<AdamItem> items(count);
   const char* names[] = {"params", "grads", "m", "v"};
+  for (int k = 1; k < 4; k++) {
+    uint32_t len = 0;
+    if (napi_get_array_length(env, a.at(size_t(k)), &len) != napi_ok || len != count) {
+      a.fail(std::string(names[k]) + " must be an array as long as params");
+    }
+  }
+  std::vector<AdamItem> items(count);
   for (uint32_t j = 0; j < count; j++) {
     DevBuf* bufs[4];
     for (int k = 0; k < 4; k++) {
-      uint32_t len = 0;
       napi_value e;
-      void* p = nullptr;
-      if (napi_get_array_length(env, a.at(size_t(k)), &len) != napi_ok || len != count) {
-        a.fail(std::string(names[k]) + " must be an array as long as params");
-      }
       napi_get_element(env, a.at(size_t(k)), j, &e);
-      if (napi_unwrap(env, e, &p) != napi_ok || p == nullptr) {
-        a.fail(std::string(names[k]) + "[" + std::to_string(j) + "] is not a cuda storage");
-      }
-      bufs[k] = static_cast<DevBuf*>(p);
-      if (bufs[k]->freed) a.fail(std::string(names[k]) + "[" + std::to_string(j) + "] was freed");
+      bufs[k] = a.storage(e, std::string(names[k]) + "[" + std::to_string(j) + "]");
       if (bufs[k]->dtype != kF32 || bufs[k]->size != bufs[0]->size) {
         a.fail(std::string(names[k]) + "[" + std::to_string(j) +
                "] must be float32 with as many elements as params[" + std::to_string(j) + "]");

@@ -270,25 +270,6 @@ void checkColumns(int64_t B, int64_t N, const char* what) {
     throwMsg(std::string("cuda: ") + what + ": B·N must be below 2^31");
 }
 
-template <Act A>
-void launchForward(const float* z, const float* u, const float* h0, const int32_t* lengths,
-                   const float* bias, float* h, int T, int B, int N) {
-  const int cols = B * N, threads = scanThreads(cols);
-  indrnnForwardKernel<A><<<(cols + threads - 1) / threads, threads, 0, stream()>>>(
-      z, u, h0, lengths, bias, h, T, B, N);
-  CHECK_LAUNCH("indrnnScan", "indrnnForwardKernel");
-}
-
-template <Act A>
-void launchBackward(const float* dh, const float* h, const float* u, const float* h0,
-                    const int32_t* lengths, float* dz, double* duPartial, double* dbPartial,
-                    float* dh0, int T, int B, int N) {
-  const int cols = B * N, threads = scanThreads(cols);
-  indrnnBackwardKernel<A><<<(cols + threads - 1) / threads, threads, 0, stream()>>>(
-      dh, h, u, h0, lengths, dz, duPartial, dbPartial, dh0, T, B, N);
-  CHECK_LAUNCH("indrnnScanGrad", "indrnnBackwardKernel");
-}
-
 /** Calls f with the activation as a compile-time constant (std::integral_constant). */
 template <typename Fn>
 void withAct(Act act, Fn&& f) {
@@ -366,14 +347,13 @@ void indrnnScanForward(const float* z, const float* u, const float* h0, const in
                        float* h, int T, int B, int N, Act act, const float* bias) {
   checkColumns(B, N, "indrnnScan");
   if (T == 0 || B == 0 || N == 0) return;
-  switch (act) {
-    case Act::Relu:
-      return launchForward<Act::Relu>(z, u, h0, lengths, bias, h, T, B, N);
-    case Act::Tanh:
-      return launchForward<Act::Tanh>(z, u, h0, lengths, bias, h, T, B, N);
-    case Act::Identity:
-      return launchForward<Act::Identity>(z, u, h0, lengths, bias, h, T, B, N);
-  }
+  const int cols = B * N, threads = scanThreads(cols);
+  withAct(act, [&](auto a) {
+    constexpr Act A = decltype(a)::value;
+    indrnnForwardKernel<A><<<(cols + threads - 1) / threads, threads, 0, stream()>>>(
+        z, u, h0, lengths, bias, h, T, B, N);
+  });
+  CHECK_LAUNCH("indrnnScan", "indrnnForwardKernel");
 }
 
 void indrnnScanBackward(const float* dh, const float* h, const float* u, const float* h0,
@@ -392,17 +372,13 @@ void indrnnScanBackward(const float* dh, const float* h, const float* u, const f
   Scratch partial((db != nullptr ? 2 : 1) * cols * sizeof(double), "indrnnScanGrad");
   double* p = partial.as<double>();
   double* pb = db != nullptr ? p + cols : nullptr;
-  switch (act) {
-    case Act::Relu:
-      launchBackward<Act::Relu>(dh, h, u, h0, lengths, dz, p, pb, dh0, T, B, N);
-      break;
-    case Act::Tanh:
-      launchBackward<Act::Tanh>(dh, h, u, h0, lengths, dz, p, pb, dh0, T, B, N);
-      break;
-    case Act::Identity:
-      launchBackward<Act::Identity>(dh, h, u, h0, lengths, dz, p, pb, dh0, T, B, N);
-      break;
-  }
+  const int threads = scanThreads(int(cols));
+  withAct(act, [&](auto a) {
+    constexpr Act A = decltype(a)::value;
+    indrnnBackwardKernel<A><<<(int(cols) + threads - 1) / threads, threads, 0, stream()>>>(
+        dh, h, u, h0, lengths, dz, p, pb, dh0, T, B, N);
+  });
+  CHECK_LAUNCH("indrnnScanGrad", "indrnnBackwardKernel");
   reduceSum(p, du, 1, B, N);  // du[n] = Σ_b partial[b, n]
   if (db != nullptr) reduceSum(pb, db, 1, B, N);
 }
