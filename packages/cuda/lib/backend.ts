@@ -86,6 +86,13 @@ const UNARY: Record<UnaryOp, number> = {
 };
 const BINARY: Record<BinaryOp, number> = { add: 0, sub: 1, mul: 2, div: 3, maximum: 4, minimum: 5 };
 const ACT: Record<Activation, number> = { relu: 0, tanh: 1, identity: 2 };
+
+/** Adam's scalars after the tensors, as the addon takes them: the bias corrections computed here. */
+function adamScalars(hp: AdamHyper): [number, number, number, number, number, number, number] {
+  const bc1 = 1 - Math.pow(hp.beta1, hp.step);
+  const bc2 = 1 - Math.pow(hp.beta2, hp.step);
+  return [hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, bc1, bc2];
+}
 const MAX_RANK = 8;
 /** Downloads up to this many elements stay cached on their storage (16 MiB). */
 const HOST_CACHE_MAX = 4 << 20;
@@ -199,6 +206,30 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     if (c.shape.length > MAX_RANK) return false;
     k.gather(out, x, c.shape, c.strides[0]!, base);
     return true;
+  };
+
+  /** The IndRNN scan, with the projection bias folded in when bias is given. */
+  const scan = (
+    what: string, z: S, u: S, bias: S | null, h0: S, lengths: S | null,
+    T: number, B: number, N: number, act: Activation,
+  ): S => {
+    if (!isF32(z, u, h0, ...(bias ? [bias] : [])) || !lengthsOk(lengths)) throw dtypeError(what);
+    const h = f32(T * B * N);
+    k.indrnnScan(h, z, u, h0, lengths, T, B, N, ACT[act], bias);
+    return h;
+  };
+  /** Its reverse loop; db (Σ dz) comes out of the same pass when withBias. */
+  const scanGrad = (
+    what: string, dh: S, h: S, u: S, h0: S, lengths: S | null,
+    T: number, B: number, N: number, act: Activation, withBias: boolean,
+  ): { dz: S; du: S; db: S | null; dh0: S } => {
+    if (!isF32(dh, h, u, h0) || !lengthsOk(lengths)) throw dtypeError(what);
+    const dz = f32(T * B * N);
+    const du = f32(N);
+    const db = withBias ? f32(N) : null;
+    const dh0 = f32(B * N);
+    k.indrnnScanGrad(dz, du, dh0, dh, h, u, h0, lengths, T, B, N, ACT[act], db);
+    return { dz, du, db, dh0 };
   };
 
   const backend: CudaBackend = {
@@ -480,35 +511,20 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
 
     // ---- recurrences ----
     indrnnScan(z, u, h0, lengths, T, B, N, act) {
-      if (!isF32(z, u, h0) || !lengthsOk(lengths)) throw dtypeError('indrnnScan');
-      const h = f32(T * B * N);
-      k.indrnnScan(h, z, u, h0, lengths, T, B, N, ACT[act], null);
-      return h;
+      return scan('indrnnScan', z, u, null, h0, lengths, T, B, N, act);
     },
     indrnnScanGrad(dh, _z, h, u, h0, lengths, T, B, N, act) {
       // the slope is read from h, so z is not needed (as in the reference)
-      if (!isF32(dh, h, u, h0) || !lengthsOk(lengths)) throw dtypeError('indrnnScanGrad');
-      const dz = f32(T * B * N);
-      const du = f32(N);
-      const dh0 = f32(B * N);
-      k.indrnnScanGrad(dz, du, dh0, dh, h, u, h0, lengths, T, B, N, ACT[act], null);
+      const { dz, du, dh0 } = scanGrad('indrnnScanGrad', dh, h, u, h0, lengths, T, B, N, act, false);
       return { dz, du, dh0 };
     },
     // the projection bias inside the loop: no [T, B, N] add before it, no T·B-row reduction for db
     indrnnScanBias(z, u, bias, h0, lengths, T, B, N, act) {
-      if (!isF32(z, u, bias, h0) || !lengthsOk(lengths)) throw dtypeError('indrnnScanBias');
-      const h = f32(T * B * N);
-      k.indrnnScan(h, z, u, h0, lengths, T, B, N, ACT[act], bias);
-      return h;
+      return scan('indrnnScanBias', z, u, bias, h0, lengths, T, B, N, act);
     },
     indrnnScanBiasGrad(dh, h, u, h0, lengths, T, B, N, act) {
-      if (!isF32(dh, h, u, h0) || !lengthsOk(lengths)) throw dtypeError('indrnnScanBiasGrad');
-      const dz = f32(T * B * N);
-      const du = f32(N);
-      const db = f32(N);
-      const dh0 = f32(B * N);
-      k.indrnnScanGrad(dz, du, dh0, dh, h, u, h0, lengths, T, B, N, ACT[act], db);
-      return { dz, du, db, dh0 };
+      const { dz, du, db, dh0 } = scanGrad('indrnnScanBiasGrad', dh, h, u, h0, lengths, T, B, N, act, true);
+      return { dz, du, db: db!, dh0 };
     },
     // a narrow input projection (F <= 8 features) inside the loop: z [T, B, N] is never stored
     indrnnScanProj(x, w, bias, u, h0, lengths, T, B, N, F, act) {
@@ -577,18 +593,14 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     // ---- optimizers ----
     adamStep(param, grad, m, v, hp: AdamHyper) {
       if (!isF32(param, grad, m, v)) throw dtypeError('adamStep');
-      const bc1 = 1 - Math.pow(hp.beta1, hp.step);
-      const bc2 = 1 - Math.pow(hp.beta2, hp.step);
       param.host = m.host = v.host = null; // updated in place
-      k.adamStep(param, grad, m, v, hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, bc1, bc2);
+      k.adamStep(param, grad, m, v, ...adamScalars(hp));
     },
     adamStepMany(params, grads, m, v, hp: AdamHyper, gradClip, bounds) {
       if (!isF32(...params, ...grads, ...m, ...v)) throw dtypeError('adamStepMany');
-      const bc1 = 1 - Math.pow(hp.beta1, hp.step);
-      const bc2 = 1 - Math.pow(hp.beta2, hp.step);
       for (const s of [...params, ...m, ...v]) s.host = null; // updated in place
       if (gradClip > 0) for (const g of grads) g.host = null; // clamped in place
-      k.adamStepMany(params, grads, m, v, bounds, hp.lr, hp.beta1, hp.beta2, hp.eps, hp.weightDecay, bc1, bc2, gradClip);
+      k.adamStepMany(params, grads, m, v, bounds, ...adamScalars(hp), gradClip);
     },
     sgdStep(param, grad, buf, hp: SgdHyper) {
       if (!isF32(param, grad, buf)) throw dtypeError('sgdStep');

@@ -39,6 +39,12 @@ function libasan(): string | null {
   return r.status === 0 && path.isAbsolute(file) && fs.existsSync(file) ? file : null;
 }
 const asan = libasan();
+/** The environment of a node that loads the emulated addon (its ASan runtime preloaded). */
+const emulatedEnv: NodeJS.ProcessEnv = {
+  ...process.env,
+  INDRNN_CUDA_ADDON: path.join(buildDir, 'indrnn_cuda.node'),
+  ...(asan ? { LD_PRELOAD: asan, ASAN_OPTIONS: 'detect_leaks=0' } : {}),
+};
 
 describe('the CUDA backend on the CPU emulator', { skip, timeout: 15 * 60_000 }, () => {
   before(() => {
@@ -84,11 +90,7 @@ describe('the CUDA backend on the CPU emulator', { skip, timeout: 15 * 60_000 },
     "the GPU benchmark's step script (bench/gpu/step.mjs) runs: a training step, its profile, and the scans alone",
     { skip: fs.existsSync(stepScript) && benchBuilt ? false : 'bench/gpu/step.mjs or bench/dist is missing' },
     () => {
-      const env = {
-        ...process.env,
-        INDRNN_CUDA_ADDON: path.join(buildDir, 'indrnn_cuda.node'),
-        ...(asan ? { LD_PRELOAD: asan, ASAN_OPTIONS: 'detect_leaks=0' } : {}),
-      };
+      const env = emulatedEnv;
       type Line = Record<string, unknown>;
       const runStep = (...args: string[]): Line[] => {
         const r = spawnSync(process.execPath, [stepScript, ...args], { encoding: 'utf8', env });
@@ -122,11 +124,9 @@ describe('the CUDA backend on the CPU emulator', { skip, timeout: 15 * 60_000 },
         encoding: 'utf8',
         maxBuffer: 256 << 20,
         env: {
-          ...process.env,
+          ...emulatedEnv,
           NODE_TEST_CONTEXT: undefined, // a runner of its own, not a child of this one
           INDRNN_BACKEND: 'reference',
-          INDRNN_CUDA_ADDON: path.join(buildDir, 'indrnn_cuda.node'),
-          ...(asan ? { LD_PRELOAD: asan, ASAN_OPTIONS: 'detect_leaks=0' } : {}),
         },
       },
     );
