@@ -150,10 +150,15 @@ export class IndRecurrent extends Module {
     return this.weightHh.reshape([1, this.channels]).broadcastTo([this.positions, this.channels]).reshape([this.hiddenSize]);
   }
 
+  /** The |u| bound the layer enforces, or null when it enforces none. */
+  get enforcedBound(): number | null {
+    return this.constrain ? this.bound : null;
+  }
+
   /** Clamps u to [-bound, bound] (the papers' constraint; not gradient clipping). */
   applyConstraint(): void {
-    if (!this.constrain || this.bound === null) return;
-    const b = this.bound;
+    const b = this.enforcedBound;
+    if (b === null) return;
     noGrad(() => this.weightHh.backend.clampInPlace(this.weightHh.storage, -b, b));
   }
 
@@ -173,7 +178,7 @@ export class IndRecurrent extends Module {
 export function recurrentBounds(model: Module): Map<Parameter, number> {
   const bounds = new Map<Parameter, number>();
   for (const [, m] of model.namedModules()) {
-    if (m instanceof IndRecurrent && m.constrain && m.bound !== null) bounds.set(m.weightHh, m.bound);
+    if (m instanceof IndRecurrent && m.enforcedBound !== null) bounds.set(m.weightHh, m.enforcedBound);
   }
   return bounds;
 }
