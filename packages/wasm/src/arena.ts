@@ -76,27 +76,15 @@ export class Arena {
     return ptr;
   }
 
-  /** Copies x[offset, offset + n) in and returns its address. */
-  putRange(x: Float32Array, offset: number, n: number): number {
-    const ptr = this.f32(n);
-    new Float32Array(this.memory.buffer, ptr, n).set(x.subarray(offset, offset + n));
-    return ptr;
-  }
-
   /** Adds v elementwise to the float32 values at ptr. */
   addAt(ptr: number, v: Float32Array): void {
-    const view = new Float32Array(this.memory.buffer, ptr, v.length);
+    const view = this.viewF32(ptr, v.length);
     for (let i = 0; i < v.length; i++) view[i] = view[i]! + v[i]!;
   }
 
   /** A view of n float32 values at ptr (valid until the next reserve: memory may grow). */
   viewF32(ptr: number, n: number): Float32Array {
     return new Float32Array(this.memory.buffer, ptr, n);
-  }
-
-  /** Copies n float32 values at ptr into out[offset, offset + n). */
-  copyOutAt(ptr: number, out: Float32Array, offset: number, n: number): void {
-    out.set(new Float32Array(this.memory.buffer, ptr, n), offset);
   }
 
   /** Copies int32 values in (lengths, descriptors). */
@@ -112,13 +100,16 @@ export class Arena {
    */
   takeF32(ptr: number, n: number): Float32Array {
     const out = allocOutput('float32', n, false) as Float32Array;
-    out.set(new Float32Array(this.memory.buffer, ptr, n));
+    out.set(this.viewF32(ptr, n));
     return out;
   }
 
-  /** Copies n float32 values at ptr into an existing array (in-place kernels). */
-  copyOut(ptr: number, into: Float32Array): void {
-    into.set(new Float32Array(this.memory.buffer, ptr, into.length));
+  /**
+   * Copies n float32 values at ptr into into[offset, offset + n) of an existing array (in-place
+   * kernels, and results assembled from chunks); by default all of it.
+   */
+  copyOut(ptr: number, into: Float32Array, offset = 0, n = into.length - offset): void {
+    into.set(this.viewF32(ptr, n), offset);
   }
 }
 

@@ -142,7 +142,7 @@ export function createWasmBackend(
    * folded in; w goes in transposed, [F, N], so the kernel vectorises over neurons).
    */
   type ScanInput = { z: Float32Array } | { x: Float32Array; w: TypedArray; F: number };
-  const transpose = (w: TypedArray, rows: number, cols: number): Float32Array => {
+  const transpose = (w: ArrayLike<number>, rows: number, cols: number): Float32Array => {
     const t = new Float32Array(rows * cols);
     for (let r = 0; r < rows; r++) for (let c = 0; c < cols; c++) t[c * rows + r] = w[r * cols + c]!;
     return t;
@@ -164,13 +164,13 @@ export function createWasmBackend(
       const pb = bias ? arena.put(bias) : 0;
       const ph = arena.f32(tc * cols);
       if ('x' in input) {
-        const px = arena.putRange(input.x, t0 * B * input.F, tc * B * input.F);
+        const px = arena.put(input.x.subarray(t0 * B * input.F, (t0 + tc) * B * input.F));
         k.indrnnScanProj(px, arena.put(wt!), input.F, pb, pu, ph0, pl, tc, B, N, ACT_CODES[act], ph);
       } else {
-        const pz = arena.putRange(input.z, t0 * cols, tc * cols);
+        const pz = arena.put(input.z.subarray(t0 * cols, (t0 + tc) * cols));
         k.indrnnScan(pz, pu, ph0, pl, tc, B, N, ACT_CODES[act], ph, pb);
       }
-      arena.copyOutAt(ph, h, t0 * cols, tc * cols);
+      arena.copyOut(ph, h, t0 * cols, tc * cols);
       state = h.subarray((t0 + tc - 1) * cols, (t0 + tc) * cols); // past a length, h keeps the state
     }
     return h;
@@ -193,11 +193,11 @@ export function createWasmBackend(
     let carry: Float32Array | null = null;
     for (const [t0, tc] of timeChunks(T, cols).reverse()) {
       arena.reset();
-      const pdh = arena.putRange(dh, t0 * cols, tc * cols);
+      const pdh = arena.put(dh.subarray(t0 * cols, (t0 + tc) * cols));
       if (carry) arena.addAt(pdh + (tc - 1) * cols * 4, carry);
-      const ph = arena.putRange(h, t0 * cols, tc * cols);
+      const ph = arena.put(h.subarray(t0 * cols, (t0 + tc) * cols));
       const pu = arena.put(u);
-      const ph0 = t0 === 0 ? arena.put(h0) : arena.putRange(h, (t0 - 1) * cols, cols);
+      const ph0 = t0 === 0 ? arena.put(h0) : arena.put(h.subarray((t0 - 1) * cols, t0 * cols));
       const pl = putChunkLengths(lengths, t0, tc);
       const pdz = dz ? arena.f32(tc * cols) : 0;
       const pdu = arena.f32(N);
@@ -208,7 +208,7 @@ export function createWasmBackend(
       const dbAcc = withBias ? arena.f64(N) : 0;
       const code = ACT_CODES[act];
       if (proj) {
-        const px = arena.putRange(proj.x, t0 * B * F, tc * B * F);
+        const px = arena.put(proj.x.subarray(t0 * B * F, (t0 + tc) * B * F));
         const pdw = arena.f32(F * N);
         const dwAcc = arena.f64(F * N);
         k.indrnnScanProjGrad(pdh, ph, px, F, pu, ph0, pl, tc, B, N, code, pdz, pdu, pdh0, scratch, duAcc, pdb, dbAcc, pdw, dwAcc);
@@ -217,7 +217,7 @@ export function createWasmBackend(
       } else {
         k.indrnnScanGrad(pdh, ph, pu, ph0, pl, tc, B, N, code, pdz, pdu, pdh0, scratch, duAcc, pdb, dbAcc);
       }
-      if (dz) arena.copyOutAt(pdz, dz, t0 * cols, tc * cols);
+      if (dz) arena.copyOut(pdz, dz, t0 * cols, tc * cols);
       const du = arena.viewF32(pdu, N);
       for (let n = 0; n < N; n++) duTotal[n] += du[n]!;
       if (withBias) {
@@ -340,22 +340,17 @@ export function createWasmBackend(
       const out = allocOutput('float32', m * n, false) as Float32Array;
       const A = a as Float32Array;
       const B_ = b as Float32Array;
-      if (m * kk + kk * n + m * n <= gemmChunk) {
-        arena.copyOutAt(gemmInArena(A, B_, m, n, kk, transA, transB), out, 0, m * n);
-        return out;
-      }
+      const fits = m * kk + kk * n + m * n <= gemmChunk;
       // Too large for one pass through linear memory: split where the operands are contiguous.
-      if (!transA && m >= kk) {
+      if (!fits && !transA && m >= kk) {
         // many rows (W x over T·B rows, dz · W): row blocks of a and out, b whole
         const rows = Math.max(1, Math.floor((gemmChunk - kk * n) / (kk + n)));
         for (let r0 = 0; r0 < m; r0 += rows) {
           const rc = Math.min(rows, m - r0);
           const pc = gemmInArena(A.subarray(r0 * kk, (r0 + rc) * kk), B_, rc, n, kk, false, transB);
-          arena.copyOutAt(pc, out, r0 * n, rc * n);
+          arena.copyOut(pc, out, r0 * n, rc * n);
         }
-        return out;
-      }
-      if (transA && !transB && kk >= m) {
+      } else if (!fits && transA && !transB && kk >= m) {
         // a long sum (dW = xᵀ dz over T·B rows): blocks of the k rows of both, partials summed
         const acc = new Float64Array(m * n);
         const depth = Math.max(1, Math.floor((gemmChunk - m * n) / (m + n)));
@@ -368,9 +363,9 @@ export function createWasmBackend(
           for (let i = 0; i < m * n; i++) acc[i] += part[i]!;
         }
         out.set(acc);
-        return out;
+      } else {
+        arena.copyOut(gemmInArena(A, B_, m, n, kk, transA, transB), out, 0, m * n);
       }
-      arena.copyOutAt(gemmInArena(A, B_, m, n, kk, transA, transB), out, 0, m * n);
       return out;
     },
 
@@ -502,8 +497,7 @@ export function createWasmBackend(
       }
       const proj = { x: x as Float32Array, F, wantDz: wantDx };
       const r = scanBackward(dh as Float32Array, h as Float32Array, u, h0, lengths, T, B, N, act, true, proj);
-      const dw = allocOutput('float32', N * F, false) as Float32Array; // back to w's [N, F]
-      for (let f = 0; f < F; f++) for (let n = 0; n < N; n++) dw[n * F + f] = r.dw![f * N + n]!;
+      const dw = transpose(r.dw!, F, N); // back to w's [N, F]
       // dx = dz · w: [T·B, N] · [N, F]
       const dx = wantDx ? (backend.matmul(r.dz!, w, T * B, F, N, false, false) as Float32Array) : null;
       return { dw, db: r.db!, du: r.du, dx, dh0: r.dh0 };

@@ -316,7 +316,7 @@ const activations: Activation[] = ['relu', 'tanh', 'identity'];
 
 /** The scan with a narrow input projection folded in (F = 1, 2, 3), forward and backward (with and without dx). */
 function projCase(
-  backend: typeof wasm, T: number, B: number, N: number, act: Activation, u: Float32Array, h0: Float32Array,
+  backend: typeof wasm, gen: Generator, T: number, B: number, N: number, act: Activation, u: Float32Array, h0: Float32Array,
   bias: Float32Array, dh: Float32Array, lengths: Int32Array | null,
 ): void {
   for (const F of [1, 2, 3]) {
@@ -335,36 +335,45 @@ function projCase(
   }
 }
 
+/**
+ * The three IndRNN scans of `backend` against the reference: plain, with the bias folded in, and
+ * with a narrow input projection folded in; forward and backward each.
+ */
+function checkScans(
+  backend: typeof wasm, gen: Generator, T: number, B: number, N: number, act: Activation,
+  lengths: Int32Array | null, label: string,
+): void {
+  const z = randn(gen, T * B * N);
+  const u = uniform(gen, N, -1, 1);
+  const h0 = randn(gen, B * N, 0.5);
+  const h = ref.indrnnScan(z, u, h0, lengths, T, B, N, act);
+  assertClose(backend.indrnnScan(z, u, h0, lengths, T, B, N, act), h, SCAN, `${label}indrnnScan h`);
+  const dh = randn(gen, T * B * N);
+  assertAllClose(
+    backend.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act),
+    ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act),
+    SCAN_GRAD,
+    `${label}indrnnScanGrad`,
+  );
+  // the projection bias folded into the loop, and db from the reverse loop
+  const bias = randn(gen, N, 0.5);
+  const hb = ref.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act);
+  assertClose(backend.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act), hb, SCAN, `${label}indrnnScanBias h`);
+  assertAllClose(
+    backend.indrnnScanBiasGrad!(dh, hb, u, h0, lengths, T, B, N, act),
+    ref.indrnnScanBiasGrad!(dh, hb, u, h0, lengths, T, B, N, act),
+    SCAN_GRAD,
+    `${label}indrnnScanBiasGrad`,
+  );
+  projCase(backend, gen, T, B, N, act, u, h0, bias, dh, lengths);
+}
+
 describe('wasm IndRNN scan against the reference', () => {
   for (const [T, B, N] of scanShapes) {
     for (const act of activations) {
       for (const masked of [false, true]) {
         it(`T=${T} B=${B} N=${N} ${act}${masked ? ' with lengths' : ''}`, () => {
-          const z = randn(gen, T * B * N);
-          const u = uniform(gen, N, -1, 1);
-          const h0 = randn(gen, B * N, 0.5);
-          const lengths = masked ? lengthsFor(T, B) : null;
-          const h = ref.indrnnScan(z, u, h0, lengths, T, B, N, act);
-          assertClose(wasm.indrnnScan(z, u, h0, lengths, T, B, N, act), h, SCAN, 'indrnnScan h');
-          const dh = randn(gen, T * B * N);
-          const got = wasm.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act);
-          assertAllClose(
-            got,
-            ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act),
-            SCAN_GRAD,
-            'indrnnScanGrad',
-          );
-          // the projection bias folded into the loop, and db from the reverse loop
-          const bias = randn(gen, N, 0.5);
-          const hb = ref.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act);
-          assertClose(wasm.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act), hb, SCAN, 'indrnnScanBias h');
-          assertAllClose(
-            wasm.indrnnScanBiasGrad!(dh, hb, u, h0, lengths, T, B, N, act),
-            ref.indrnnScanBiasGrad!(dh, hb, u, h0, lengths, T, B, N, act),
-            SCAN_GRAD,
-            'indrnnScanBiasGrad',
-          );
-          projCase(wasm, T, B, N, act, u, h0, bias, dh, lengths);
+          checkScans(wasm, gen, T, B, N, act, masked ? lengthsFor(T, B) : null, '');
         });
       }
     }
@@ -403,29 +412,7 @@ describe('wasm IndRNN scan in time chunks (state and gradient carried across the
   for (const act of activations) {
     for (const masked of [false, true]) {
       it(`T=${T} B=${B} N=${N} ${act}${masked ? ' with lengths' : ''}`, () => {
-        const z = randn(gen, T * B * N);
-        const u = uniform(gen, N, -1, 1);
-        const h0 = randn(gen, B * N, 0.5);
-        const lengths = masked ? Int32Array.from([T, 0, 3]) : null;
-        const h = ref.indrnnScan(z, u, h0, lengths, T, B, N, act);
-        assertClose(chunked.indrnnScan(z, u, h0, lengths, T, B, N, act), h, SCAN, 'chunked indrnnScan h');
-        const dh = randn(gen, T * B * N);
-        assertAllClose(
-          chunked.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act),
-          ref.indrnnScanGrad(dh, z, h, u, h0, lengths, T, B, N, act),
-          SCAN_GRAD,
-          'chunked indrnnScanGrad',
-        );
-        const bias = randn(gen, N, 0.5);
-        const hb = ref.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act);
-        assertClose(chunked.indrnnScanBias!(z, u, bias, h0, lengths, T, B, N, act), hb, SCAN, 'chunked indrnnScanBias h');
-        assertAllClose(
-          chunked.indrnnScanBiasGrad!(dh, hb, u, h0, lengths, T, B, N, act),
-          ref.indrnnScanBiasGrad!(dh, hb, u, h0, lengths, T, B, N, act),
-          SCAN_GRAD,
-          'chunked indrnnScanBiasGrad',
-        );
-        projCase(chunked, T, B, N, act, u, h0, bias, dh, lengths);
+        checkScans(chunked, gen, T, B, N, act, masked ? Int32Array.from([T, 0, 3]) : null, 'chunked ');
       });
     }
   }
