@@ -8,6 +8,7 @@
 #   RUN_TESTS=0        skip the tests           INDRNN_CUDA_ARCHS=90   what nvcc compiles for
 #   STEPS=20 WARMUP=3  timed / untimed steps    CONFIGS="2,1024,128,2 ..."  layers,T,B,input
 #   PROFILE=5          profiled steps per config (GPU ms per kernel entry point; 0 = off)
+#   CPU_PROFILE=1      V8 CPU profile of our T=5000 run, summarised (bench/gpu/cpuprof.mjs)
 #   SANITIZE=1         memcheck, last TF32_ROW=0  skip the TF32 row (information only)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -104,6 +105,15 @@ cat "$OUT/steps.jsonl" >> "$OUT/results.jsonl"
 
 phase "ratio table (target: ours / PyTorch <= 0.5)"
 $NODE bench/gpu/table.mjs "$OUT/steps.jsonl" | tee "$OUT/table.md"
+
+if [ "${CPU_PROFILE:-0}" = 1 ]; then
+  # where the host time goes in the longest configuration (V8 CPU profile of the whole run)
+  phase "host CPU profile: ours, 2x128 T=5000 B=128"
+  rm -rf /tmp/cpuprof
+  $NODE --cpu-prof --cpu-prof-dir=/tmp/cpuprof bench/gpu/step.mjs --layers 2 --T 5000 --B 128 \
+    --hidden 128 --input 2 --steps "$STEPS" --warmup "$WARMUP" || true
+  for f in /tmp/cpuprof/*.cpuprofile; do $NODE bench/gpu/cpuprof.mjs "$f" 25 || true; done
+fi
 
 if [ "${SANITIZE:-0}" = 1 ]; then
   # last, so a slow or refused sanitizer (gVisor machines) cannot cost the timings; capped per file

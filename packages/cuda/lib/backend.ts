@@ -102,6 +102,11 @@ export interface CudaBackendOptions {
   reference?: Backend;
   /** Device index (default: INDRNN_CUDA_DEVICE or 0). */
   device?: number;
+  /**
+   * Registers a kernel output with the open `tidy` scope, which frees it when the scope closes
+   * (default: the core's trackStorage). The registry passes its own, so both share one scope stack.
+   */
+  track?: Track;
 }
 
 /** An Error whose code marks the expected absence of a GPU (the registry skips it quietly). */
@@ -119,14 +124,21 @@ export function probeCuda(): { ok: true } | { ok: false; reason: string } {
   return p.ok ? { ok: true } : { ok: false, reason: p.reason };
 }
 
-function loadReference(): Backend<TypedArray> {
+/** What this backend takes from the core at run time (its reference kernels and tidy scopes). */
+type Track = <T extends object>(storage: T, release: (storage: T) => void) => T;
+interface CoreModule {
+  referenceBackend(): Backend;
+  trackStorage: Track;
+}
+
+/** The core package's entry, loaded through require (this package is CommonJS). */
+function loadCore(): CoreModule {
   const pkgJson = require.resolve('indrnn/package.json');
   type PackageJson = { main?: string; exports?: { '.'?: { import?: string } } };
   const pkg = JSON.parse(fs.readFileSync(pkgJson, 'utf8')) as PackageJson;
   const main = pkg.exports?.['.']?.import ?? pkg.main ?? 'index.js';
   const entry = path.join(path.dirname(pkgJson), main);
-  const core = require(entry) as { referenceBackend(): Backend };
-  return core.referenceBackend() as Backend<TypedArray>;
+  return require(entry) as CoreModule;
 }
 
 /**
@@ -161,26 +173,34 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
   if (gc) k.setCollector(gc);
   if (process.env['INDRNN_CUDA_TF32'] === '1') k.setTf32(true);
 
+  let core: CoreModule | undefined;
   let refCache = options.reference as Backend<TypedArray> | undefined;
-  const ref = (): Backend<TypedArray> => (refCache ??= loadReference());
+  const ref = (): Backend<TypedArray> =>
+    (refCache ??= (core ??= loadCore()).referenceBackend() as Backend<TypedArray>);
+  const track: Track = options.track ?? ((s, r) => (core ??= loadCore()).trackStorage(s, r));
+  const release = (s: S): void => {
+    s.host = null;
+    k.free(s);
+  };
 
-  const fresh = (dtype: DeviceDType, size: number, zero = false): S => {
+  /** New device memory; a kernel output unless `owned` (alloc, fromHost, clone): tidy frees those. */
+  const fresh = (dtype: DeviceDType, size: number, zero = false, owned = false): S => {
     const s = new CudaStorage(dtype, size);
     k.alloc(s, dtype === 'float32' ? 0 : 1, size, zero);
-    return s;
+    return owned ? s : track(s, release);
   };
   const f32 = (size: number): S => fresh('float32', size);
   const isF32 = (...xs: S[]): boolean => xs.every((x) => x.dtype === 'float32');
   const lengthsOk = (l: S | null): boolean => l === null || l.dtype === 'int32';
 
-  const upload = (data: TypedArray): S => {
+  const upload = (data: TypedArray, owned = false): S => {
     if (data instanceof Float64Array) {
       throw new Error(
         'cuda: fromHost: float64 is not supported on the GPU (the core keeps float64 on the ' +
           'reference backend)',
       );
     }
-    const s = fresh(data instanceof Float32Array ? 'float32' : 'int32', data.length);
+    const s = fresh(data instanceof Float32Array ? 'float32' : 'int32', data.length, false, owned);
     k.upload(s, data);
     s.host = data; // the caller hands the array over (the Backend contract of fromHost)
     return s;
@@ -239,16 +259,13 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     // ---- storage ----
     alloc(dtype: DType, size) {
       if (dtype === 'float64') throw new Error('cuda: alloc: float64 is not supported on the GPU');
-      return fresh(dtype, size, true);
+      return fresh(dtype, size, true, true);
     },
-    fromHost: upload,
+    fromHost: (data) => upload(data, true),
     toHost: download,
-    free(s) {
-      s.host = null;
-      k.free(s);
-    },
+    free: release,
     clone(s) {
-      const c = fresh(s.dtype, s.size);
+      const c = fresh(s.dtype, s.size, false, true);
       k.copy(c, s);
       return c;
     },
@@ -296,7 +313,11 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       const outSize = sizeOf(shape.map((d, i) => (axes.includes(i) ? 1 : d)));
       if (!isF32(x)) return upload(ref().reduceSum(download(x), shape, axes));
       const passes = reducePlan(shape, axes);
-      if (passes.length === 0) return backend.clone(x);
+      if (passes.length === 0) {
+        const copy = fresh(x.dtype, x.size);
+        k.copy(copy, x);
+        return copy;
+      }
       let cur = x;
       passes.forEach((p, i) => {
         const out = i === passes.length - 1 ? f32(outSize) : f32(p.O * p.I);

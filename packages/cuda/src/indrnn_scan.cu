@@ -47,18 +47,19 @@ struct StoredInput {
 };
 
 // ... or computed from the input: z[t] = x[t, b, :] · w[n, :] (the projection folded in, F <= 8).
+// F is a template parameter: with a runtime `if (f < F)` around each load, every load sat in its
+// own basic block, so ptxas could not issue a block's loads ahead of their FMAs and each step
+// waited a full memory latency (8x slower than the stored-z scan on an H200).
+template <int F>
 struct ProjectedInput {
   const float* xb;  // x + b·F
   size_t stride;    // B·F
-  float w[kMaxProjFeatures];
-  int F;
+  float w[F];
   __device__ __forceinline__ float operator()(int t) const {
     const float* xt = xb + size_t(t) * stride;
     float z = 0.f;
 #pragma unroll
-    for (int f = 0; f < kMaxProjFeatures; f++) {
-      if (f < F) z = fmaf(xt[f], w[f], z);
-    }
+    for (int f = 0; f < F; f++) z = fmaf(xt[f], w[f], z);
     return z;
   }
 };
@@ -110,17 +111,17 @@ __global__ void indrnnForwardKernel(const float* __restrict__ z, const float* __
                    h0[c.col], c.len, T, h + c.col, stride);
 }
 
-template <Act A>
+template <Act A, int F>
 __global__ void indrnnProjForwardKernel(const float* __restrict__ x, const float* __restrict__ w,
                                         const float* __restrict__ u, const float* __restrict__ h0,
                                         const int32_t* __restrict__ lengths,
                                         const float* __restrict__ bias, float* __restrict__ h,
-                                        int T, int B, int N, int F) {
+                                        int T, int B, int N) {
   const Column c = columnOf(lengths, T, B, N);
   if (c.col < 0) return;
-  ProjectedInput input{x + size_t(c.b) * F, size_t(B) * F, {}, F};
+  ProjectedInput<F> input{x + size_t(c.b) * F, size_t(B) * F, {}};
 #pragma unroll
-  for (int f = 0; f < kMaxProjFeatures; f++) input.w[f] = f < F ? w[c.n * F + f] : 0.f;
+  for (int f = 0; f < F; f++) input.w[f] = w[c.n * F + f];
   forwardColumn<A>(input, u[c.n], bias[c.n], h0[c.col], c.len, T, h + c.col, size_t(B) * N);
 }
 
@@ -132,30 +133,25 @@ struct StoreDz {
 };
 
 // ... or, with the projection folded in, accumulate dw[n, :] += dpre · x[t, b, :] (dz stored only
-// when dx is wanted: dx = dz · w is then one GEMM).
+// when dx is wanted: dx = dz · w is then one GEMM). F and kStoreDz are compile-time for the reason
+// given at ProjectedInput: no branch may split the unrolled block, so its x loads issue together.
+template <int F, bool kStoreDz>
 struct AccumulateDw {
   const float* xb;  // x + b·F
   size_t xStride;   // B·F
-  float* dzc;       // null unless dx is wanted
+  float* dzc;       // used only when kStoreDz
   size_t stride;    // B·N
   double* dwPartial;
-  int F;
-  double dw[kMaxProjFeatures];
+  double dw[F];
   __device__ __forceinline__ void operator()(int t, float dpre) {
-    if (dzc != nullptr) dzc[size_t(t) * stride] = dpre;
+    if constexpr (kStoreDz) dzc[size_t(t) * stride] = dpre;
     const float* xt = xb + size_t(t) * xStride;
 #pragma unroll
-    for (int f = 0; f < kMaxProjFeatures; f++) {
-      if (f < F) dw[f] += double(dpre) * double(xt[f]);
-    }
+    for (int f = 0; f < F; f++) dw[f] += double(dpre) * double(xt[f]);
   }
   __device__ __forceinline__ void finish(int col) const {
-    // unrolled with constant indices, like the accumulation: a runtime index would put dw[] in
-    // local memory (ptxas showed a 112-byte stack frame) and every step's update with it
 #pragma unroll
-    for (int f = 0; f < kMaxProjFeatures; f++) {
-      if (f < F) dwPartial[size_t(col) * F + f] = dw[f];
-    }
+    for (int f = 0; f < F; f++) dwPartial[size_t(col) * F + f] = dw[f];
   }
 };
 
@@ -239,7 +235,7 @@ __global__ void indrnnBackwardKernel(const float* __restrict__ dh, const float* 
                     dh0 + c.col);
 }
 
-template <Act A>
+template <Act A, int F, bool kStoreDz>
 __global__ void indrnnProjBackwardKernel(const float* __restrict__ dh, const float* __restrict__ h,
                                          const float* __restrict__ x, const float* __restrict__ u,
                                          const float* __restrict__ h0,
@@ -247,12 +243,12 @@ __global__ void indrnnProjBackwardKernel(const float* __restrict__ dh, const flo
                                          float* __restrict__ dz, double* __restrict__ duPartial,
                                          double* __restrict__ dbPartial,
                                          double* __restrict__ dwPartial, float* __restrict__ dh0,
-                                         int T, int B, int N, int F) {
+                                         int T, int B, int N) {
   const Column c = columnOf(lengths, T, B, N);
   if (c.col < 0) return;
   const size_t stride = size_t(B) * N;
-  AccumulateDw out{x + size_t(c.b) * F, size_t(B) * F, dz != nullptr ? dz + c.col : nullptr,
-                   stride, dwPartial, F, {}};
+  AccumulateDw<F, kStoreDz> out{
+      x + size_t(c.b) * F, size_t(B) * F, kStoreDz ? dz + c.col : nullptr, stride, dwPartial, {}};
   backwardColumn<A>(out, dh + c.col, h + c.col, h0[c.col], u[c.n], c.len, T, stride,
                     duPartial + c.col, dbPartial + c.col, dh0 + c.col);
   out.finish(c.col);
@@ -283,6 +279,22 @@ void withAct(Act act, Fn&& f) {
   }
 }
 
+/** Calls f with the feature count F (1..kMaxProjFeatures) as a compile-time constant. */
+template <typename Fn>
+void withFeatures(int F, Fn&& f) {
+  switch (F) {
+    case 1: return f(std::integral_constant<int, 1>{});
+    case 2: return f(std::integral_constant<int, 2>{});
+    case 3: return f(std::integral_constant<int, 3>{});
+    case 4: return f(std::integral_constant<int, 4>{});
+    case 5: return f(std::integral_constant<int, 5>{});
+    case 6: return f(std::integral_constant<int, 6>{});
+    case 7: return f(std::integral_constant<int, 7>{});
+    case 8: return f(std::integral_constant<int, 8>{});
+  }
+}
+static_assert(kMaxProjFeatures == 8, "withFeatures covers 1..8");
+
 void checkFeatures(int F, const char* what) {
   if (F < 1 || F > kMaxProjFeatures) {
     throwMsg(std::string("cuda: ") + what + ": F must be 1.." + std::to_string(kMaxProjFeatures));
@@ -299,9 +311,12 @@ void indrnnScanProjForward(const float* x, const float* w, const float* bias, co
   if (T == 0 || B == 0 || N == 0) return;
   const int cols = B * N, threads = scanThreads(cols);
   withAct(act, [&](auto a) {
-    constexpr Act A = decltype(a)::value;
-    indrnnProjForwardKernel<A><<<(cols + threads - 1) / threads, threads, 0, stream()>>>(
-        x, w, u, h0, lengths, bias, h, T, B, N, F);
+    withFeatures(F, [&](auto features) {
+      constexpr Act A = decltype(a)::value;
+      constexpr int kF = decltype(features)::value;
+      indrnnProjForwardKernel<A, kF><<<(cols + threads - 1) / threads, threads, 0, stream()>>>(
+          x, w, u, h0, lengths, bias, h, T, B, N);
+    });
   });
   CHECK_LAUNCH("indrnnScanProj", "indrnnProjForwardKernel");
 }
@@ -331,10 +346,19 @@ void indrnnScanProjBackward(const float* dh, const float* h, const float* x, con
   Scratch dzScratch(dx != nullptr ? size_t(T) * cols * sizeof(float) : 0, what);
   float* dz = dx != nullptr ? dzScratch.as<float>() : nullptr;
   const int threads = scanThreads(int(cols));
+  const unsigned blocks = unsigned((cols + threads - 1) / threads);
   withAct(act, [&](auto a) {
-    constexpr Act A = decltype(a)::value;
-    indrnnProjBackwardKernel<A><<<(int(cols) + threads - 1) / threads, threads, 0, stream()>>>(
-        dh, h, x, u, h0, lengths, dz, pu, pb, pw, dh0, T, B, N, F);
+    withFeatures(F, [&](auto features) {
+      constexpr Act A = decltype(a)::value;
+      constexpr int kF = decltype(features)::value;
+      if (dz != nullptr) {
+        indrnnProjBackwardKernel<A, kF, true><<<blocks, threads, 0, stream()>>>(
+            dh, h, x, u, h0, lengths, dz, pu, pb, pw, dh0, T, B, N);
+      } else {
+        indrnnProjBackwardKernel<A, kF, false><<<blocks, threads, 0, stream()>>>(
+            dh, h, x, u, h0, lengths, dz, pu, pb, pw, dh0, T, B, N);
+      }
+    });
   });
   CHECK_LAUNCH(what, "indrnnProjBackwardKernel");
   reduceSum(pu, du, 1, B, N);

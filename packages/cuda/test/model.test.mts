@@ -11,9 +11,11 @@ import assert from 'node:assert/strict';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { describe, it } from 'node:test';
-import { randn, setBackend, zeros } from 'indrnn';
-import { assertModelStepMatchesReference, MODEL_CHECK_CASES } from 'indrnn/testing';
+import { buildModel, manualSeed, randn, setBackend, tidy, Trainer, zeros, type SequenceModel } from 'indrnn';
+import { assertModelStepMatchesReference, fixedBatchTask, MODEL_CHECK_CASES } from 'indrnn/testing';
+import { BASE_SETTINGS, encoderFromSettings, trainOptionsFromSettings, type Settings } from 'indrnn/node';
 import { cuda, skipReason } from './helpers.mjs';
+import type { CudaBackend, CudaStorage } from '../lib/index.js';
 
 describe(
   'cuda end to end: loss, every parameter gradient and the parameters after 3 SGD steps match the reference',
@@ -50,6 +52,59 @@ describe('cuda memory', { skip: skipReason }, () => {
       `live ${after.liveBytes} B stays within the budget ${after.softLimitBytes} B ` +
         `(collections: ${collected})`,
     );
+  });
+
+  it('tidy frees the kernel outputs it neither returns nor keeps, at once; a freed one cannot be used', () => {
+    const C = cuda!; // created directly: its outputs join the core's scopes through the default track
+    collectGarbage();
+    const x = randn([1 << 16], { backend: C });
+    const live0 = C.memoryStats().liveBytes;
+    let dropped = x;
+    const out = tidy(() => {
+      dropped = x.relu();
+      x.neg().add(1); // garbage, never named (and the scalar 1 it made)
+      return { y: x.add(1), kept: x.mul(2).keep() };
+    });
+    assert.equal(C.memoryStats().liveBytes - live0, 2 * (4 << 16), 'only y and kept are live');
+    assert.throws(() => C.toHost(dropped.storage as CudaStorage), /after free/);
+    const xs = C.toHost(x.storage as CudaStorage);
+    assert.equal(C.toHost(out.y.storage as CudaStorage)[7], xs[7]! + 1);
+    assert.equal(C.toHost(out.kept.storage as CudaStorage)[7], xs[7]! * 2);
+  });
+
+  it('a training step returns the device memory it used: only parameters and optimizer state stay', () => {
+    const C = setBackend('cuda') as CudaBackend; // the registry's instance, which the model uses
+    manualSeed(3);
+    const settings: Settings = {
+      ...BASE_SETTINGS,
+      task: 'memory',
+      preset: 'quick',
+      layers: 2,
+      hidden: 16,
+      seqLen: 24,
+      batchSize: 4,
+      bn: 'none',
+      dropout: 0,
+      optimizer: 'adam',
+      gradClip: 10,
+      schedule: 'none',
+      evalEvery: 0,
+      steps: 10,
+    };
+    const model = buildModel({
+      kind: 'sequence',
+      encoder: encoderFromSettings(settings, 2, true),
+      outputSize: 1,
+    }) as SequenceModel;
+    const task = fixedBatchTask(model, randn([24, 4, 2], { backend: C }), randn([4, 1], { backend: C }), 'memory');
+    const trainer = new Trainer(task, trainOptionsFromSettings(settings));
+    trainer.trainStep(); // creates Adam's moments
+    collectGarbage();
+    const live0 = C.memoryStats().liveBytes;
+    for (let i = 0; i < 3; i++) trainer.trainStep();
+    // no collection ran in between: without tidy freeing them, three steps' activations and
+    // gradients would still be held here
+    assert.equal(C.memoryStats().liveBytes, live0);
   });
 
   it('dispose() frees at once', () => {

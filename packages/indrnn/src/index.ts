@@ -12,7 +12,7 @@ export { randn, rand, randint, arange } from './tensor/creation.js';
 export { noGrad, isGradEnabled, backward } from './autograd/tape.js';
 export { gradcheck, formatGradcheck, type GradcheckResult, type GradcheckOptions } from './autograd/gradcheck.js';
 export type { Backend, Activation, UnaryOp, BinaryOp, AdamHyper, SgdHyper } from './backend/backend.js';
-export { tidy, allocOutput, keepStorage, pooledBytes, clearPool, setPoolLimit } from './backend/memory.js';
+export { tidy, allocOutput, keepStorage, trackStorage, pooledBytes, clearPool, setPoolLimit } from './backend/memory.js';
 export { getBackend, setBackend, registerBackend, listBackends, backendErrors, referenceBackend } from './backend/registry.js';
 export { Generator, manualSeed, defaultGenerator } from './util/random.js';
 export { IndrnnError, UnsupportedKernelError } from './util/errors.js';

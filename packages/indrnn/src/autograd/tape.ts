@@ -4,7 +4,7 @@
  * topological order, summing gradients per tensor, and accumulates into `.grad` of leaf tensors
  * (parameters). Backward rules run with recording off.
  */
-import type { Tensor } from '../tensor/tensor.js';
+import { temporary, type Tensor } from '../tensor/tensor.js';
 import { fail, fmtShape } from '../util/errors.js';
 
 /**
@@ -66,7 +66,7 @@ export function backward(root: Tensor, gradient?: Tensor, retainGraph = false): 
   if (!gradient && root.size !== 1) {
     fail(`backward: called on a tensor of shape ${fmtShape(root.shape)}; pass a gradient of the same shape or reduce to a scalar first`);
   }
-  const seed = gradient ?? root.onesLike();
+  const seed = gradient ?? temporary(root.onesLike());
   if (gradient && gradient.shape.join() !== root.shape.join()) {
     fail(`backward: gradient shape ${fmtShape(gradient.shape)} does not match tensor shape ${fmtShape(root.shape)}`);
   }

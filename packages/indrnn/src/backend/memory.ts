@@ -10,6 +10,11 @@
  *
  * The rule that keeps this safe: a kernel output that must outlive its scope is returned from it,
  * `keep`-ed, or copied with `clone()` (which is never recycled). `Tensor.assign` keeps its source.
+ *
+ * Device backends (CUDA) follow the same rule through `trackStorage`: their kernel outputs are
+ * registered with the open scope and freed (backend.free) when it closes. Without that, a dead
+ * tensor's device memory waits for V8 to collect a handle of a few bytes, so a training step's
+ * gigabytes of activations pile up between collections instead of being reused the next step.
  */
 import { arrayFor, dtypeOf, type DType, type TypedArray } from '../tensor/dtype.js';
 
@@ -20,9 +25,14 @@ const free = new Map<string, TypedArray[]>();
 let freeBytes = 0;
 /** Upper bound on memory held in free lists; beyond it released arrays go to the GC. */
 let maxFreeBytes = envLimit();
-const scopes: TypedArray[][] = [];
+/** One open tidy scope: host outputs to recycle, device outputs to free. */
+interface Scope {
+  arrays: TypedArray[];
+  owned: { storage: object; release: (storage: object) => void }[];
+}
+const scopes: Scope[] = [];
 /** Storage that must never be recycled (kept, or assigned into a long-lived tensor). */
-const escaped = new WeakSet<TypedArray>();
+const escaped = new WeakSet<object>();
 
 function envLimit(): number {
   const g = globalThis as { process?: { env?: Record<string, string | undefined> } };
@@ -47,8 +57,18 @@ export function allocOutput(dtype: DType, size: number, zeroed = true): TypedArr
   } else {
     a = arrayFor(dtype, size);
   }
-  scopes[scopes.length - 1]?.push(a);
+  scopes[scopes.length - 1]?.arrays.push(a);
   return a;
+}
+
+/**
+ * Registers a device backend's kernel output with the innermost tidy scope, which calls
+ * release(storage) when it closes unless the storage is returned from it or kept. Outside any
+ * scope it does nothing (the storage lives until disposed or collected). Returns its argument.
+ */
+export function trackStorage<S extends object>(storage: S, release: (storage: S) => void): S {
+  scopes[scopes.length - 1]?.owned.push({ storage, release: release as (storage: object) => void });
+  return storage;
 }
 
 /** allocOutput with the element type of x. */
@@ -67,7 +87,7 @@ function release(a: TypedArray): void {
 
 /** Marks storage as long-lived: no scope will recycle it. Returns its argument. */
 export function keepStorage<T>(storage: T): T {
-  if (ArrayBuffer.isView(storage)) escaped.add(storage as unknown as TypedArray);
+  if (typeof storage === 'object' && storage !== null) escaped.add(storage);
   return storage;
 }
 
@@ -75,9 +95,10 @@ export function keepStorage<T>(storage: T): T {
 function collectStorages(value: unknown, out: Set<unknown>, seen: Set<unknown>): void {
   if (value === null || typeof value !== 'object' || seen.has(value)) return;
   seen.add(value);
+  out.add(value); // a storage returned as it is
   const storage = (value as { storage?: unknown }).storage;
-  if (storage !== undefined && ArrayBuffer.isView(storage)) {
-    out.add(storage);
+  if (typeof storage === 'object' && storage !== null) {
+    out.add(storage); // a tensor: its storage, a host array or a device handle
     return;
   }
   if (ArrayBuffer.isView(value)) {
@@ -93,7 +114,7 @@ function collectStorages(value: unknown, out: Set<unknown>, seen: Set<unknown>):
  * recycled when it returns. If fn throws, nothing is recycled (the GC reclaims it).
  */
 export function tidy<T>(fn: () => T): T {
-  const scope: TypedArray[] = [];
+  const scope: Scope = { arrays: [], owned: [] };
   scopes.push(scope);
   let result: T;
   try {
@@ -104,9 +125,13 @@ export function tidy<T>(fn: () => T): T {
   const kept = new Set<unknown>();
   collectStorages(result, kept, new Set());
   const parent = scopes[scopes.length - 1];
-  for (const a of scope) {
-    if (kept.has(a) || escaped.has(a)) parent?.push(a);
+  for (const a of scope.arrays) {
+    if (kept.has(a) || escaped.has(a)) parent?.arrays.push(a);
     else release(a);
+  }
+  for (const entry of scope.owned) {
+    if (kept.has(entry.storage) || escaped.has(entry.storage)) parent?.owned.push(entry);
+    else entry.release(entry.storage);
   }
   return result;
 }

@@ -8,7 +8,7 @@
  */
 import type { Backend } from './backend.js';
 import { createReferenceBackend } from './reference/index.js';
-import { allocOutput } from './memory.js';
+import { allocOutput, trackStorage } from './memory.js';
 import { fail } from '../util/errors.js';
 
 interface Entry {
@@ -103,7 +103,7 @@ function createCudaBackend(): Backend {
   const proc = (globalThis as { process?: NodeProcess }).process;
   const mod = proc?.getBuiltinModule?.('module') as { createRequire(url: string): (id: string) => unknown } | undefined;
   if (!mod) unavailable('the cuda backend needs Node.js >= 20.16 (process.getBuiltinModule)');
-  let pkg: { createCudaBackend(options: { reference: Backend }): Backend };
+  let pkg: { createCudaBackend(options: { reference: Backend; track: typeof trackStorage }): Backend };
   try {
     pkg = mod.createRequire(import.meta.url)('@indrnn/cuda') as typeof pkg;
   } catch (e) {
@@ -111,7 +111,8 @@ function createCudaBackend(): Backend {
     throw e;
   }
   // @indrnn/cuda throws ERR_INDRNN_CUDA_UNAVAILABLE itself when its addon or the driver is missing
-  return pkg.createCudaBackend({ reference: referenceBackend() });
+  // track: kernel outputs join the caller's tidy scopes (Trainer steps free them deterministically)
+  return pkg.createCudaBackend({ reference: referenceBackend(), track: trackStorage });
 }
 
 if ((globalThis as { process?: NodeProcess }).process?.versions?.node) {

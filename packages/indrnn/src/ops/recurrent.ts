@@ -6,7 +6,7 @@
 import type { Activation } from '../backend/backend.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { zeros } from '../tensor/tensor.js';
+import { temporary, zeros } from '../tensor/tensor.js';
 import { fail } from '../util/errors.js';
 import { checkDtypesMatch, checkFloat, checkInt32, checkRank, checkShape, sameBackend, wrap } from './util.js';
 
@@ -49,7 +49,7 @@ export function indrnnScan(
   const [T, B, N] = z.shape as [number, number, number];
   checkShape(op, 'recurrent weight', u, [N]);
   checkActivation(op, act);
-  const init = h0 ?? zeros([B, N], z.dtype, z.backend);
+  const init = h0 ?? temporary(zeros([B, N], z.dtype, z.backend));
   checkShape(op, 'initial state', init, [B, N]);
   checkDtypesMatch(op, z, u);
   checkDtypesMatch(op, z, init);
@@ -98,7 +98,7 @@ export function indrnnScanProjected(
   checkShape(op, 'bias', bias, [N]);
   checkShape(op, 'recurrent weight', u, [N]);
   checkActivation(op, act);
-  const init = h0 ?? zeros([B, N], x.dtype, be);
+  const init = h0 ?? temporary(zeros([B, N], x.dtype, be));
   checkShape(op, 'initial state', init, [B, N]);
   checkLengths(op, lengths, T, B);
   sameBackend(op, x, weight, bias, u, init);
@@ -120,7 +120,7 @@ export function rnnScan(
   const [T, B, H] = gx.shape as [number, number, number];
   checkShape(op, 'recurrent weight', whh, [H, H]);
   checkActivation(op, act);
-  const init = h0 ?? zeros([B, H], gx.dtype, gx.backend);
+  const init = h0 ?? temporary(zeros([B, H], gx.dtype, gx.backend));
   checkShape(op, 'initial state', init, [B, H]);
   checkLengths(op, lengths, T, B);
   sameBackend(op, gx, whh, init);
@@ -146,8 +146,8 @@ export function lstmScan(
   if (H4 % 4 !== 0) fail(`${op}: input feature size ${H4} must be 4·hidden`);
   const H = H4 / 4;
   checkShape(op, 'recurrent weight', whh, [4 * H, H]);
-  const hInit = h0 ?? zeros([B, H], gx.dtype, gx.backend);
-  const cInit = c0 ?? zeros([B, H], gx.dtype, gx.backend);
+  const hInit = h0 ?? temporary(zeros([B, H], gx.dtype, gx.backend));
+  const cInit = c0 ?? temporary(zeros([B, H], gx.dtype, gx.backend));
   checkShape(op, 'initial hidden state', hInit, [B, H]);
   checkShape(op, 'initial cell state', cInit, [B, H]);
   checkLengths(op, lengths, T, B);

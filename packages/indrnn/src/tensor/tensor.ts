@@ -9,7 +9,7 @@ import { backward, type Node } from '../autograd/tape.js';
 import { arrayFor, dtypeOf, type DType, type TypedArray } from './dtype.js';
 import { type Shape, sizeOf } from './shape.js';
 import { fail, fmtShape } from '../util/errors.js';
-import { keepStorage } from '../backend/memory.js';
+import { keepStorage, trackStorage } from '../backend/memory.js';
 import * as ew from '../ops/elementwise.js';
 import * as red from '../ops/reduce.js';
 import * as lay from '../ops/layout.js';
@@ -203,5 +203,15 @@ export function ones(shape: Shape, dtype: DType = 'float32', backend?: Backend):
 export function scalarLike(value: number, like: Tensor): Tensor {
   const data = arrayFor(like.dtype, 1);
   data[0] = value;
-  return new Tensor(like.backend.fromHost(data), [], like.dtype, like.backend);
+  return temporary(new Tensor(like.backend.fromHost(data), [], like.dtype, like.backend));
+}
+
+/**
+ * Marks a tensor the library made for its own use inside an op (a promoted scalar, a zero initial
+ * state, the gradient seed) as dead when the enclosing tidy scope closes, like a kernel output:
+ * device backends free it then instead of waiting for the garbage collector.
+ */
+export function temporary(t: Tensor): Tensor {
+  trackStorage(t.storage as object, (s) => t.backend.free(s));
+  return t;
 }
