@@ -52,6 +52,12 @@ export class CudaStorage {
    * step (the model's finiteness check, sequence lengths) and never change on the device.
    */
   host: Float32Array | Int32Array | null = null;
+  /**
+   * sumSquares of the data while `host` is the array it was computed with (so every in-place
+   * write, which drops `host`, invalidates it): the model checks its input for NaN with a
+   * sumSquares every forward, and a reused input then costs no kernel and no wait.
+   */
+  sumSquaresOf: { host: Float32Array | Int32Array; value: number } | null = null;
   constructor(
     readonly dtype: DeviceDType,
     readonly size: number,
@@ -352,7 +358,11 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       k.scaleInPlace(x, scale);
     },
     sumSquares(x) {
-      return isF32(x) ? k.sumSquares(x) : ref().sumSquares(download(x));
+      if (!isF32(x)) return ref().sumSquares(download(x));
+      if (x.host !== null && x.sumSquaresOf?.host === x.host) return x.sumSquaresOf.value;
+      const value = k.sumSquares(x);
+      x.sumSquaresOf = x.host !== null ? { host: x.host, value } : null;
+      return value;
     },
     cast(x, dtype) {
       if (dtype === 'float64') {

@@ -180,6 +180,18 @@ describe('cuda elementwise', { skip: skipReason }, () => {
       );
     }
     assert.ok(Number.isNaN(C.sumSquares(up(Float32Array.of(1, Number.NaN, 2)))), 'NaN propagates');
+    // an unchanged upload answers again from its cache; every in-place write invalidates it
+    const c = up(Float32Array.of(1.5, -2, 3));
+    assert.equal(C.sumSquares(c), 15.25);
+    assert.equal(C.sumSquares(c), 15.25);
+    C.clampInPlace(c, -1, 1);
+    assert.equal(C.sumSquares(c), 3, 'after clampInPlace');
+    C.scaleInPlace(c, 2);
+    assert.equal(C.sumSquares(c), 12, 'after scaleInPlace');
+    down(c); // a download caches a host copy again: the sum after it must still be current
+    assert.equal(C.sumSquares(c), 12);
+    C.scaleInPlace(c, 0.5);
+    assert.equal(C.sumSquares(c), 3, 'after a write that followed a cached sum');
     assertEqualInts(C.cast(up(x), 'int32'), R.cast(x, 'int32'), 'float32 → int32 truncates');
     const i = ints(333, gen, -100000, 100000);
     assertClose(C.cast(up(i), 'float32'), R.cast(i, 'float32'), 'int32 → float32', 0, 0);

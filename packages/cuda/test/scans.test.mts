@@ -5,7 +5,9 @@
  * backward), and a long one that runs many unrolled blocks. Skips with the reason when no GPU is
  * usable.
  *
- * Tolerances: the IndRNN forward is elementwise: atol 1e-5, rtol 1e-4. Its backward carries a
+ * Tolerances: the IndRNN forward carries h through T steps in float32 (the reference in double):
+ * with the identity activation nothing clips it, so roundings drift like a random walk: atol
+ * 1e-5·√T/4 (the H200 showed 1.6e-5 at T = 1000 on h of 0.016), rtol 1e-4. Its backward carries a
  * float32 gradient through T steps (the reference carries a double), so dz and dh0 drift like a
  * random walk of roundings: atol 1e-5·√T (found by the CPU emulator at T = 1000 with tanh: 2.8e-5
  * on a dh0 of 0.048). du sums over T·B terms (double on the GPU): atol 1e-5·√(T·B). The RNN/LSTM scans chain a float32 GEMM through every
@@ -42,6 +44,7 @@ describe('cuda IndRNN scan', { skip: skipReason }, () => {
     for (const act of ACTS) {
       for (const withLengths of [false, true]) {
         it(`T=${T} B=${B} N=${H} ${act}${withLengths ? ' with lengths' : ''}`, () => {
+          const hAtol = 1e-5 * Math.max(1, Math.sqrt(T) / 4);
           const z = rnd(T * B * H, gen);
           const u = uniform(H, gen, -1, 1);
           const h0 = rnd(B * H, gen, 0.5);
@@ -51,7 +54,7 @@ describe('cuda IndRNN scan', { skip: skipReason }, () => {
           const dh0 = up(h0);
           const du = up(u);
           const gh = C.indrnnScan(up(z), du, dh0, dLen, T, B, H, act);
-          assertClose(gh, h, 'h');
+          assertClose(gh, h, 'h', hAtol);
           const dh = rnd(T * B * H, gen);
           // feed the reference's h to both, so the backward is compared on its own
           const a = C.indrnnScanGrad(up(dh), up(z), up(h), du, dh0, dLen, T, B, H, act);
@@ -63,7 +66,7 @@ describe('cuda IndRNN scan', { skip: skipReason }, () => {
           // the variant with the projection bias folded into the loop (db from the same pass)
           const bias = rnd(H, gen, 0.5);
           const hb = R.indrnnScanBias!(z, u, bias, h0, len, T, B, H, act);
-          assertClose(C.indrnnScanBias!(up(z), du, up(bias), dh0, dLen, T, B, H, act), hb, 'h (bias)');
+          assertClose(C.indrnnScanBias!(up(z), du, up(bias), dh0, dLen, T, B, H, act), hb, 'h (bias)', hAtol);
           const gb = C.indrnnScanBiasGrad!(up(dh), up(hb), du, dh0, dLen, T, B, H, act);
           const rb = R.indrnnScanBiasGrad!(dh, hb, u, h0, len, T, B, H, act);
           assertClose(gb.dz, rb.dz, 'dz (bias)', 1e-5 * Math.sqrt(T), 1e-4);
@@ -79,7 +82,7 @@ describe('cuda IndRNN scan', { skip: skipReason }, () => {
             const dx = up(x);
             const dw = up(w);
             const db = up(bias);
-            assertClose(C.indrnnScanProj!(dx, dw, db, du, dh0, dLen, T, B, H, F, act), hp, `h (F=${F})`);
+            assertClose(C.indrnnScanProj!(dx, dw, db, du, dh0, dLen, T, B, H, F, act), hp, `h (F=${F})`, hAtol);
             for (const wantDx of [false, true]) {
               const gp = C.indrnnScanProjGrad!(up(dh), up(hp), dx, dw, du, dh0, dLen, T, B, H, F, act, wantDx);
               const rp = R.indrnnScanProjGrad!(dh, hp, x, w, u, h0, len, T, B, H, F, act, wantDx);

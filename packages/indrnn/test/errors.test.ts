@@ -54,6 +54,13 @@ describe('NaN and Inf in inputs', () => {
     x[4] = -Infinity;
     throwsWith(() => m.forward(tensor(x, [3, 2, 1])), /input contains -Infinity at flat index 4/);
   });
+  it('huge finite inputs pass (their sum of squares overflows, but no value is bad)', () => {
+    manualSeed(1);
+    const m = buildModel({ kind: 'sequence', outputSize: 2, encoder: { type: 'indrnn', inputSize: 1, hiddenSize: 4, numLayers: 1 } }) as SequenceModel;
+    const x = randn([3, 2, 1]).data().slice();
+    x[2] = 3e38; // its square overflows float32 (a backend may sum squares in float32)
+    assert.equal(m.forward(tensor(x, [3, 2, 1])).shape.join(), '2,2');
+  });
 });
 
 describe('bad configs name the option', () => {
