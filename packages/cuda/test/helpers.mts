@@ -3,7 +3,19 @@
  * random inputs that are never zero, host <-> device conversion, and a closeness assertion that
  * prints the first mismatches with their index.
  */
-import { Generator, referenceBackend, type Backend, type TypedArray } from 'indrnn';
+import {
+  buildModel,
+  Generator,
+  manualSeed,
+  randn,
+  referenceBackend,
+  Trainer,
+  type Backend,
+  type SequenceModel,
+  type TypedArray,
+} from 'indrnn';
+import { BASE_SETTINGS, encoderFromSettings, trainOptionsFromSettings, type Settings } from 'indrnn/node';
+import { fixedBatchTask } from 'indrnn/testing';
 import { assertClose as closeOrThrow, nonZeroNormal, nonZeroUniform, randomInts } from 'indrnn/testing';
 import { createCudaBackend, cudaInfo, type CudaBackend, type CudaStorage } from '../lib/index.js';
 
@@ -70,4 +82,39 @@ export function assertEqualInts(
 
 function isStorage(x: unknown): x is CudaStorage {
   return typeof x === 'object' && x !== null && 'dtype' in x && !ArrayBuffer.isView(x);
+}
+
+/**
+ * A Trainer for a 2-layer IndRNN regression (2 input features, Adam, element-wise clip 10) on one
+ * fixed batch, on the backend `setBackend` last chose (the model's parameters live there).
+ */
+export function smallIndrnnTrainer(backend: Backend, T: number, B: number, hidden: number, seed = 0): {
+  trainer: Trainer;
+  model: SequenceModel;
+} {
+  manualSeed(seed);
+  const settings: Settings = {
+    ...BASE_SETTINGS,
+    task: 'small',
+    preset: 'quick',
+    layers: 2,
+    hidden,
+    seqLen: T,
+    batchSize: B,
+    bn: 'none',
+    dropout: 0,
+    optimizer: 'adam',
+    gradClip: 10,
+    schedule: 'none',
+    evalEvery: 0,
+    steps: 10,
+  };
+  const model = buildModel({
+    kind: 'sequence',
+    encoder: encoderFromSettings(settings, 2, true),
+    outputSize: 1,
+  }) as SequenceModel;
+  const x = randn([T, B, 2], { backend });
+  const y = randn([B, 1], { backend });
+  return { trainer: new Trainer(fixedBatchTask(model, x, y, 'small'), trainOptionsFromSettings(settings)), model };
 }

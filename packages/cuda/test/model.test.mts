@@ -11,10 +11,9 @@ import assert from 'node:assert/strict';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { describe, it } from 'node:test';
-import { buildModel, manualSeed, randn, setBackend, tidy, Trainer, zeros, type SequenceModel } from 'indrnn';
-import { assertModelStepMatchesReference, fixedBatchTask, MODEL_CHECK_CASES } from 'indrnn/testing';
-import { BASE_SETTINGS, encoderFromSettings, trainOptionsFromSettings, type Settings } from 'indrnn/node';
-import { cuda, skipReason } from './helpers.mjs';
+import { randn, setBackend, tidy, zeros } from 'indrnn';
+import { assertModelStepMatchesReference, MODEL_CHECK_CASES } from 'indrnn/testing';
+import { cuda, skipReason, smallIndrnnTrainer } from './helpers.mjs';
 import type { CudaBackend, CudaStorage } from '../lib/index.js';
 
 describe(
@@ -74,30 +73,7 @@ describe('cuda memory', { skip: skipReason }, () => {
 
   it('a training step returns the device memory it used: only parameters and optimizer state stay', () => {
     const C = setBackend('cuda') as CudaBackend; // the registry's instance, which the model uses
-    manualSeed(3);
-    const settings: Settings = {
-      ...BASE_SETTINGS,
-      task: 'memory',
-      preset: 'quick',
-      layers: 2,
-      hidden: 16,
-      seqLen: 24,
-      batchSize: 4,
-      bn: 'none',
-      dropout: 0,
-      optimizer: 'adam',
-      gradClip: 10,
-      schedule: 'none',
-      evalEvery: 0,
-      steps: 10,
-    };
-    const model = buildModel({
-      kind: 'sequence',
-      encoder: encoderFromSettings(settings, 2, true),
-      outputSize: 1,
-    }) as SequenceModel;
-    const task = fixedBatchTask(model, randn([24, 4, 2], { backend: C }), randn([4, 1], { backend: C }), 'memory');
-    const trainer = new Trainer(task, trainOptionsFromSettings(settings));
+    const { trainer } = smallIndrnnTrainer(C, 24, 4, 16, 3);
     trainer.trainStep(); // creates Adam's moments
     collectGarbage();
     const live0 = C.memoryStats().liveBytes;

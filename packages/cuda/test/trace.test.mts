@@ -10,10 +10,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { manualSeed, setBackend, Trainer, randn, buildModel, type SequenceModel } from 'indrnn';
-import { fixedBatchTask } from 'indrnn/testing';
-import { BASE_SETTINGS, encoderFromSettings, trainOptionsFromSettings, type Settings } from 'indrnn/node';
-import { cuda, skipReason } from './helpers.mjs';
+import { setBackend } from 'indrnn';
+import { cuda, skipReason, smallIndrnnTrainer } from './helpers.mjs';
 
 const emulated = !skipReason && /emulator/i.test(String(cuda!.info().name));
 const skip = skipReason || (emulated ? false : 'needs the CPU emulator (its trace of device calls)');
@@ -31,31 +29,7 @@ interface StepTrace {
 /** Traces the 4th training step (after 3 warm-up steps) of a 2-layer IndRNN regression model. */
 function traceStep(T: number, B = 4, hidden = 32): StepTrace {
   const C = setBackend('cuda'); // the registry's instance, which the model's parameters use
-  manualSeed(0);
-  const settings: Settings = {
-    ...BASE_SETTINGS,
-    task: 'trace',
-    preset: 'quick',
-    layers: 2,
-    hidden,
-    seqLen: T,
-    batchSize: B,
-    bn: 'none',
-    dropout: 0,
-    optimizer: 'adam',
-    gradClip: 10,
-    schedule: 'none',
-    evalEvery: 0,
-    steps: 10,
-  };
-  const model = buildModel({
-    kind: 'sequence',
-    encoder: encoderFromSettings(settings, 2, true),
-    outputSize: 1,
-  }) as SequenceModel;
-  const x = randn([T, B, 2], { backend: C });
-  const y = randn([B, 1], { backend: C });
-  const trainer = new Trainer(fixedBatchTask(model, x, y, 'trace'), trainOptionsFromSettings(settings));
+  const { trainer, model } = smallIndrnnTrainer(C, T, B, hidden);
   for (let i = 0; i < 3; i++) trainer.trainStep();
   C.toHost(model.parameters()[0]!.storage); // waits for the warm-up steps
   const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'indrnn-trace-')), 'trace.txt');
