@@ -78,7 +78,6 @@ if [ "${RUN_TESTS:-1}" = 1 ]; then
   echo "tests exit code: $tests_rc (full log: \$OUT/tests.log)"
 fi
 
-
 phase "IndRNN scan kernels alone"
 $NODE bench/gpu/step.mjs --scan-only --T 1024 --B 128 --hidden 128 | tee -a "$OUT/results.jsonl" \
   || echo "run.sh: the scan timing failed; going on with the training steps"

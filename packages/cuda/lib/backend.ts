@@ -196,6 +196,12 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     return owned ? s : track(s, release);
   };
   const f32 = (size: number): S => fresh('float32', size);
+  /** A device copy of s: owned for clone(), a tidy-freed kernel output otherwise. */
+  const copyOf = (s: S, owned: boolean): S => {
+    const c = fresh(s.dtype, s.size, false, owned);
+    k.copy(c, s);
+    return c;
+  };
   const isF32 = (...xs: S[]): boolean => xs.every((x) => x.dtype === 'float32');
   const lengthsOk = (l: S | null): boolean => l === null || l.dtype === 'int32';
 
@@ -270,11 +276,7 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     fromHost: (data) => upload(data, true),
     toHost: download,
     free: release,
-    clone(s) {
-      const c = fresh(s.dtype, s.size, false, true);
-      k.copy(c, s);
-      return c;
-    },
+    clone: (s) => copyOf(s, true),
 
     // ---- elementwise ----
     unary(op, x) {
@@ -319,11 +321,7 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       const outSize = sizeOf(shape.map((d, i) => (axes.includes(i) ? 1 : d)));
       if (!isF32(x)) return upload(ref().reduceSum(download(x), shape, axes));
       const passes = reducePlan(shape, axes);
-      if (passes.length === 0) {
-        const copy = fresh(x.dtype, x.size);
-        k.copy(copy, x);
-        return copy;
-      }
+      if (passes.length === 0) return copyOf(x, false);
       let cur = x;
       passes.forEach((p, i) => {
         const out = i === passes.length - 1 ? f32(outSize) : f32(p.O * p.I);

@@ -168,16 +168,17 @@ struct AccumulateDw {
   }
   __device__ __forceinline__ void step(int t, float dpre, const Block& blk, int k) {
     if constexpr (kPrefetch) {
-      if constexpr (kStoreDz) dzc[size_t(t) * stride] = dpre;
-#pragma unroll
-      for (int f = 0; f < F; f++) dw[f] += double(dpre) * double(blk.x[k][f]);
+      accumulate(t, dpre, blk.x[k]);
     } else {
       (*this)(t, dpre);
     }
   }
   __device__ __forceinline__ void operator()(int t, float dpre) {
+    accumulate(t, dpre, xb + size_t(t) * xStride);
+  }
+  /** One step: dz[t] when stored, and dw += dpre · xt (x[t, b, :] from memory or a Block). */
+  __device__ __forceinline__ void accumulate(int t, float dpre, const float* xt) {
     if constexpr (kStoreDz) dzc[size_t(t) * stride] = dpre;
-    const float* xt = xb + size_t(t) * xStride;
 #pragma unroll
     for (int f = 0; f < F; f++) dw[f] += double(dpre) * double(xt[f]);
   }

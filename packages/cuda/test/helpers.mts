@@ -15,8 +15,13 @@ import {
   type TypedArray,
 } from 'indrnn';
 import { BASE_SETTINGS, encoderFromSettings, trainOptionsFromSettings, type Settings } from 'indrnn/node';
-import { fixedBatchTask } from 'indrnn/testing';
-import { assertClose as closeOrThrow, nonZeroNormal, nonZeroUniform, randomInts } from 'indrnn/testing';
+import {
+  assertClose as closeOrThrow,
+  fixedBatchTask,
+  nonZeroNormal,
+  nonZeroUniform,
+  randomInts,
+} from 'indrnn/testing';
 import { createCudaBackend, cudaInfo, type CudaBackend, type CudaStorage } from '../lib/index.js';
 
 const info = cudaInfo();

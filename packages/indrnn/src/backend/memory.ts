@@ -101,10 +101,7 @@ function collectStorages(value: unknown, out: Set<unknown>, seen: Set<unknown>):
     out.add(storage); // a tensor: its storage, a host array or a device handle
     return;
   }
-  if (ArrayBuffer.isView(value)) {
-    out.add(value);
-    return;
-  }
+  if (ArrayBuffer.isView(value)) return; // a host storage, added above
   const items = Array.isArray(value) ? value : value instanceof Map ? [...value.values()] : Object.values(value);
   for (const v of items) collectStorages(v, out, seen);
 }
