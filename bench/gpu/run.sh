@@ -18,51 +18,25 @@ STEPS=${STEPS:-20}
 WARMUP=${WARMUP:-3}
 PROFILE=${PROFILE:-5}
 CONFIGS=${CONFIGS:-"2,1024,128,2 2,5000,128,2 6,784,32,1"}
-phase() { printf '\n== %s  [%ds]\n' "$*" "$SECONDS"; }
-die() { echo "run.sh: $*" >&2; exit 1; }
+source bench/gpu/setup.sh
 # the JSON line of a measurement that did not run (so the table says 'no result')
 failed() {
   printf '{"impl":"%s","layers":%s,"T":%s,"B":%s,"hidden":128,"input":%s,"error":"failed"}\n' \
     "$1" "$layers" "$T" "$B" "$input"
 }
 
-[ -f .gpu/node.xz ] || die ".gpu/node.xz is missing: run bench/gpu/prepare.sh, carry [\".gpu\"]"
-[ -d .gpu/dist/cuda ] || die ".gpu/dist is missing: rerun bench/gpu/prepare.sh"
-
 phase "machine"
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader \
   || echo "(no nvidia-smi)"
-export PATH=/usr/local/cuda/bin:$PATH
-command -v nvcc >/dev/null || die "nvcc is not on PATH (looked in /usr/local/cuda/bin too)"
-nvcc --version | tail -1
 
 phase "unpack node"
-xz -dc .gpu/node.xz > /tmp/node
-chmod +x /tmp/node
-NODE=/tmp/node
-$NODE --version
+unpack_node
 
 phase "restore the compiled JS and the workspace links"
-rm -rf packages/indrnn/dist packages/cuda/dist bench/dist
-mkdir -p packages/indrnn/dist packages/cuda/dist bench/dist node_modules/@indrnn
-cp -r .gpu/dist/indrnn/src packages/indrnn/dist/
-cp -r .gpu/dist/cuda/lib .gpu/dist/cuda/test packages/cuda/dist/
-cp -r .gpu/dist/bench/src bench/dist/
-ln -sfn ../packages/indrnn node_modules/indrnn
-ln -sfn ../../packages/cuda node_modules/@indrnn/cuda
-
-# cuBLAS: the toolkit's, else the one PyTorch's wheels bring (the addon opens it with dlopen)
-if ! ls /usr/local/cuda/lib64/libcublas.so* >/dev/null 2>&1 && [ -z "${INDRNN_CUBLAS:-}" ]; then
-  INDRNN_CUBLAS=$(find /usr /opt -name 'libcublas.so.1[0-9]*' 2>/dev/null | head -1 || true)
-  [ -n "$INDRNN_CUBLAS" ] && export INDRNN_CUBLAS && echo "cuBLAS: $INDRNN_CUBLAS"
-fi
+restore_dist
 
 phase "build the addon (one nvcc call)"
-# exported: the tests' build check (loader.test) then finds the same flags and does not rebuild
-export INDRNN_CUDA_EMULATOR=0  # the real kernels are tested here, not the CPU emulator
-export INDRNN_NODE_INCLUDE=$PWD/.gpu/include INDRNN_CUDA_ARCHS=${INDRNN_CUDA_ARCHS:-90}
-$NODE packages/cuda/scripts/install.cjs --force --strict --verbose
-cp packages/cuda/build/install.log "$OUT/build.log"
+build_addon
 
 tests_rc=0
 if [ "${RUN_TESTS:-1}" = 1 ]; then

@@ -11,6 +11,8 @@
 //
 //   node bench/gpu/step.mjs --layers 2 --T 1024 --B 128 --hidden 128 --input 2 \
 //     [--steps 20] [--warmup 3]
+//   --bn none|sequence|frame   batch norm on W x + b before the recurrence (default none); the
+//                 PyTorch script's --bn is the sequence-wise one (statistics over all T·B rows)
 //   node bench/gpu/step.mjs --scan-only --T 1024 --B 128 --hidden 128   (the scan kernels alone)
 //   --profile K   after the timing, K more steps with CUDA events around every kernel call, and a
 //                 second JSON line (impl 'indrnn-cuda-profile') with the GPU ms per step of each
@@ -31,6 +33,7 @@ function parseArgs(argv) {
     warmup: 3,
     profile: 0,
     scanOnly: false,
+    bn: 'none',
   };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
@@ -41,6 +44,12 @@ function parseArgs(argv) {
     const key = a.replace(/^--/, '');
     if (!(key in o) || i + 1 >= argv.length)
       throw new Error(`step.mjs: unknown or incomplete option ${a}`);
+    if (key === 'bn') {
+      o.bn = argv[++i];
+      if (!['none', 'sequence', 'frame'].includes(o.bn))
+        throw new Error(`step.mjs: --bn takes none, sequence or frame, got '${o.bn}'`);
+      continue;
+    }
     o[key] = Number(argv[++i]);
     if (!Number.isInteger(o[key]) || o[key] < 0)
       throw new Error(`step.mjs: ${a} needs a non-negative integer`);
@@ -98,9 +107,10 @@ if (o.scanOnly) {
   process.exit(0);
 }
 
-const shape = { layers: o.layers, hidden: o.hidden, T: o.T, B: o.B, input: o.input, bn: false };
+const shape = { layers: o.layers, hidden: o.hidden, T: o.T, B: o.B, input: o.input, bn: o.bn !== 'none' };
 manualSeed(0);
 const settings = benchSettings(shape, o.warmup + 2 * o.steps);
+if (o.bn === 'frame') settings.bn = 'frame';
 const trainer = new Trainer(
   fixedBatchTask(shape, settings, backend),
   trainOptionsFromSettings(settings),
@@ -133,7 +143,7 @@ console.log(
     B: o.B,
     hidden: o.hidden,
     input: o.input,
-    bn: false,
+    bn: o.bn,
     ms_per_step: round(median(samples)),
     min: round(Math.min(...samples)),
     max: round(Math.max(...samples)),

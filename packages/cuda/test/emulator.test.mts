@@ -10,9 +10,12 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as zlib from 'node:zlib';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { before, describe, it } from 'node:test';
+import { Generator } from 'indrnn';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkgRoot = path.join(here, '..', '..'); // dist/test -> package root
@@ -112,6 +115,63 @@ describe('the CUDA backend on the CPU emulator', { skip, timeout: 15 * 60_000 },
       }
       const [scan] = runStep('--scan-only', '--T', '12', '--B', '3', '--hidden', '16');
       assert.ok(Number(scan!['fwd_ms']) > 0 && Number(scan!['bwd_ms']) > 0, JSON.stringify(scan));
+    },
+  );
+
+  const reproduceScript = path.join(pkgRoot, '..', '..', 'bench', 'gpu', 'reproduce.sh');
+  const cliBuilt = fs.existsSync(path.join(pkgRoot, '..', 'cli', 'dist', 'src', 'main.js'));
+  it(
+    "the paper-scale GPU script (bench/gpu/reproduce.sh) completes a dry run: both adding runs, Fashion-MNIST, the LM step and the table",
+    { skip: fs.existsSync(reproduceScript) && benchBuilt && cliBuilt ? false : 'bench/gpu/reproduce.sh, bench/dist or packages/cli/dist is missing' },
+    () => {
+      const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'indrnn-repro-'));
+      try {
+        // a tiny Fashion-MNIST-shaped set (gzipped IDX, 28x28): 16 training and 8 test images
+        const gen = new Generator(5);
+        const idx = (dims: number[], values: ArrayLike<number>): Buffer => {
+          const head = Buffer.alloc(4 + 4 * dims.length);
+          head.writeUInt8(8, 2); // unsigned bytes
+          head.writeUInt8(dims.length, 3);
+          dims.forEach((d, i) => head.writeUInt32BE(d, 4 + 4 * i));
+          return zlib.gzipSync(Buffer.concat([head, Buffer.from(Uint8Array.from(values))]));
+        };
+        const data = path.join(tmp, 'fashion');
+        fs.mkdirSync(data);
+        for (const [prefix, n] of [['train', 16], ['t10k', 8]] as const) {
+          const labels = Array.from({ length: n }, (_, i) => i % 10);
+          const pixels = Array.from({ length: n * 784 }, () => Math.floor(gen.uniform() * 256));
+          fs.writeFileSync(path.join(data, `${prefix}-images-idx3-ubyte.gz`), idx([n, 28, 28], pixels));
+          fs.writeFileSync(path.join(data, `${prefix}-labels-idx1-ubyte.gz`), idx([n], labels));
+        }
+        const out = path.join(tmp, 'out');
+        const r = spawnSync('bash', [reproduceScript], {
+          encoding: 'utf8',
+          maxBuffer: 64 << 20,
+          // a budget no tiny run reaches, so every run finishes its steps
+          env: { ...emulatedEnv, DRY: '1', OUT: out, FASHION_DIR: data, BUDGET_S: '3600', PROGRESS_S: '30' },
+        });
+        assert.equal(r.status, 0, `reproduce.sh (dry run) failed:\n${r.stdout.slice(-6000)}${r.stderr.slice(-4000)}`);
+        assert.match(r.stdout, /budget: 3600 s in all, DRY RUN/, 'the budget is printed first');
+        const summary = fs.readFileSync(path.join(out, 'summary.jsonl'), 'utf8').trim().split('\n')
+          .map((l) => JSON.parse(l) as Record<string, unknown>);
+        const runs = summary.filter((s) => s['kind'] === 'run');
+        assert.deepEqual(runs.map((s) => s['name']), ['adding-1000', 'adding-5000', 'fashion-mnist']);
+        for (const run of runs) {
+          assert.equal(run['stopped'], 'finished', JSON.stringify(run));
+          assert.equal(run['steps_done'], run['steps_planned'], JSON.stringify(run));
+          assert.equal(run['preset'], 'paper');
+          assert.ok(fs.existsSync(path.join(out, String(run['name']), 'report.md')), `${run['name']}: report.md`);
+        }
+        assert.ok(Number.isFinite(runs[0]!['test_mse']) && 'first_step_val_mse_below_0_01' in runs[0]!, JSON.stringify(runs[0]));
+        assert.ok(Number.isFinite(runs[2]!['test_acc']) && runs[2]!['epochs'] === 1, JSON.stringify(runs[2]));
+        const lm = summary.find((s) => s['kind'] === 'lm')!;
+        assert.ok(Number(lm['ours_frame_bn_ms']) > 0 && Number(lm['ours_sequence_bn_ms']) > 0, JSON.stringify(lm));
+        const table = fs.readFileSync(path.join(out, 'table.md'), 'utf8');
+        assert.match(table, /\| adding-5000 \| CUDA emulator \(dry run\) \| 6 \/ 6 \|/);
+        assert.match(table, /ours, frame-wise BN/);
+      } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+      }
     },
   );
 
