@@ -3,7 +3,8 @@
  * and affine parameters drawn at random (so eval-mode BN is not the identity), and the relative
  * difference the checks report.
  */
-import { BatchNorm, buildModel, Generator, manualSeed, noGrad, tensor, type Model, type ModelConfig } from '../src/index.js';
+import { buildModel, Generator, manualSeed, type Model, type ModelConfig } from '../src/index.js';
+import { randomizeBatchNorm } from '../src/testing/index.js';
 
 export interface ModelKind {
   name: string;
@@ -40,21 +41,6 @@ export const MODEL_KINDS: ModelKind[] = [
   },
   { name: 'language model (LSTM, untied)', config: { kind: 'lm', vocabSize: 9, embedSize: 3, encoder: { type: 'lstm', inputSize: 3, hiddenSize: 5 } }, lengths: true },
 ];
-
-/** Random BN affine parameters and running statistics, so eval-mode BN is far from the identity. */
-export function randomizeBatchNorm(model: Model, gen: Generator): void {
-  noGrad(() => {
-    for (const [, m] of model.namedModules()) {
-      if (!(m instanceof BatchNorm)) continue;
-      const fill = (t: { size: number; shape: readonly number[]; assign(v: unknown): void }, f: () => number): void =>
-        t.assign(tensor(Float32Array.from({ length: t.size }, f), [...t.shape]));
-      fill(m.weight, () => gen.uniform(0.5, 1.5));
-      fill(m.bias, () => gen.normal(0, 0.2));
-      fill(m.runningMean, () => gen.normal(0, 0.3));
-      fill(m.runningVar, () => gen.uniform(0.3, 2));
-    }
-  });
-}
 
 /** A model of this kind in eval mode, seeded, with random BN state. */
 export function makeModel(kind: ModelKind, seed: number): Model {
