@@ -13,8 +13,9 @@
 
   check.py save DIR
       Builds models in PyTorch with random weights and BN statistics, saves each state dict with
-      torch.save (zip format, and the legacy format for some), with its input, logits and the
-      indrnn model config, for `indrnn import` to read back.
+      torch.save (zip format, and for some the legacy format and a legacy checkpoint dict holding the
+      state dict under 'state_dict'), with its input, logits and the indrnn model config, for
+      `indrnn import` to read back.
 
 Needs python3-torch (Debian: apt-get install python3-torch libopenblas0-pthread). Exits 3 with a
 message when torch is missing, which the Node test turns into a skip.
@@ -201,13 +202,18 @@ def save(args):
             logits = model(x)
         files = ['%s.pth' % name]
         torch.save(model.state_dict(), os.path.join(args.dir, files[0]))
+        keyed = []
         if legacy_too:
             files.append('%s.legacy.pth' % name)
             torch.save(model.state_dict(), os.path.join(args.dir, files[1]), _use_new_zipfile_serialization=False)
+            # a training checkpoint dict, whose other entries hold tensors too, read with --key state_dict
+            keyed.append('%s.checkpoint.legacy.pth' % name)
+            torch.save({'epoch': 3, 'state_dict': model.state_dict(), 'optimizer': {'step': torch.ones(7, dtype=torch.float64)}},
+                       os.path.join(args.dir, keyed[0]), _use_new_zipfile_serialization=False)
         write_safetensors(os.path.join(args.dir, '%s.io.safetensors' % name), {'x': x, 'logits': logits})
         with open(os.path.join(args.dir, '%s.model.json' % name), 'w') as f:
             json.dump(indrnn_config(arch, p), f, indent=2)
-        cases.append({'name': name, 'scheme': scheme, 'arch': arch, 'files': files, 'io': '%s.io.safetensors' % name,
+        cases.append({'name': name, 'scheme': scheme, 'arch': arch, 'files': files, 'keyed': keyed, 'io': '%s.io.safetensors' % name,
                       'config': '%s.model.json' % name})
     with open(os.path.join(args.dir, 'manifest.json'), 'w') as f:
         json.dump({'torch': torch.__version__, 'cases': cases}, f, indent=2)

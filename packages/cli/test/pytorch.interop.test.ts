@@ -146,25 +146,25 @@ describe('PyTorch interop (python3-torch)', { skip }, () => {
     dirs.push(dir);
     runCheck(PYTHON!, ['save', dir]);
     const manifest = JSON.parse(fs.readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
-      cases: { name: string; scheme: NameScheme; files: string[]; io: string; config: string }[];
+      cases: { name: string; scheme: NameScheme; files: string[]; keyed: string[]; io: string; config: string }[];
     };
     let checked = 0;
     for (const c of manifest.cases) {
-      for (const file of c.files) {
+      for (const [file, key] of [...c.files.map((f) => [f, null] as const), ...c.keyed.map((f) => [f, 'state_dict'] as const)]) {
         const out = path.join(dir, `${file}.model`);
-        const r = runCli(['import', path.join(dir, file), '--from', c.scheme, '--config', path.join(dir, c.config), '--out', out, '--json']);
+        const r = runCli(['import', path.join(dir, file), '--from', c.scheme, '--config', path.join(dir, c.config), '--out', out, '--json', ...(key ? ['--key', key] : [])]);
         assert.equal(r.code, 0, `indrnn import ${file}: ${r.stderr}`);
         const model = loadModel(out).eval() as SequenceModel;
         const io = readIo(path.join(dir, c.io));
         assertInputMatters(io.logits, `${c.name} (PyTorch)`);
         const logits = noGrad(() => model.forward(io.x)).data();
         const rel = relativeDifference(logits, io.logits.data());
-        figures.push(`.pth import (${JSON.parse(r.stdout).format}, --from ${c.scheme}) ${file}: max relative difference ${rel.toExponential(2)}`);
+        figures.push(`.pth import (${JSON.parse(r.stdout).format}, --from ${c.scheme}${key ? ` --key ${key}` : ''}) ${file}: max relative difference ${rel.toExponential(2)}`);
         assert.ok(rel <= TOLERANCE, `${file}: imported model's outputs differ from PyTorch's by ${rel} relative`);
         checked++;
       }
     }
-    assert.ok(checked >= 5, `only ${checked} files checked`);
+    assert.ok(checked >= 7, `only ${checked} files checked`);
   });
 });
 

@@ -118,6 +118,7 @@ function readTorchLegacy(bytes: Uint8Array, source: string, options: ReadWeights
   let littleEndian = true;
   if (sysInfo.value instanceof Map && sysInfo.value.get('little_endian') === false) littleEndian = false;
   const views = new Map<string, { root: string; offset: number }>();
+  const itemSizes = new Map<string, number>();
   const persistentLoad = (pid: PickleValue): StorageRef => {
     // ('storage', storage_type, root_key, location, numel, view_metadata)
     const t = tupleItems(pid, source, 'a persistent id');
@@ -126,6 +127,8 @@ function readTorchLegacy(bytes: Uint8Array, source: string, options: ReadWeights
     const key = t[2];
     if (typeof key !== 'string') fail(`${source}: a storage key is a ${typeName(t[2]!)}`);
     const numel = nonNegative(t[4]!, source, 'storage size');
+    // the element size of every storage the file holds, used or not (a checkpoint dict read with --key has others)
+    itemSizes.set(key, RAW_ITEM_SIZE[STORAGE_DTYPES[storageType]!]);
     if (t[5] !== null) {
       // a view on part of another storage: (view_key, offset, view_size)
       const v = tupleItems(t[5]!, source, 'a storage view');
@@ -140,19 +143,14 @@ function readTorchLegacy(bytes: Uint8Array, source: string, options: ReadWeights
   if (!Array.isArray(keys.value) || keys.value.some((k) => typeof k !== 'string')) fail(`${source}: the storage key list is not a list of strings`);
   // each storage: int64 element count, then the elements
   const roots = new Map<string, Uint8Array>();
-  const itemSizes = new Map<string, number>();
-  const collect = (v: PickleValue): void => {
-    if (isTensor(v)) itemSizes.set(views.get(v.storage.key)?.root ?? v.storage.key, RAW_ITEM_SIZE[STORAGE_DTYPES[v.storage.storageType]!]);
-  };
   const dict = stateDictOf(main.value, source, options.key);
-  for (const v of dict.values()) collect(v);
   let pos = keys.end;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   for (const key of keys.value as string[]) {
     if (pos + 8 > bytes.length) fail(`${source}: storage ${key} starts past the end of the file (${bytes.length} bytes); truncated?`);
     const count = view.getBigInt64(pos, true);
     const item = itemSizes.get(key);
-    if (item === undefined) fail(`${source}: storage ${key} is not used by any tensor of the state dict`);
+    if (item === undefined) fail(`${source}: storage ${key} is listed but no tensor refers to it`);
     const size = Number(count) * item;
     if (count < 0n || !Number.isSafeInteger(size) || pos + 8 + size > bytes.length) {
       fail(`${source}: storage ${key} claims ${count} elements, past the end of the file (${bytes.length} bytes); truncated?`);
