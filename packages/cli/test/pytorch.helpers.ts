@@ -7,11 +7,13 @@ export const CHECK_PY = fileURLToPath(new URL('../../../../interop/pytorch/check
 export const FIXTURES = fileURLToPath(new URL('../../test/fixtures/pytorch/', import.meta.url));
 
 /**
- * A python3 that imports torch: $INDRNN_PYTHON, then Debian's /usr/bin/python3 (where python3-torch
- * installs; a pyenv python3 on PATH does not see it), then python3 on PATH. Null when none does.
+ * A python3 that imports torch: $INDRNN_PYTHON when set (only it), else Debian's /usr/bin/python3
+ * (where python3-torch installs; a pyenv python3 on PATH does not see it), then python3 on PATH.
+ * Null when none does.
  */
 export function torchPython(): string | null {
-  const candidates = [process.env['INDRNN_PYTHON'], '/usr/bin/python3', 'python3'].filter((c): c is string => Boolean(c));
+  const chosen = process.env['INDRNN_PYTHON'];
+  const candidates = chosen ? [chosen] : ['/usr/bin/python3', 'python3'];
   for (const py of candidates) {
     const r = spawnSync(py, ['-c', 'import torch'], { encoding: 'utf8', timeout: 60_000 });
     if (r.status === 0) return py;

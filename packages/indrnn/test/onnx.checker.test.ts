@@ -15,9 +15,10 @@ import { makeModel, MODEL_KINDS } from './interop.helpers.js';
 
 const CHECKER = fileURLToPath(new URL('../../../../interop/onnx/checker.py', import.meta.url));
 
-/** A python3 that imports onnx ($INDRNN_PYTHON, Debian's /usr/bin/python3, python3 on PATH). */
+/** A python3 that imports onnx ($INDRNN_PYTHON when set, else Debian's /usr/bin/python3, then python3 on PATH). */
 function onnxPython(): string | null {
-  for (const py of [process.env['INDRNN_PYTHON'], '/usr/bin/python3', 'python3'].filter((p): p is string => Boolean(p))) {
+  const chosen = process.env['INDRNN_PYTHON'];
+  for (const py of chosen ? [chosen] : ['/usr/bin/python3', 'python3']) {
     if (spawnSync(py, ['-c', 'import onnx'], { timeout: 60_000 }).status === 0) return py;
   }
   return null;
