@@ -106,7 +106,8 @@ export class SequencePredictor {
     const p = softmaxRow(row);
     const ranked = p.map((v, k) => [k, v] as const).sort((a, b) => b[1] - a[1] || a[0] - b[0]);
     const probabilities: Record<string, number> = {};
-    for (const [k, v] of topK ? ranked.slice(0, topK) : ranked) probabilities[String(className(t, k))] = v;
+    // six significant digits: the last bits differ between backends and thread counts anyway
+    for (const [k, v] of topK ? ranked.slice(0, topK) : ranked) probabilities[String(className(t, k))] = Number(v.toPrecision(6));
     return { prediction: className(t, ranked[0]![0]), probabilities };
   }
 

@@ -72,7 +72,7 @@ export function inferTarget(set: SequenceSet, requested: TargetKind | 'auto' = '
     if (max >= MAX_CLASSES) fail(`${at(set, labels.indexOf(max))}: label ${max} would make ${max + 1} classes; class indices run 0..C-1 (pass --target regress for regression)`);
     spec = { kind: 'classify', numClasses: max + 1, classNames: null };
   }
-  if (spec.kind === 'classify' && spec.numClasses < 2) {
+  if (spec.kind === 'classify' && new Set(labels as (string | number)[]).size < 2) {
     fail(`${set.labelSource ?? set.name}: every label is ${shown(first)}, so there is only one class; a classifier needs at least two`);
   }
   const how = requested !== 'auto'
