@@ -12,7 +12,7 @@ import {
   encodeSafetensors, manualSeed, randn, serializeModel, tensor,
 } from '../src/index.js';
 import { Trainer, encodeCheckpoint, restoreTrainer, type Task } from '../src/index.js';
-import { gunzipIfNeeded } from '../src/node.js';
+import { gunzipIfNeeded, parseSequencesCsv } from '../src/node.js';
 import { idxBytes, npyBytes, randomJoints, skeletonText, tinyMnist } from './data.helpers.js';
 import { toCsv, toJsonl, toNpy, waves } from './sequences.helpers.js';
 
@@ -363,7 +363,7 @@ const sequencesCsv: Target = {
   parse: (bytes) => {
     const text = new TextDecoder().decode(bytes);
     const idCol = text.startsWith('who') ? 'who' : 'id';
-    useSequences(data.parseSequencesCsv(bytes, NAME, { idCol }));
+    useSequences(parseSequencesCsv(bytes, NAME, { idCol }));
   },
 };
 

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { data } from '../src/index.js';
-import { readSequenceFile, npyCompanions } from '../src/node.js';
+import { parseSequencesCsv, readSequenceFile, npyCompanions, type CsvSequenceOptions } from '../src/node.js';
 import { assertIndrnnError, npyBytes, withTempDir, writeFiles } from './data.helpers.js';
 import { toCsv, toJsonl, toNpy, waves } from './sequences.helpers.js';
 
@@ -51,22 +51,22 @@ describe('sequence files: the same sequences from every format', () => {
   });
 
   it('long-form CSV: rows grouped by id in order of first appearance; string labels stay strings', () => {
-    const set = data.parseSequencesCsv(toCsv(s), 'w.csv');
+    const set = parseSequencesCsv(toCsv(s), 'w.csv');
     assert.deepEqual(rows(set), f32rows);
     assert.deepEqual(set.labels, s.y);
     assert.deepEqual(set.featureNames, ['f0', 'f1']);
     assert.deepEqual(set.ids, s.x.map((_, i) => `s${i}`));
     // interleaved rows, quoted fields, CRLF, named columns in another order
     const text = 'label,t,who,b,a\r\n"x, y",0,p,1,2\r\nz,0,q,5,6\r\n"x, y",1,p,3,4\r\n';
-    const picked = data.parseSequencesCsv(text, 'i.csv', { idCol: 'who', featureCols: ['a', 'b'] });
+    const picked = parseSequencesCsv(text, 'i.csv', { idCol: 'who', featureCols: ['a', 'b'] });
     assert.deepEqual(rows(picked), [[[2, 1], [4, 3]], [[6, 5]]]);
     assert.deepEqual(picked.labels, ['x, y', 'z']);
     // numeric labels become numbers; several label columns a list of targets
-    const numeric = data.parseSequencesCsv('id,v,y1,y2\na,1,0.5,2\na,2,0.5,2\nb,3,1,-1\n', 'r.csv', { labelCols: ['y1', 'y2'] });
+    const numeric = parseSequencesCsv('id,v,y1,y2\na,1,0.5,2\na,2,0.5,2\nb,3,1,-1\n', 'r.csv', { labelCols: ['y1', 'y2'] });
     assert.deepEqual(numeric.labels, [[0.5, 2], [1, -1]]);
-    assert.deepEqual(data.parseSequencesCsv('id,v,label\na,1,3\nb,2,0\n', 'n.csv').labels, [3, 0]);
+    assert.deepEqual(parseSequencesCsv('id,v,label\na,1,3\nb,2,0\n', 'n.csv').labels, [3, 0]);
     // no label column: no labels (prediction input)
-    assert.equal(data.parseSequencesCsv('id,v\na,1\n', 'p.csv').labels, null);
+    assert.equal(parseSequencesCsv('id,v\na,1\n', 'p.csv').labels, null);
   });
 
   it('reads files by extension (gzip too) and finds .npy companions by name', () => {
@@ -91,7 +91,7 @@ describe('sequence files: the same sequences from every format', () => {
 
 describe('sequence files: bad input names the file, the line and the problem', () => {
   const jsonl = (text: string): unknown => data.parseSequencesJsonl(text, 'bad.jsonl');
-  const csv = (text: string, opts: data.CsvSequenceOptions = {}): unknown => data.parseSequencesCsv(text, 'bad.csv', opts);
+  const csv = (text: string, opts: CsvSequenceOptions = {}): unknown => parseSequencesCsv(text, 'bad.csv', opts);
 
   it('JSON Lines', () => {
     const ok = '{"x": [[1, 2], [3, 4]], "y": 0}\n';
@@ -142,7 +142,7 @@ describe('sequence files: bad input names the file, the line and the problem', (
     assertIndrnnError(() => csv(head + 's,1,2,0\n', { featureCols: ['a', 'c'] }), 'bad.csv', 'no feature column "c"');
     assertIndrnnError(() => csv('id,a,a,label\n'), 'bad.csv: line 1', 'names column "a" twice');
     assertIndrnnError(() => csv('id,a,label\n"s,1,0\n'), 'bad.csv', 'not a readable CSV file', 'Quote Not Closed');
-    assertIndrnnError(() => data.parseSequencesCsv(new Uint8Array([0x69, 0x64, 0xff, 0x0a]), 'bad.csv'), 'bad.csv', 'invalid UTF-8');
+    assertIndrnnError(() => parseSequencesCsv(new Uint8Array([0x69, 0x64, 0xff, 0x0a]), 'bad.csv'), 'bad.csv', 'invalid UTF-8');
   });
 });
 

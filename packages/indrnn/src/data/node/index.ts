@@ -18,3 +18,4 @@ export {
   type LoadNtuOptions,
 } from './ntu.js';
 export { SEQUENCE_FORMATS, sequenceFormatOf, npyCompanions, readSequenceFile, type SequenceFormat, type SequenceFileOptions, type ReadSequences } from './sequences.js';
+export { parseSequencesCsv, type CsvSequenceOptions } from '../sequences/csv.js';

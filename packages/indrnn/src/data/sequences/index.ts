@@ -1,8 +1,10 @@
-/** A user's own sequences: the three file formats, targets, standardisation, batches, the model's spec. */
+/**
+ * A user's own sequences (browser-safe): JSON Lines and .npy readers, targets, standardisation,
+ * batches, the model's spec. The long-form CSV reader is Node-only (csv.ts; 'indrnn/node').
+ */
 export { sequenceLength, longestSequence, selectSequences, checkSameFeatures, type SequenceLabel, type SequenceSet } from './types.js';
 export { parseSequencesJsonl } from './jsonl.js';
 export { parseSequencesNpy, type NamedBytes, type NpySequenceInputs } from './npy.js';
-export { parseSequencesCsv, type CsvSequenceOptions } from './csv.js';
 export { TARGET_KINDS, MAX_CLASSES, inferTarget, encodeTargets, describeTarget, className, type TargetKind, type TargetSpec, type EncodedTargets } from './targets.js';
 export { fitStandardization, standardize, checkStandardization, type Standardization } from './standardize.js';
 export { sequenceBatch, indicesByLength, type SequenceBatch } from './batch.js';
