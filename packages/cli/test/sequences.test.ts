@@ -10,6 +10,8 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { buildModel } from 'indrnn';
+import { saveModel } from 'indrnn/node';
 import { CLI, runCli } from './helpers.js';
 
 /** Noisy waves of 2 features, 4..9 steps; 'up' or 'down' by the slope of the first feature. */
@@ -159,6 +161,10 @@ describe('indrnn train sequences / predict: bad input', () => {
     assert.equal(fs.existsSync(out), false);
     assert.match(runCli(['predict', path.join(tmp, 'nothing'), '--input', test]).stderr, /nothing: no such run or model directory/);
     assert.match(runCli(['predict', run]).stderr, /pass --input FILE \(or --stream/);
+    // a model of another task has no sequences.json to read files with
+    const other = path.join(tmp, 'other-model');
+    saveModel(other, buildModel({ kind: 'sequence', outputSize: 1, encoder: { type: 'indrnn', inputSize: 2, hiddenSize: 3, numLayers: 1 } }));
+    assert.match(runCli(['predict', other, '--input', test]).stderr, /other-model: no sequences\.json, so this model was not trained by `indrnn train sequences`/);
   });
 
   it('--stream: a bad line is an error naming it', () => {

@@ -159,6 +159,7 @@ describe('targets: inferred from the training labels, checked in every other fil
     assert.deepEqual(data.inferTarget(set([[1, 2], [3, 4]])).spec, { kind: 'regress', outputs: 2 });
     assert.deepEqual(data.inferTarget(set([0, 3, 1]), 'regress').spec, { kind: 'regress', outputs: 1 });
     assert.match(data.inferTarget(set([0, 1])).reason, /inferred from integer labels; --target regress overrides/);
+    assert.match(data.inferTarget(set([-1, 1])).reason, /regression, 1 target a sequence, inferred from integer labels below 0 \(class indices start at 0\); --target classify overrides/);
   });
 
   it('labels that do not fit are errors naming the file and line', () => {

@@ -79,7 +79,7 @@ export function inferTarget(set: SequenceSet, requested: TargetKind | 'auto' = '
     ? `as asked (--target ${requested})`
     : kind === 'classify'
       ? `inferred from ${strings ? 'string' : 'integer'} labels; --target regress overrides`
-      : `inferred from ${lists ? 'lists of numbers' : 'non-integer labels'}; --target classify overrides`;
+      : `inferred from ${lists ? 'lists of numbers' : labels.every((y) => Number.isInteger(y)) ? 'integer labels below 0 (class indices start at 0)' : 'non-integer labels'}; --target classify overrides`;
   return { spec, reason: `${describeTarget(spec)}, ${how}` };
 }
 
