@@ -36,10 +36,11 @@ export function addSequenceFlags(cmd: Command): Command {
     .option('--test-labels <file>', 'sequences: .npy labels of --test')
     .option('--test-lengths <file>', 'sequences: .npy lengths of --test')
     .addOption(new Option('--target <kind>', 'sequences: classification or regression (default: inferred from the labels)').choices(['classify', 'regress']))
-    .option('--no-standardize', 'sequences: use the features as they are (default: standardise with the training mean and std)');
+    .option('--no-standardize', 'sequences: use the features as they are (default: standardise with the training mean and std)')
+    .option('--per-step', 'sequences: one label per step ("y" a list per line, a label per CSV row, .npy labels [N, T]); the model predicts every step');
 }
 
-const SEQUENCE_ONLY = ['train', 'val', 'test', 'labels', 'lengths', 'valLabels', 'valLengths', 'testLabels', 'testLengths', 'idCol', 'labelCol', 'featureCols', 'target'] as const;
+const SEQUENCE_ONLY = ['train', 'val', 'test', 'labels', 'lengths', 'valLabels', 'valLengths', 'testLabels', 'testLengths', 'idCol', 'labelCol', 'featureCols', 'target', 'perStep'] as const;
 
 const flagName = (key: string): string => `--${key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`;
 
@@ -58,6 +59,7 @@ export function sequenceSettingsFromFlags(flags: Record<string, unknown>): Seque
     ...(flags['featureCols'] !== undefined ? { featureCols: flags['featureCols'] as string[] } : {}),
     ...(flags['target'] !== undefined ? { target: flags['target'] as SequenceSettings['target'] } : {}),
     standardize: flags['standardize'] !== false,
+    perStep: flags['perStep'] === true,
   };
 }
 

@@ -125,6 +125,25 @@ describe('indrnn train sequences / predict', () => {
     assert.match(r.stdout, /total parameters: 162\n/);
   });
 
+  it('--per-step: a label per step in training, a prediction per step from predict', () => {
+    // each step labelled by whether the first feature rose into it
+    const stepRows = (rows: ReturnType<typeof waves>) => rows.map(({ x, id }) => ({ x, id, y: x.map((r, t) => (t > 0 && r[0]! > x[t - 1]![0]! ? 'rise' : 'fall')) }));
+    const trainSteps = file('steps-train.jsonl', stepRows(waves(30, 5)).map(({ x, y }) => JSON.stringify({ x, y }) + '\n').join(''));
+    const testSteps = stepRows(waves(6, 6));
+    const testFile = file('steps-test.csv', ['id,a,b,label', ...testSteps.flatMap((r) => r.x.map((step, t) => [r.id, ...step, r.y[t]].join(',')))].join('\n') + '\n');
+    const dir = path.join(tmp, 'per-step');
+    let r = runCli(['train', 'sequences', '--per-step', '--train', trainSteps, '--test', testFile, '--out', dir, ...TINY, '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.equal(typeof (JSON.parse(r.stdout.trim().split('\n').pop()!) as { test_acc: unknown }).test_acc, 'number');
+    r = runCli(['predict', dir, '--input', testFile, '--format', 'csv', '--backend', 'reference']);
+    assert.equal(r.code, 0, r.stderr);
+    const rows = r.stdout.trim().split('\n');
+    const steps = testSteps.reduce((n, row) => n + row.x.length, 0);
+    assert.equal(rows[0], 'index,id,step,prediction,p_fall,p_rise');
+    assert.equal(rows.length, 1 + steps);
+    assert.match(r.stderr, new RegExp(`^accuracy \\d\\.\\d{4} \\(\\d+ of ${steps} labelled steps\\)$`, 'm'));
+  });
+
   it('--resume continues a sequences run without the data flags', () => {
     const dir = path.join(tmp, 'resumed');
     let r = runCli(['train', 'sequences', '--train', train, '--out', dir, ...TINY, '--checkpoint-every', '2', '--json']);

@@ -319,11 +319,12 @@ const npy: Target = {
 
 /** What training and prediction do with a parsed set: target, encoded labels, standardisation, a batch. */
 function useSequences(set: data.SequenceSet): void {
-  if (set.labels) {
+  const labelled = set.labels ? set : set.stepLabels ? data.stepLabelView(set) : null;
+  if (labelled) {
     for (const kind of ['auto', 'classify', 'regress'] as const) {
       try {
-        const { spec } = data.inferTarget(set, kind);
-        data.encodeTargets(set, spec);
+        const { spec } = data.inferTarget(labelled, kind);
+        data.encodeTargets(labelled, spec);
       } catch (e) {
         if (!(e instanceof IndrnnError && e.message.includes(NAME))) throw e;
       }
@@ -346,9 +347,11 @@ const sequencesJsonl: Target = {
     enc(toJsonl(regressWaves)),
     enc('{"x": [1, 2.5, -3], "y": [0.5, 1], "id": "a"}\n{"x": [4], "y": [1, 2]}\n'),
     enc(toJsonl(smallWaves, { labels: false })),
+    enc(toJsonl(waves(2, 25, { labels: 'steps', minLen: 1, maxLen: 3 }))),
   ],
   text: true,
-  parse: (bytes) => useSequences(data.parseSequencesJsonl(bytes, NAME)),
+  // half the cases (by length) read "y" as one label per step
+  parse: (bytes) => useSequences(data.parseSequencesJsonl(bytes, NAME, { perStep: (bytes.length & 1) === 1 })),
 };
 
 const sequencesCsv: Target = {
@@ -363,7 +366,8 @@ const sequencesCsv: Target = {
   parse: (bytes) => {
     const text = new TextDecoder().decode(bytes);
     const idCol = text.startsWith('who') ? 'who' : 'id';
-    useSequences(parseSequencesCsv(bytes, NAME, { idCol }));
+    // half the cases (by length) read each row's label as its step's
+    useSequences(parseSequencesCsv(bytes, NAME, { idCol, perStep: (bytes.length & 1) === 1 }));
   },
 };
 
@@ -371,7 +375,7 @@ const npyWaves = toNpy(waves(3, 24, { labels: 'numeric', minLen: 2, maxLen: 4 })
 /** Each fuzzed array in each role: the sequences, their labels, their lengths (with valid companions). */
 const sequencesNpy: Target = {
   name: 'sequences .npy',
-  valid: [npyWaves.x, npyWaves.y, npyWaves.lengths, npyBytes('<f8', [2, 3], [1, 2, 3, 4, 5, 6]), npyBytes('<f4', [3, 2], [0.5, 1, 2, 3, 4, 5])],
+  valid: [npyWaves.x, npyWaves.y, npyWaves.lengths, npyBytes('<f8', [2, 3], [1, 2, 3, 4, 5, 6]), npyBytes('<f4', [3, 2], [0.5, 1, 2, 3, 4, 5]), toNpy(waves(3, 24, { labels: 'steps-numeric', minLen: 2, maxLen: 4 })).y],
   parse: (bytes) => {
     const named = { bytes, name: NAME };
     let ok = 0;
@@ -379,7 +383,9 @@ const sequencesNpy: Target = {
       { x: named },
       { x: { bytes: npyWaves.x, name: 'x.npy' }, labels: named },
       { x: { bytes: npyWaves.x, name: 'x.npy' }, lengths: named },
-    ]) {
+      // labels of each step, [N, T]
+      { x: { bytes: npyWaves.x, name: 'x.npy' }, labels: named, lengths: { bytes: npyWaves.lengths, name: 'len.npy' }, perStep: true },
+    ].filter((_, role) => role < 3 || (bytes.length & 1) === 1)) {
       try {
         useSequences(data.parseSequencesNpy(inputs));
         ok++;

@@ -89,6 +89,44 @@ describe('sequence files: the same sequences from every format', () => {
   });
 });
 
+describe('sequence files: one label per step (perStep)', () => {
+  const s = waves(5, 31, { labels: 'steps' });
+  const numeric = waves(5, 31, { labels: 'steps-numeric' });
+
+  it('the same step labels from JSON Lines, long-form CSV and .npy [N, T]', () => {
+    const j = data.parseSequencesJsonl(toJsonl(s), 'p.jsonl', { perStep: true });
+    assert.equal(j.labels, null);
+    assert.deepEqual(j.stepLabels, s.y);
+    const c = parseSequencesCsv(toCsv(s, { perStep: true }), 'p.csv', { perStep: true });
+    assert.deepEqual(c.stepLabels, s.y);
+    assert.deepEqual(rows(c), rows(j));
+    const b = toNpy(numeric);
+    const n = data.parseSequencesNpy({ x: { bytes: b.x, name: 'x.npy' }, labels: { bytes: b.y, name: 'y.npy' }, lengths: { bytes: b.lengths, name: 'len.npy' }, perStep: true });
+    assert.deepEqual(n.stepLabels, numeric.y);
+    // the flat view: one label per step, each with its origin
+    const view = data.stepLabelView(j);
+    assert.equal(view.labels!.length, s.x.reduce((a, x) => a + x.length, 0));
+    assert.equal(view.origins[1], 'line 1, step 1');
+    assert.deepEqual(data.inferTarget(view).spec, { kind: 'classify', numClasses: 2, classNames: ['down', 'up'] });
+  });
+
+  it('step labels that do not fit are errors naming the file, line and step', () => {
+    assertIndrnnError(() => data.parseSequencesJsonl('{"x": [[1], [2]], "y": ["a"]}\n', 'p.jsonl', { perStep: true }), 'p.jsonl: line 1', '"y" has 1 label but "x" has 2 steps');
+    assertIndrnnError(() => data.parseSequencesJsonl('{"x": [[1], [2]], "y": "a"}\n', 'p.jsonl', { perStep: true }), 'p.jsonl: line 1', 'one label per step');
+    assertIndrnnError(() => data.parseSequencesJsonl('{"x": [[1]], "y": ["a"]}\n{"x": [[1]], "y": [1]}\n', 'p.jsonl', { perStep: true }), 'p.jsonl: line 2', 'labels of mixed type');
+    assertIndrnnError(() => parseSequencesCsv('id,a,label\ns,1,x\ns,2,\n', 'p.csv', { perStep: true }), 'p.csv: line 3', 'label column "label" is empty');
+    assertIndrnnError(() => parseSequencesCsv('id,a,l1,l2\ns,1,1,2\n', 'p.csv', { perStep: true, labelCols: ['l1', 'l2'] }), 'p.csv', '--per-step takes one label column');
+    const b = toNpy(numeric);
+    const x = { bytes: b.x, name: 'x.npy' };
+    assertIndrnnError(() => data.parseSequencesNpy({ x, labels: { bytes: npyBytes('<i4', [5], [0, 1, 0, 1, 0]), name: 'y.npy' }, perStep: true }), 'y.npy', 'is not [N, T]', '--per-step');
+    const view = data.stepLabelView(data.parseSequencesJsonl('{"x": [[1], [2]], "y": ["a", "b"]}\n', 'p.jsonl', { perStep: true }));
+    const spec = data.inferTarget(view).spec;
+    const other = data.stepLabelView(data.parseSequencesJsonl('{"x": [[1], [2], [3]], "y": ["a", "b", "c"]}\n', 'q.jsonl', { perStep: true }));
+    assertIndrnnError(() => data.encodeTargets(other, spec), 'q.jsonl: line 1, step 2', 'label "c" is not one of the 2 classes');
+    assertIndrnnError(() => data.stepLabelView(data.parseSequencesJsonl('{"x": [[1]]}\n', 'n.jsonl')), 'n.jsonl', 'no labels for each step');
+  });
+});
+
 describe('sequence files: bad input names the file, the line and the problem', () => {
   const jsonl = (text: string): unknown => data.parseSequencesJsonl(text, 'bad.jsonl');
   const csv = (text: string, opts: CsvSequenceOptions = {}): unknown => parseSequencesCsv(text, 'bad.csv', opts);
@@ -105,7 +143,7 @@ describe('sequence files: bad input names the file, the line and the problem', (
     assertIndrnnError(() => jsonl(ok + '{"x": [[1, 2]], "y": "cat"}\n'), 'bad.jsonl: line 2', 'is a string', "line 1's is a number", 'mixed type');
     assertIndrnnError(() => jsonl(ok + '{"x": [[1, 2]]}\n'), 'bad.jsonl: line 2', 'has no "y"', 'every sequence or none');
     assertIndrnnError(() => jsonl('{"x": [[1, 2]], "y": [1, 2]}\n{"x": [[1, 2]], "y": [1]}\n'), 'bad.jsonl: line 2', '1 values', "line 1's has 2");
-    assertIndrnnError(() => jsonl('{"x": [[1, 2]], "y": ["a", "b"]}\n'), 'bad.jsonl: line 1', 'one label per step is not supported');
+    assertIndrnnError(() => jsonl('{"x": [[1, 2]], "y": ["a", "b"]}\n'), 'bad.jsonl: line 1', 'for one label per step pass --per-step');
     assertIndrnnError(() => jsonl('[1, 2]\n'), 'bad.jsonl: line 1', 'expected an object');
     assertIndrnnError(() => jsonl('{"x": [[1, 2]], "y": true}\n'), 'bad.jsonl: line 1', '"y" must be a number, a string');
   });

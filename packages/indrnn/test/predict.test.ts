@@ -23,7 +23,7 @@ function spec(target: data.TargetSpec, features = 2): data.SequenceSpec {
   };
 }
 
-function predictor(encoder: EncoderConfig, target: data.TargetSpec = CLASSES, seed = 3): SequencePredictor {
+function predictor(encoder: EncoderConfig, target: data.TargetSpec = CLASSES, seed = 3, perStep = false): SequencePredictor {
   manualSeed(seed);
   const model = buildModel({ kind: 'sequence', encoder, outputSize: target.kind === 'classify' ? target.numClasses : target.outputs });
   // BN running statistics away from their initial values, so eval mode really uses them
@@ -31,7 +31,7 @@ function predictor(encoder: EncoderConfig, target: data.TargetSpec = CLASSES, se
     if (name.endsWith('runningMean')) t.assign(t.add(0.3));
     if (name.endsWith('runningVar')) t.assign(t.mul(1.7));
   }
-  return new SequencePredictor(model, spec(target), 'test-model');
+  return new SequencePredictor(model, { ...spec(target), ...(perStep ? { perStep: true } : {}) }, 'test-model');
 }
 
 function setOf(x: number[][][], labels: data.SequenceLabel[] | null = null): data.SequenceSet {
@@ -94,7 +94,7 @@ describe('SequencePredictor on files', () => {
     const csv = predictionsToCsv(predictions, CLASSES).trim().split('\n');
     assert.equal(csv[0], 'index,id,prediction,p_ant,p_bee,p_cat');
     assert.match(csv[1]!, /^0,"s,1",(ant|bee|cat),[\d.e-]+,[\d.e-]+,[\d.e-]+$/);
-    const top = predictionsToCsv(predictions, CLASSES, 2).trim().split('\n');
+    const top = predictionsToCsv(predictions, CLASSES, { topK: 2 }).trim().split('\n');
     assert.equal(top[0], 'index,id,prediction,class_1,p_1,class_2,p_2');
     assert.equal(top[2]!.split(',')[3], predictions[1]!.prediction);
     const reg = predictor(indrnn(), { kind: 'regress', outputs: 2 });
@@ -158,5 +158,51 @@ describe('PredictionStream: step-by-step predictions equal full-sequence predict
     manualSeed(1);
     const bi = buildModel({ kind: 'sequence', outputSize: 3, encoder: { type: 'bidirectional', encoder: indrnn() } });
     assertIndrnnError(() => new SequencePredictor(bi, spec(CLASSES), 'bi-model').stream(), 'bi-model', 'bidirectional', 'step by step');
+  });
+});
+
+describe('per-step models: a prediction at every step', () => {
+  const s = waves(4, 13, { minLen: 3, maxLen: 7 });
+  type Steps = Prediction & { prediction: string[]; probabilities: Record<string, number>[] };
+
+  for (const [label, encoder] of [
+    ['indrnn, BN frame-wise after', indrnn({ bn: 'frame', bnOptions: { maxPositions: 20 } })],
+    ['lstm', { type: 'lstm', inputSize: 2, hiddenSize: 5, numLayers: 1 }],
+  ] as [string, EncoderConfig][]) {
+    it(`${label}: file predictions per step equal the stream's`, () => {
+      const p = predictor(encoder, CLASSES, 3, true);
+      const full = p.predict(setOf(s.x)).predictions as Steps[];
+      full.forEach((q, i) => {
+        assert.equal(q.prediction.length, s.x[i]!.length);
+        assert.equal(q.probabilities.length, s.x[i]!.length);
+      });
+      const stream = p.stream();
+      const longest = Math.max(...s.x.map((x) => x.length));
+      for (let t = 0; t < longest; t++) {
+        s.x.forEach((x, i) => {
+          if (t >= x.length) return;
+          const q = stream.step(`s${i}`, x[t]!) as unknown as { prediction: string; probabilities: Record<string, number> };
+          assert.equal(q.prediction, full[i]!.prediction[t], `${label}: sequence ${i}, step ${t}`);
+          for (const c of ['ant', 'bee', 'cat']) assert.ok(Math.abs(q.probabilities[c]! - full[i]!.probabilities[t]![c]!) < 1e-5);
+        });
+      }
+    });
+  }
+
+  it('the metric counts every labelled step; CSV has a row per step', () => {
+    const p = predictor(indrnn(), CLASSES, 3, true);
+    const full = p.predict(setOf(s.x)).predictions as Steps[];
+    // labels: the predictions themselves, but the first step of every sequence wrong
+    const stepLabels = full.map((q) => q.prediction.map((c, t) => (t === 0 ? (c === 'ant' ? 'bee' : 'ant') : c)));
+    const total = s.x.reduce((a, x) => a + x.length, 0);
+    const metric = p.predict({ ...setOf(s.x), stepLabels }).metric!;
+    assert.deepEqual(metric, { name: 'accuracy', value: (total - s.x.length) / total, count: total });
+    const csv = predictionsToCsv(full, CLASSES, { perStep: true, topK: 1 }).trim().split('\n');
+    assert.equal(csv[0], 'index,step,prediction,class_1,p_1');
+    assert.equal(csv.length, 1 + total);
+    assert.deepEqual(csv[2]!.split(',').slice(0, 3), ['0', '1', full[0]!.prediction[1]]);
+    const reg = predictor(indrnn(), { kind: 'regress', outputs: 1 }, 3, true);
+    const values = reg.predict(setOf(s.x)).predictions.map((q) => q.prediction as number[]);
+    assert.deepEqual(values.map((v) => v.length), s.x.map((x) => x.length));
   });
 });

@@ -20,11 +20,11 @@ function tmp(name: string): string {
 }
 
 /** Writes train/val/test files of `sets` in one format; returns the sequences settings that read them. */
-function writeSplits(dir: string, format: 'jsonl' | 'npy' | 'csv', sets: Record<'train' | 'val' | 'test', Sequences>): SequenceSettings {
+function writeSplits(dir: string, format: 'jsonl' | 'npy' | 'csv', sets: Record<'train' | 'val' | 'test', Sequences>, perStep = false): SequenceSettings {
   const files: Record<string, string> = {};
   for (const [split, s] of Object.entries(sets)) {
     if (format === 'jsonl') fs.writeFileSync((files[split] = path.join(dir, `${split}.jsonl`)), toJsonl(s));
-    else if (format === 'csv') fs.writeFileSync((files[split] = path.join(dir, `${split}.csv`)), toCsv(s));
+    else if (format === 'csv') fs.writeFileSync((files[split] = path.join(dir, `${split}.csv`)), toCsv(s, { perStep }));
     else {
       const b = toNpy(s);
       fs.writeFileSync((files[split] = path.join(dir, `${split}_x.npy`)), b.x);
@@ -32,7 +32,7 @@ function writeSplits(dir: string, format: 'jsonl' | 'npy' | 'csv', sets: Record<
       fs.writeFileSync(path.join(dir, `${split}_len.npy`), b.lengths);
     }
   }
-  return { ...DEFAULT_SEQUENCE_SETTINGS, train: files['train']!, val: files['val']!, test: files['test']! };
+  return { ...DEFAULT_SEQUENCE_SETTINGS, train: files['train']!, val: files['val']!, test: files['test']!, perStep };
 }
 
 const TINY: Partial<Settings> = { hidden: 8, layers: 2, batchSize: 8, epochs: null, steps: 6, evalEvery: 3, checkpointEvery: 0 };
@@ -44,7 +44,7 @@ async function train(sequences: SequenceSettings, overrides: Partial<Settings> =
   const settings: Settings = { ...def.presets.quick, ...TINY, ...overrides, sequences };
   const r = await runExperiment({ definition: def, settings, outDir, stdout: quiet, stderr: quiet, handleSignals: false, ...opts });
   const lines = fs.readFileSync(path.join(outDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-  const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8')) as { notes: string[]; model: { encoder: { uBound?: number; seqLen?: number } } };
+  const config = JSON.parse(fs.readFileSync(path.join(outDir, 'config.json'), 'utf8')) as { notes: string[]; model: { encoder: { uBound?: number; seqLen?: number; lastLayerInit?: boolean } } };
   return { r, outDir, lines, done: lines.at(-1)!, config };
 }
 
@@ -97,6 +97,21 @@ describe('indrnn train sequences', () => {
     assert.ok(lines.some((l) => typeof l['val_acc'] === 'number'));
   });
 
+  it('one label per step (--per-step): the model predicts every step, and the metrics count every step', async () => {
+    const steps = writeSplits(fs.mkdtempSync(path.join(dir, 's')), 'jsonl', { train: waves(64, 41, { labels: 'steps' }), val: waves(16, 42, { labels: 'steps' }), test: waves(16, 43, { labels: 'steps' }) }, true);
+    const { done, outDir, config } = await train(steps, { hidden: 16, steps: 60, evalEvery: 20, lr: 1e-2 });
+    // rising or falling is read from two consecutive steps: learnt in a few dozen steps
+    assert.ok((done['test_acc'] as number) > 0.8, `test_acc ${String(done['test_acc'])}`);
+    const spec = data.parseSequenceSpec(fs.readFileSync(path.join(outDir, 'model', 'sequences.json'), 'utf8'), 'spec');
+    assert.equal(spec.perStep, true);
+    assert.deepEqual(spec.target, { kind: 'classify', numClasses: 2, classNames: ['down', 'up'] });
+    assert.equal(config.model.encoder.lastLayerInit, false);
+    assert.match(config.notes.join('\n'), /one label per step \(--per-step\)/);
+    const reg = writeSplits(fs.mkdtempSync(path.join(dir, 't')), 'jsonl', { train: waves(24, 44, { labels: 'steps-numeric' }), val: waves(8, 45, { labels: 'steps-numeric' }), test: waves(8, 46, { labels: 'steps-numeric' }) }, true);
+    const r = await train({ ...reg, target: 'regress' }, { steps: 4, evalEvery: 2 });
+    assert.equal(typeof r.done['test_mse'], 'number');
+  });
+
   it('every model family trains (and --bn frame, dropout, --u-bound)', async () => {
     for (const model of MODEL_FAMILIES) {
       const { done } = await train(named, { model, hidden: 4, layers: 1, blocks: 1, growth: 2, blockConfig: [1], convChannels: [2], steps: 2, evalEvery: 2, bn: model.endsWith('indrnn') ? 'frame' : 'none', dropout: 0.1 });
@@ -129,6 +144,18 @@ describe('the same data as JSON Lines, .npy and long-form CSV gives the same mod
 
   it('variable-length waves', async () => {
     const [jsonl, npy, csv] = await trainEachFormat({ train: waves(40, 7, { labels: 'numeric' }), val: waves(8, 8, { labels: 'numeric' }), test: waves(8, 9, { labels: 'numeric' }) });
+    for (const other of [npy!, csv!]) {
+      assert.deepEqual(dropTimes(other.lines), dropTimes(jsonl!.lines));
+      assert.ok(weightsOf(other.outDir).equals(weightsOf(jsonl!.outDir)), 'bit-identical weights');
+    }
+  });
+
+  it('one label per step', async () => {
+    const sets = { train: waves(32, 51, { labels: 'steps-numeric' }), val: waves(8, 52, { labels: 'steps-numeric' }), test: waves(8, 53, { labels: 'steps-numeric' }) };
+    const runs = [];
+    for (const format of ['jsonl', 'npy', 'csv'] as const) runs.push(await train(writeSplits(tmp(format), format, sets, true), overrides));
+    const [jsonl, npy, csv] = runs;
+    assert.equal(typeof jsonl!.done['test_acc'], 'number');
     for (const other of [npy!, csv!]) {
       assert.deepEqual(dropTimes(other.lines), dropTimes(jsonl!.lines));
       assert.ok(weightsOf(other.outDir).equals(weightsOf(jsonl!.outDir)), 'bit-identical weights');

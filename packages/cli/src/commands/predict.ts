@@ -15,7 +15,9 @@ import { addSequenceInputFlags } from '../sequence-flags.js';
 const EXAMPLES = `
 Output: one JSON line per sequence, in input order:
   {"index":0,"prediction":"walk","probabilities":{"walk":0.93,"run":0.05,"jump":0.02}}
-or for regression {"index":0,"prediction":1.27}. CSV files add "id" from their id column.
+or for regression {"index":0,"prediction":1.27}. CSV files add "id" from their id column. A model
+trained with --per-step predicts every step: "prediction" and "probabilities" are lists, one per
+step (and CSV output has a row per step).
 
 --stream reads one time step a line from stdin and prints a prediction after each:
   {"id":"s1","x":[0.1,0.7,0.2]}    one step of sequence s1 (its state is kept between lines)
@@ -42,8 +44,8 @@ interface PredictFlags {
   backend?: string;
 }
 
-function metricLine(m: PredictionMetric): string {
-  const n = `${m.count.toLocaleString('en-US')} labelled sequence${m.count === 1 ? '' : 's'}`;
+function metricLine(m: PredictionMetric, perStep: boolean): string {
+  const n = `${m.count.toLocaleString('en-US')} labelled ${perStep ? 'step' : 'sequence'}${m.count === 1 ? '' : 's'}`;
   return m.name === 'accuracy'
     ? `accuracy ${m.value.toFixed(4)} (${Math.round(m.value * m.count).toLocaleString('en-US')} of ${n})`
     : `mse ${m.value.toPrecision(6)} (${n})`;
@@ -61,17 +63,18 @@ function predictFile(predictor: SequencePredictor, flags: PredictFlags): void {
     featureCols: flags.featureCols ?? spec.featureNames,
     // labels named on the command line must be there
     requireLabels: flags.labels !== undefined || flags.labelCol !== undefined,
+    perStep: spec.perStep === true,
   });
   const { predictions, metric } = predictor.predict(set, { batchSize: flags.batchSize, ...(flags.topK ? { topK: flags.topK } : {}) });
-  const text = flags.format === 'csv' ? predictionsToCsv(predictions, spec.target, flags.topK) : predictionsToJsonl(predictions);
+  const text = flags.format === 'csv' ? predictionsToCsv(predictions, spec.target, { ...(flags.topK ? { topK: flags.topK } : {}), perStep: spec.perStep === true }) : predictionsToJsonl(predictions);
   if (flags.output) {
     // everything is computed before the file is written, and the write is atomic: no half-written output
     writeFileAtomic(flags.output, text);
     process.stdout.write(`${flags.output}: ${predictions.length.toLocaleString('en-US')} predictions\n`);
-    if (metric) process.stdout.write(`${metricLine(metric)}\n`);
+    if (metric) process.stdout.write(`${metricLine(metric, spec.perStep === true)}\n`);
   } else {
     process.stdout.write(text);
-    if (metric) process.stderr.write(`${metricLine(metric)}\n`);
+    if (metric) process.stderr.write(`${metricLine(metric, spec.perStep === true)}\n`);
   }
 }
 

@@ -10,7 +10,7 @@ import { buildModel, type SequenceModel, type SequenceModelConfig } from '../nn/
 import { recalibrateBatchNorm } from '../nn/recalibrate.js';
 import { readSequenceFile, type ReadSequences, type SequenceFileOptions } from '../data/node/sequences.js';
 import { checkSameFeatures, longestSequence, selectSequences, sequenceLength, type SequenceSet } from '../data/sequences/types.js';
-import { encodeTargets, inferTarget, TARGET_KINDS, type EncodedTargets, type TargetKind, type TargetSpec } from '../data/sequences/targets.js';
+import { encodeTargets, inferTarget, stepLabelView, TARGET_KINDS, type EncodedTargets, type TargetKind, type TargetSpec } from '../data/sequences/targets.js';
 import { fitStandardization, standardize, type Standardization } from '../data/sequences/standardize.js';
 import { indicesByLength, sequenceBatch } from '../data/sequences/batch.js';
 import { SEQUENCE_SPEC_FILE, SEQUENCE_SPEC_FORMAT, SEQUENCE_SPEC_VERSION, serializeSequenceSpec, type SequenceSpec } from '../data/sequences/spec.js';
@@ -21,6 +21,7 @@ import { tensor, type Tensor } from '../tensor/tensor.js';
 import { Generator } from '../util/random.js';
 import { checkChoice, fail } from '../util/errors.js';
 import { tidy } from '../backend/memory.js';
+import { stepOutputs } from '../predict/steps.js';
 import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
 import { ClassificationMeter, EpochSampler, type SamplerState } from './sampler.js';
 import type { TaskDefinition } from './task-definition.js';
@@ -47,17 +48,21 @@ export interface SequenceSettings {
   featureCols: string[] | null;
   target: TargetKind | 'auto';
   standardize: boolean;
+  /** One label per step: the model predicts at every step (absent in older runs: false). */
+  perStep?: boolean;
 }
 
 export const DEFAULT_SEQUENCE_SETTINGS: Omit<SequenceSettings, 'train'> = {
   val: null, test: null, trainLabels: null, trainLengths: null, valLabels: null, valLengths: null,
   testLabels: null, testLengths: null, idCol: 'id', labelCols: ['label'], featureCols: null, target: 'auto', standardize: true,
+  perStep: false,
 };
 
 /** Share of the training file held out for validation when there is no --val. */
 export const HELD_OUT_FRACTION = 0.1;
 
-type Split = { set: SequenceSet; targets: EncodedTargets };
+/** A split's standardised sequences and encoded targets; per step, `offsets[i]` is where sequence i's step targets start. */
+type Split = { set: SequenceSet; targets: EncodedTargets; offsets: Int32Array | null };
 
 interface PreparedData {
   train: Split;
@@ -97,7 +102,8 @@ function standardized(set: SequenceSet, st: Standardization | null): SequenceSet
 /** Reads the files, infers the target, holds out validation data when needed and fits the standardisation. */
 export function prepareSequenceData(s: Settings): PreparedData {
   const sq = checkSequenceSettings(s);
-  const csv = { idCol: sq.idCol, labelCols: sq.labelCols, featureCols: sq.featureCols };
+  const perStep = sq.perStep === true;
+  const csv = { idCol: sq.idCol, labelCols: sq.labelCols, featureCols: sq.featureCols, perStep };
   const read = (file: string, labels: string | null, lengths: string | null, extra: Partial<SequenceFileOptions> = {}): ReadSequences =>
     readSequenceFile(file, { ...csv, requireLabels: true, ...(labels ? { labels } : {}), ...(lengths ? { lengths } : {}), ...extra });
   const trainRead = read(sq.train, sq.trainLabels, sq.trainLengths);
@@ -107,7 +113,9 @@ export function prepareSequenceData(s: Settings): PreparedData {
   const testRead = sq.test ? read(sq.test, sq.testLabels, sq.testLengths, sameColumns) : null;
   for (const r of [valRead, testRead]) if (r) checkSameFeatures(trainRead.set, r.set, 'the training data');
 
-  const { spec: target, reason } = inferTarget(trainRead.set, sq.target);
+  // per step, every step's label counts as one label
+  const labelled = (set: SequenceSet): SequenceSet => (perStep ? stepLabelView(set) : set);
+  const { spec: target, reason } = inferTarget(labelled(trainRead.set), sq.target);
   const notes = [describeSet('train', trainRead, trainRead.set)];
   let trainSet = trainRead.set;
   let valSet: SequenceSet;
@@ -125,15 +133,24 @@ export function prepareSequenceData(s: Settings): PreparedData {
   if (testRead) notes.push(describeSet('test', testRead, testRead.set));
   else notes.push('test: no --test file, so the run reports no test metric');
   notes.push(`target: ${reason}`);
+  if (perStep) notes.push('one label per step (--per-step): the model predicts at every step, and the metrics count every step');
 
   const st = sq.standardize ? fitStandardization(trainSet.sequences, trainSet.features) : null;
   notes.push(st
     ? `features standardised with the mean and std of the training sequences (saved in model/${SEQUENCE_SPEC_FILE}; --no-standardize turns it off)`
     : 'features used as they are (--no-standardize)');
-  const split = (set: SequenceSet): Split => ({ set: standardized(set, st), targets: encodeTargets(set, target) });
+  const split = (set: SequenceSet): Split => {
+    let offsets: Int32Array | null = null;
+    if (perStep) {
+      offsets = new Int32Array(set.sequences.length);
+      for (let i = 1; i < offsets.length; i++) offsets[i] = offsets[i - 1]! + sequenceLength(set, i - 1);
+    }
+    return { set: standardized(set, st), targets: encodeTargets(labelled(set), target), offsets };
+  };
   const spec: SequenceSpec = {
     format: SEQUENCE_SPEC_FORMAT, version: SEQUENCE_SPEC_VERSION, features: trainSet.features,
     featureNames: trainSet.featureNames, standardization: st, target, longestTraining: longestSequence(trainSet),
+    ...(perStep ? { perStep: true } : {}),
   };
   return { train: split(trainSet), val: split(valSet), test: testRead ? split(testRead.set) : null, spec, notes };
 }
@@ -146,8 +163,39 @@ function outputsOf(target: TargetSpec): number {
 export function sequenceModelConfig(s: Settings, spec: SequenceSpec): SequenceModelConfig {
   const T = s.seqLen > 0 ? s.seqLen : spec.longestTraining;
   // conv-indrnn convolves over the features of a step, one channel each
-  const encoder = encoderFromSettings({ ...s, seqLen: T }, spec.features, true, [spec.features, 1]);
+  // the papers' last-layer init of u is for models that read only the last step
+  const encoder = encoderFromSettings({ ...s, seqLen: T }, spec.features, !spec.perStep, [spec.features, 1]);
   return { kind: 'sequence', encoder, outputSize: outputsOf(spec.target) };
+}
+
+/** Class index of a padded step: the loss and the accuracy skip it. */
+const IGNORE = -100;
+
+/**
+ * Per-step labels of a batch as the loss wants them: int32 classes [T, B] (IGNORE on padding), or
+ * float32 targets [T, B, 1] with a 0/1 mask of the valid steps.
+ */
+function batchStepTargets(split: Split, idx: ArrayLike<number>, T: number): { targets: Tensor; mask: Tensor | null; valid: number } {
+  const B = idx.length;
+  const t = split.targets;
+  const classes = new Int32Array(T * B).fill(IGNORE);
+  const values = new Float32Array(T * B);
+  const mask = new Float32Array(T * B);
+  let valid = 0;
+  for (let b = 0; b < B; b++) {
+    const i = idx[b]!;
+    const len = sequenceLength(split.set, i);
+    const at = split.offsets![i]!;
+    for (let step = 0; step < len; step++) {
+      if (t.kind === 'classify') classes[step * B + b] = t.classes[at + step]!;
+      else values[step * B + b] = t.values[at + step]!;
+      mask[step * B + b] = 1;
+      valid++;
+    }
+  }
+  return t.kind === 'classify'
+    ? { targets: tensor(classes, [T, B], 'int32'), mask: null, valid }
+    : { targets: tensor(values, [T, B, 1]), mask: tensor(mask, [T, B, 1]), valid };
 }
 
 /** Labels of a batch as the loss wants them: int32 classes [B] or float32 targets [B, K]. */
@@ -172,25 +220,47 @@ function sequencesTask(model: SequenceModel, data: PreparedData, s: Settings): T
   }
   const sampler = new EpochSampler(n, B, s.seed);
   const classify = data.spec.target.kind === 'classify';
+  const perStep = data.spec.perStep === true;
   const lossOf = (logits: Tensor, targets: Tensor): Tensor => (classify ? softmaxCrossEntropy(logits, targets) : mseLoss(logits, targets));
+  /** Loss of one batch (and what evaluation needs): last-step or per-step outputs and targets. */
+  const batchLoss = (split: Split, idx: ArrayLike<number>, reduction: 'mean' | 'sum') => {
+    const b = sequenceBatch(split.set.sequences, F, idx);
+    if (!perStep) {
+      const out = model.forward(b.x, { lengths: b.lengths });
+      const targets = batchTargets(split.targets, idx);
+      const loss = classify || reduction === 'mean' ? lossOf(out, targets) : mseLoss(out, targets, 'sum');
+      return { loss, out, targets: targets.data(), count: idx.length };
+    }
+    const out = stepOutputs(model, b.x, b.lengths);
+    const st = batchStepTargets(split, idx, b.x.shape[0]!);
+    if (classify) return { loss: softmaxCrossEntropy(out, st.targets, { ignoreIndex: IGNORE }), out, targets: st.targets.data(), count: st.valid };
+    const squared = out.sub(st.targets).mul(st.mask!).square().sum();
+    return { loss: reduction === 'mean' ? squared.mul(1 / st.valid) : squared, out, targets: st.targets.data(), count: st.valid };
+  };
 
   const evaluate = (split: Split, prefix: string): Record<string, number> => {
     const order = indicesByLength(split.set.sequences);
     const chunk = Math.max(B, 128);
     const meter = new ClassificationMeter();
     let squared = 0;
+    let count = 0;
     for (let i = 0; i < order.length; i += chunk) {
       const idx = order.subarray(i, Math.min(order.length, i + chunk));
       tidy(() => {
-        const b = sequenceBatch(split.set.sequences, F, idx);
-        const out = model.forward(b.x, { lengths: b.lengths });
-        const targets = batchTargets(split.targets, idx);
-        if (classify) meter.add(softmaxCrossEntropy(out, targets).item(), argmax(out).data(), targets.data());
-        else squared += mseLoss(out, targets, 'sum').item();
+        const r = batchLoss(split, idx, 'sum');
+        count += r.count;
+        if (!classify) {
+          squared += r.loss.item();
+          return;
+        }
+        // padded steps (per step) are IGNORE: only the valid ones are counted
+        const predicted = argmax(r.out).data();
+        const keep = Array.from(r.targets, (_, k) => k).filter((k) => r.targets[k] !== IGNORE);
+        meter.add(r.loss.item(), keep.map((k) => predicted[k]!), keep.map((k) => r.targets[k]!));
       });
     }
     if (classify) return meter.result(prefix);
-    return { [`${prefix}_mse`]: squared / (order.length * outputsOf(data.spec.target)) };
+    return { [`${prefix}_mse`]: squared / (count * outputsOf(data.spec.target)) };
   };
 
   return {
@@ -205,13 +275,11 @@ function sequencesTask(model: SequenceModel, data: PreparedData, s: Settings): T
       const order = new Generator(s.seed * 1000 + 41).permutation(n);
       recalibrateBatchNorm(model, Math.min(batches, Math.floor(n / B)), (i) => {
         const b = sequenceBatch(train.set.sequences, F, order.subarray(i * B, (i + 1) * B));
-        model.forward(b.x, { lengths: b.lengths });
+        model.encoder.forward(b.x, { lengths: b.lengths });
       });
     },
     trainLoss() {
-      const idx = sampler.next();
-      const b = sequenceBatch(train.set.sequences, F, idx);
-      return { loss: lossOf(model.forward(b.x, { lengths: b.lengths }), batchTargets(train.targets, idx)) };
+      return { loss: batchLoss(train, sampler.next(), 'mean').loss };
     },
     evaluate(split) {
       if (split === 'val') return evaluate(data.val, 'val');

@@ -2,7 +2,7 @@
  * Predictions as text: JSON Lines (one object a sequence, in input order) or CSV with one row a
  * sequence: `index[,id],prediction` then, for classification, one probability column per class
  * (`p_<class>`) or, with top-k, `class_1,p_1,...,class_k,p_k`; for K regression targets,
- * `prediction_0..prediction_{K-1}`.
+ * `prediction_0..prediction_{K-1}`. A per-step model gets one row per step, with a `step` column.
  */
 import type { Prediction } from './predictor.js';
 import { className, type TargetSpec } from '../data/sequences/targets.js';
@@ -17,10 +17,26 @@ export function csvField(value: string | number): string {
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-export function predictionsToCsv(predictions: readonly Prediction[], target: TargetSpec, topK?: number): string {
+export interface CsvOutputOptions {
+  /** The probability columns hold the k most probable classes. */
+  topK?: number;
+  /** One row per step (per-step predictions). */
+  perStep?: boolean;
+}
+
+type One = { prediction: string | number | number[]; probabilities?: Record<string, number> };
+
+/** Per-step predictions as one prediction per step. */
+function steps(p: Prediction): One[] {
+  const q = p as { prediction: (string | number)[]; probabilities?: Record<string, number>[] };
+  return q.prediction.map((prediction, t) => ({ prediction, ...(q.probabilities ? { probabilities: q.probabilities[t]! } : {}) }));
+}
+
+export function predictionsToCsv(predictions: readonly Prediction[], target: TargetSpec, opts: CsvOutputOptions = {}): string {
+  const { topK, perStep } = opts;
   const withId = predictions.some((p) => p.id !== undefined);
-  const header: (string | number)[] = ['index', ...(withId ? ['id'] : [])];
-  let cells: (p: Prediction) => (string | number)[];
+  const header: (string | number)[] = ['index', ...(withId ? ['id'] : []), ...(perStep ? ['step'] : [])];
+  let cells: (p: One) => (string | number)[];
   if (target.kind === 'regress') {
     const K = target.outputs;
     header.push(...(K === 1 ? ['prediction'] : Array.from({ length: K }, (_, k) => `prediction_${k}`)));
@@ -38,6 +54,10 @@ export function predictionsToCsv(predictions: readonly Prediction[], target: Tar
     cells = (p) => [p.prediction as string | number, ...names.map((n) => (p as { probabilities: Record<string, number> }).probabilities[n]!)];
   }
   const lines = [header.map(csvField).join(',')];
-  for (const p of predictions) lines.push([p.index, ...(withId ? [p.id ?? ''] : []), ...cells(p)].map(csvField).join(','));
+  for (const p of predictions) {
+    const lead = [p.index, ...(withId ? [p.id ?? ''] : [])];
+    if (perStep) steps(p).forEach((q, t) => lines.push([...lead, t, ...cells(q)].map(csvField).join(',')));
+    else lines.push([...lead, ...cells(p as One)].map(csvField).join(','));
+  }
   return lines.join('\n') + '\n';
 }

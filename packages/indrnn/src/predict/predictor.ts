@@ -10,15 +10,17 @@ import { tidy } from '../backend/memory.js';
 import { fail } from '../util/errors.js';
 import { sequenceBatch, indicesByLength } from '../data/sequences/batch.js';
 import { standardize } from '../data/sequences/standardize.js';
-import { className, encodeTargets, type TargetSpec } from '../data/sequences/targets.js';
+import { className, encodeTargets, stepLabelView, type TargetSpec } from '../data/sequences/targets.js';
 import { checkSameFeatures, type SequenceSet } from '../data/sequences/types.js';
 import type { SequenceSpec } from '../data/sequences/spec.js';
 import { PredictionStream } from './stream.js';
+import { stepOutputs } from './steps.js';
 
-/** A class with its probabilities (by class name), or regression values. */
+/** A class with its probabilities (by class name), or regression values; per step, a list of them. */
 export type PredictedValue =
   | { prediction: string | number; probabilities: Record<string, number> }
-  | { prediction: number | number[] };
+  | { prediction: number | number[] }
+  | { prediction: (string | number)[]; probabilities: Record<string, number>[] };
 
 /** One sequence's prediction, by its position in the input (and its id when the file names one). */
 export type Prediction = { index: number; id?: string } & PredictedValue;
@@ -33,7 +35,7 @@ export interface PredictOptions {
 export interface PredictionMetric {
   name: 'accuracy' | 'mse';
   value: number;
-  /** Labelled sequences it was computed on. */
+  /** Labelled sequences it was computed on (per step: labelled steps). */
   count: number;
 }
 
@@ -79,7 +81,15 @@ export class SequencePredictor {
     checkSameFeatures({ name: this.source, features: this.spec.features }, set, 'the model');
   }
 
-  /** The model's raw outputs (logits or regression values) for every sequence: N rows of width outputs. */
+  /** Whether the model predicts at every step (trained with one label per step). */
+  get perStep(): boolean {
+    return this.spec.perStep === true;
+  }
+
+  /**
+   * The model's raw outputs (logits or regression values) for every sequence: one row of width
+   * `outputs` each, or per step, length × outputs values (step by step).
+   */
   outputs(set: SequenceSet, batchSize = 256): Float32Array[] {
     this.checkInput(set);
     const F = set.features;
@@ -89,12 +99,25 @@ export class SequencePredictor {
     this.model.eval();
     for (let i = 0; i < order.length; i += batchSize) {
       const idx = order.subarray(i, Math.min(order.length, i + batchSize));
-      const out = tidy(() => noGrad(() => {
+      const { out, T } = tidy(() => noGrad(() => {
         const b = sequenceBatch(seqs, F, idx);
-        return this.model.forward(b.x, { lengths: b.lengths }).data().slice() as Float32Array;
+        const y = this.perStep ? stepOutputs(this.model, b.x, b.lengths) : this.model.forward(b.x, { lengths: b.lengths });
+        return { out: y.data().slice() as Float32Array, T: b.x.shape[0]! };
       }));
-      const width = out.length / idx.length;
-      idx.forEach((k, j) => (rows[k] = out.subarray(j * width, (j + 1) * width)));
+      const B = idx.length;
+      if (!this.perStep) {
+        const width = out.length / B;
+        idx.forEach((k, j) => (rows[k] = out.subarray(j * width, (j + 1) * width)));
+        continue;
+      }
+      // [T, B, C]: sequence j's valid steps, step by step
+      const C = out.length / (T * B);
+      idx.forEach((k, j) => {
+        const len = seqs[k]!.length / F;
+        const row = new Float32Array(len * C);
+        for (let t = 0; t < len; t++) row.set(out.subarray((t * B + j) * C, (t * B + j + 1) * C), t * C);
+        rows[k] = row;
+      });
     }
     return rows;
   }
@@ -111,30 +134,45 @@ export class SequencePredictor {
     return { prediction: className(t, ranked[0]![0]), probabilities };
   }
 
+  /** Per step: each step's prediction, as lists. */
+  private formatSteps(row: Float32Array, topK?: number): PredictedValue {
+    const C = this.spec.target.kind === 'classify' ? this.spec.target.numClasses : this.spec.target.outputs;
+    const steps = Array.from({ length: row.length / C }, (_, t) => this.format(row.subarray(t * C, (t + 1) * C), topK));
+    if (this.spec.target.kind === 'regress') return { prediction: steps.map((p) => p.prediction as number) };
+    return {
+      prediction: steps.map((p) => p.prediction as string | number),
+      probabilities: steps.map((p) => (p as { probabilities: Record<string, number> }).probabilities),
+    };
+  }
+
   predict(set: SequenceSet, opts: PredictOptions = {}): PredictResult {
     if (opts.topK !== undefined && (!Number.isInteger(opts.topK) || opts.topK < 1)) fail(`predict: topK must be an integer >= 1, got ${opts.topK}`);
     // labels are checked before the model runs, so a bad label fails fast
-    const targets = set.labels ? encodeTargets(set, this.spec.target) : null;
+    const labelled = this.perStep ? (set.stepLabels ? stepLabelView(set) : null) : set.labels ? set : null;
+    const targets = labelled ? encodeTargets(labelled, this.spec.target) : null;
     const rows = this.outputs(set, opts.batchSize ?? 256);
     const predictions = rows.map((row, i): Prediction => {
       const id = set.ids?.[i] ?? null;
-      return { index: i, ...(id !== null ? { id } : {}), ...this.format(row, opts.topK) };
+      return { index: i, ...(id !== null ? { id } : {}), ...(this.perStep ? this.formatSteps(row, opts.topK) : this.format(row, opts.topK)) };
     });
+    // the metric over every labelled row: a sequence's output, or per step each step's
+    const C = this.spec.target.kind === 'classify' ? this.spec.target.numClasses : this.spec.target.outputs;
+    const flat = rows.flatMap((row) => Array.from({ length: row.length / C }, (_, t) => row.subarray(t * C, (t + 1) * C)));
     let metric: PredictionMetric | null = null;
     if (targets?.kind === 'classify') {
       let correct = 0;
-      rows.forEach((row, i) => {
+      flat.forEach((row, i) => {
         let best = 0;
         for (let k = 1; k < row.length; k++) if (row[k]! > row[best]!) best = k;
         if (best === targets.classes[i]) correct++;
       });
-      metric = { name: 'accuracy', value: correct / rows.length, count: rows.length };
+      metric = { name: 'accuracy', value: correct / flat.length, count: flat.length };
     } else if (targets?.kind === 'regress') {
       let sq = 0;
-      rows.forEach((row, i) => {
+      flat.forEach((row, i) => {
         for (let k = 0; k < row.length; k++) sq += (row[k]! - targets.values[i * targets.outputs + k]!) ** 2;
       });
-      metric = { name: 'mse', value: sq / (rows.length * targets.outputs), count: rows.length };
+      metric = { name: 'mse', value: sq / (flat.length * targets.outputs), count: flat.length };
     }
     return { predictions, metric };
   }

@@ -61,7 +61,7 @@ export interface ReadSequences {
 export function readSequenceFile(file: string, opts: SequenceFileOptions = {}): ReadSequences {
   const format = sequenceFormatOf(file);
   if (!isFile(file)) fail(`${file}: no such file`);
-  if (format === 'jsonl') return { set: parseSequencesJsonl(readDataFile(file), file), format, files: [file] };
+  if (format === 'jsonl') return { set: parseSequencesJsonl(readDataFile(file), file, { perStep: opts.perStep ?? false }), format, files: [file] };
   if (format === 'csv') {
     const delimiter = opts.delimiter ?? (/\.tsv(\.gz)?$/i.test(file) ? '\t' : ',');
     return { set: parseSequencesCsv(readDataFile(file), file, { ...opts, delimiter }), format, files: [file] };
@@ -79,6 +79,7 @@ export function readSequenceFile(file: string, opts: SequenceFileOptions = {}): 
     x: { bytes: readDataFile(file), name: file },
     labels: labels ? { bytes: readDataFile(labels), name: labels } : null,
     lengths: lengths ? { bytes: readDataFile(lengths), name: lengths } : null,
+    perStep: opts.perStep ?? false,
   });
   return { set, format, files: [file, ...(labels ? [labels] : []), ...(lengths ? [lengths] : [])] };
 }

@@ -6,14 +6,14 @@
  *
  * Labels: when every label cell is a number the labels are numbers (class indices or regression
  * targets), otherwise they are class names; several label columns make a list of numbers
- * (regression targets).
+ * (regression targets). With `perStep`, each row's label is the label of its step.
  */
 // Node only (exported from 'indrnn/node'): csv-parse's Node build needs Buffer, and its browser
 // build, which carries a Buffer polyfill, parses about 3x slower
 import { parse } from 'csv-parse/sync';
 import { fail } from '../../util/errors.js';
 import { decodeText } from '../bytes.js';
-import { shown, type SequenceLabel, type SequenceSet } from './types.js';
+import { shown, type SequenceLabel, type SequenceSet, type StepLabel } from './types.js';
 
 export interface CsvSequenceOptions {
   /** Column naming each row's sequence (default 'id'). */
@@ -26,6 +26,8 @@ export interface CsvSequenceOptions {
   requireLabels?: boolean;
   /** Field delimiter (default ','). */
   delimiter?: string;
+  /** Each row's label is its step's label (one label column). */
+  perStep?: boolean;
 }
 
 const NUMBER = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/;
@@ -92,8 +94,9 @@ export function parseSequencesCsv(input: Uint8Array | string, name: string, opts
     if (featureIdx.length === 0) fail(`${name}: no feature columns: the header (${columnsText}) has only the id and label columns`);
   }
   const F = featureIdx.length;
+  if (opts.perStep && labelCols.length > 1) fail(`${name}: --per-step takes one label column, got ${labelCols.length} (${labelCols.map(shown).join(', ')})`);
 
-  const byId = new Map<string, { steps: number[]; line: number; label: string[] | null; labelLine: number }>();
+  const byId = new Map<string, { steps: number[]; line: number; label: string[] | null; labelLine: number; stepLabels: string[]; stepLines: number[] }>();
   for (let r = 1; r < rows.length; r++) {
     const { record, info } = rows[r]!;
     const at = `${name}: line ${info.lines}`;
@@ -103,10 +106,14 @@ export function parseSequencesCsv(input: Uint8Array | string, name: string, opts
     let seq = byId.get(id);
     const label = hasLabels ? labelIdx.map((i) => record[i!]!) : null;
     if (!seq) {
-      seq = { steps: [], line: info.lines, label, labelLine: info.lines };
+      seq = { steps: [], line: info.lines, label, labelLine: info.lines, stepLabels: [], stepLines: [] };
       byId.set(id, seq);
-    } else if (label && label.join('\u0000') !== seq.label!.join('\u0000')) {
-      fail(`${at}: sequence ${shown(id)} has label ${shown(label.join(','))} here but ${shown(seq.label!.join(','))} on line ${seq.labelLine}; every row of a sequence must carry the same label (one label per step is not supported)`);
+    } else if (label && !opts.perStep && label.join('\u0000') !== seq.label!.join('\u0000')) {
+      fail(`${at}: sequence ${shown(id)} has label ${shown(label.join(','))} here but ${shown(seq.label!.join(','))} on line ${seq.labelLine}; every row of a sequence must carry the same label (for one label per step pass --per-step)`);
+    }
+    if (label && opts.perStep) {
+      seq.stepLabels.push(label[0]!);
+      seq.stepLines.push(info.lines);
     }
     for (let f = 0; f < F; f++) seq.steps.push(numberCell(record[featureIdx[f]!]!, `${at}, column ${shown(featureNames[f])}`));
   }
@@ -114,7 +121,16 @@ export function parseSequencesCsv(input: Uint8Array | string, name: string, opts
 
   const entries = [...byId.entries()];
   let labels: SequenceLabel[] | null = null;
-  if (hasLabels) {
+  let stepLabels: StepLabel[][] | null = null;
+  if (hasLabels && opts.perStep) {
+    const all = entries.flatMap(([, s]) => s.stepLabels.map((c, t) => [c, s.stepLines[t]!] as const));
+    for (const [c, line] of all) {
+      if (c === '') fail(`${name}: line ${line}: label column ${shown(labelCols[0])} is empty`);
+      if (NON_FINITE.test(c)) fail(`${name}: line ${line}: label ${shown(c)} in column ${shown(labelCols[0])} is not a finite number`);
+    }
+    const numeric = all.every(([c]) => NUMBER.test(c));
+    stepLabels = entries.map(([, s]) => s.stepLabels.map((c) => (numeric ? Number(c) : c)));
+  } else if (hasLabels) {
     const where = (k: number): string => `${name}: line ${entries[k]![1].labelLine}`;
     for (let k = 0; k < entries.length; k++) {
       const cells = entries[k]![1].label!;
@@ -136,6 +152,7 @@ export function parseSequencesCsv(input: Uint8Array | string, name: string, opts
     sequences: entries.map(([, s]) => Float32Array.from(s.steps)),
     origins: entries.map(([id, s]) => `line ${s.line} (id ${shown(id)})`),
     labels,
+    stepLabels,
     ids: entries.map(([id]) => id),
     featureNames,
   };

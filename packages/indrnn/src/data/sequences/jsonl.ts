@@ -4,11 +4,12 @@
  * may differ from line to line; the feature count may not. Blank lines are skipped.
  *
  * Labels: a number, a string (a class name) or an array of numbers (regression targets), of one
- * kind in the whole file; either every line has `"y"` or none does.
+ * kind in the whole file; either every line has `"y"` or none does. With `perStep`, `"y"` is a list
+ * of one label per step (numbers or class names).
  */
 import { fail } from '../../util/errors.js';
 import { decodeText } from '../bytes.js';
-import { shown, type SequenceLabel, type SequenceSet } from './types.js';
+import { shown, type SequenceLabel, type SequenceSet, type StepLabel } from './types.js';
 
 type LabelKind = 'number' | 'string' | 'array';
 
@@ -22,11 +23,18 @@ function labelKind(y: unknown): LabelKind | null {
 const notFinite = (v: unknown): string =>
   v === null ? 'null (NaN and Inf are not allowed; JSON writes them as null or not at all)' : `${shown(v)}, not a finite number`;
 
-export function parseSequencesJsonl(input: Uint8Array | string, name: string): SequenceSet {
+export interface JsonlSequenceOptions {
+  /** "y" holds one label per step. */
+  perStep?: boolean;
+}
+
+export function parseSequencesJsonl(input: Uint8Array | string, name: string, opts: JsonlSequenceOptions = {}): SequenceSet {
   const text = decodeText(input, name).replace(/^\uFEFF/, '');
   const sequences: Float32Array[] = [];
   const origins: string[] = [];
   const labels: SequenceLabel[] = [];
+  const stepLabels: StepLabel[][] = [];
+  let stepKind: { kind: 'number' | 'string'; line: number } | null = null;
   const ids: (string | null)[] = [];
   let anyId = false;
   let features = -1;
@@ -88,7 +96,8 @@ export function parseSequencesJsonl(input: Uint8Array | string, name: string): S
         ? `${at}: has "y" but the lines before it have none; label every sequence or none`
         : `${at}: has no "y" but the lines before it have one; label every sequence or none`);
     }
-    if (has) labels.push(checkLabel(obj['y'], at, n, (first) => (firstLabel ??= first)));
+    if (has && opts.perStep) stepLabels.push(checkStepLabels(obj['y'], x.length, at, n, (first) => (stepKind ??= first)));
+    else if (has) labels.push(checkLabel(obj['y'], at, n, (first) => (firstLabel ??= first)));
     const id = obj['id'];
     if (id !== undefined && typeof id !== 'string' && typeof id !== 'number') fail(`${at}: "id" must be a string or a number, got ${shown(id)}`);
     if (id !== undefined) anyId = true;
@@ -97,7 +106,32 @@ export function parseSequencesJsonl(input: Uint8Array | string, name: string): S
     origins.push(`line ${n}`);
   }
   if (sequences.length === 0) fail(`${name}: no sequences (the file is empty); expected one JSON object a line such as {"x": [[0.1, 0.2]], "y": 1}`);
-  return { name, features, sequences, origins, labels: hasLabels ? labels : null, ids: anyId ? ids : null, featureNames: null };
+  return {
+    name, features, sequences, origins, labels: hasLabels && !opts.perStep ? labels : null,
+    stepLabels: hasLabels && opts.perStep ? stepLabels : null, ids: anyId ? ids : null, featureNames: null,
+  };
+}
+
+/** Checks a per-step "y": one number or class name per step, of the first line's kind. */
+function checkStepLabels(
+  y: unknown,
+  steps: number,
+  at: string,
+  line: number,
+  first: (k: { kind: 'number' | 'string'; line: number }) => { kind: 'number' | 'string'; line: number },
+): StepLabel[] {
+  if (!Array.isArray(y)) fail(`${at}: "y" must be a list of one label per step (--per-step), got ${shown(y)}`);
+  if (y.length !== steps) fail(`${at}: "y" has ${y.length} label${y.length === 1 ? '' : 's'} but "x" has ${steps} step${steps === 1 ? '' : 's'}; --per-step needs one label per step`);
+  for (let t = 0; t < y.length; t++) {
+    const v = y[t];
+    const kind = typeof v === 'number' ? 'number' : typeof v === 'string' ? 'string' : null;
+    if (kind === null) fail(`${at}: y[${t}] is ${shown(v)}; a step's label is a number or a class name`);
+    if (kind === 'number' && !Number.isFinite(v)) fail(`${at}: y[${t}] is ${notFinite(v)}`);
+    if (kind === 'string' && v === '') fail(`${at}: y[${t}] is an empty string; class names must not be empty`);
+    const f = first({ kind, line });
+    if (f.kind !== kind) fail(`${at}: y[${t}] is a ${kind} (${shown(v)}), but the labels of line ${f.line} are ${f.kind}s; labels of mixed type`);
+  }
+  return y as StepLabel[];
 }
 
 /** Checks one "y" and that its kind (and array length) matches the first label's. */
@@ -119,7 +153,7 @@ function checkLabel(
     if (bad >= 0) {
       const v = arr[bad];
       fail(typeof v === 'string' || Array.isArray(v)
-        ? `${at}: "y" is a list holding ${shown(v)}; list labels are regression targets and must be numbers (one label per step is not supported: give each sequence one label)`
+        ? `${at}: "y" is a list holding ${shown(v)}; list labels are regression targets and must be numbers (for one label per step pass --per-step)`
         : `${at}: y[${bad}] is ${notFinite(v)}`);
     }
     size = arr.length;

@@ -2,11 +2,12 @@
  * NumPy sequences: `x.npy` of shape [N, T, F] (or [N, T] for one feature a step), float32 or
  * float64 (integer arrays are read as numbers too); labels [N] (class indices, or one regression
  * target) or [N, K] (K regression targets); optional lengths [N] in 1..T for sequences shorter than T
- * (the steps after a sequence's length are padding and are never read).
+ * (the steps after a sequence's length are padding and are never read). With `perStep`, labels are
+ * [N, T]: one label per step (the padding's labels are never read either).
  */
 import { fail } from '../../util/errors.js';
 import { parseNpy, type NpyArray } from '../npy.js';
-import type { SequenceLabel, SequenceSet } from './types.js';
+import type { SequenceLabel, SequenceSet, StepLabel } from './types.js';
 
 /** A file's bytes and its name (for messages). */
 export interface NamedBytes {
@@ -18,6 +19,8 @@ export interface NpySequenceInputs {
   x: NamedBytes;
   labels?: NamedBytes | null;
   lengths?: NamedBytes | null;
+  /** Labels are [N, T], one per step. */
+  perStep?: boolean;
 }
 
 const plural = (n: number, what: string): string => `${n} ${what}${n === 1 ? '' : 's'}`;
@@ -69,7 +72,21 @@ export function parseSequencesNpy(inputs: NpySequenceInputs): SequenceSet {
   }
 
   let labels: SequenceLabel[] | null = null;
-  if (inputs.labels) {
+  let stepLabels: StepLabel[][] | null = null;
+  if (inputs.labels && inputs.perStep) {
+    const yn = inputs.labels.name;
+    const arr = parseNpy(inputs.labels.bytes, yn);
+    if (arr.shape.length !== 2 || arr.shape[1] !== T) fail(`${yn}: shape (${arr.shape.join(', ')}) is not [N, T] = [${N}, ${T}] (one label per step of ${name}; --per-step)`);
+    if (arr.shape[0] !== N) fail(`${yn} holds labels of ${plural(arr.shape[0]!, 'sequence')} but ${name} holds ${plural(N, 'sequence')}; they must match`);
+    stepLabels = new Array(N);
+    for (let i = 0; i < N; i++) {
+      const len = lengths ? lengths[i]! : T;
+      const row = Array.from({ length: len }, (_, t) => numberAt(arr, i * T + t));
+      const bad = row.findIndex((v) => !Number.isFinite(v));
+      if (bad >= 0) fail(`${yn}: label of sequence ${i}, step ${bad} is ${row[bad]}; labels must be finite numbers`);
+      stepLabels[i] = row;
+    }
+  } else if (inputs.labels) {
     const yn = inputs.labels.name;
     const arr = parseNpy(inputs.labels.bytes, yn);
     if (arr.shape.length !== 1 && arr.shape.length !== 2) fail(`${yn}: shape (${arr.shape.join(', ')}) is not [N] (one label per sequence) or [N, K] (K regression targets)`);
@@ -85,7 +102,7 @@ export function parseSequencesNpy(inputs: NpySequenceInputs): SequenceSet {
     }
   }
   return {
-    name, features: F, sequences, origins, labels, ...(inputs.labels ? { labelSource: inputs.labels.name } : {}),
+    name, features: F, sequences, origins, labels, stepLabels, ...(inputs.labels ? { labelSource: inputs.labels.name } : {}),
     ids: null, featureNames: null,
   };
 }

@@ -21,6 +21,8 @@ export interface SequenceSpec {
   target: TargetSpec;
   /** Steps of the longest training sequence. */
   longestTraining: number;
+  /** One label per step: the model predicts at every step (absent: one label per sequence). */
+  perStep?: boolean;
 }
 
 export function serializeSequenceSpec(spec: SequenceSpec): string {
@@ -56,8 +58,9 @@ export function parseSequenceSpec(text: string, source: string): SequenceSpec {
     fail(`${source}: "target" must be {"kind": "classify", "numClasses", "classNames"} or {"kind": "regress", "outputs"}`);
   }
   if (!isCount(s.longestTraining, 1)) fail(`${source}: "longestTraining" must be an integer >= 1`);
+  if (s.perStep !== undefined && typeof s.perStep !== 'boolean') fail(`${source}: "perStep" must be true or false`);
   return {
     format: SEQUENCE_SPEC_FORMAT, version: SEQUENCE_SPEC_VERSION, features: s.features, featureNames: s.featureNames ?? null,
-    standardization, target, longestTraining: s.longestTraining,
+    standardization, target, longestTraining: s.longestTraining, ...(s.perStep ? { perStep: true } : {}),
   };
 }

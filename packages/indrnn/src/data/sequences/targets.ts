@@ -5,9 +5,10 @@
  * other file's labels are checked against what the training labels set.
  */
 import { fail } from '../../util/errors.js';
-import { shown, type SequenceLabel, type SequenceSet } from './types.js';
+import { sequenceLength, shown, type SequenceLabel, type SequenceSet } from './types.js';
 
 export const TARGET_KINDS = ['classify', 'regress'] as const;
+// per-step targets reuse these rules on stepLabelView(set): one flat label per step
 export type TargetKind = (typeof TARGET_KINDS)[number];
 
 export type TargetSpec =
@@ -120,4 +121,26 @@ export function encodeTargets(set: SequenceSet, spec: TargetSpec): EncodedTarget
 /** The name of class k as predictions print it: its name, or its index for integer labels. */
 export function className(spec: TargetSpec & { kind: 'classify' }, k: number): string | number {
   return spec.classNames ? spec.classNames[k]! : k;
+}
+
+/**
+ * Per-step labelling: the labels of every step of every sequence as one flat set of labels (sequence
+ * by sequence, step by step), each with its origin ("line 3, step 4"), so inferTarget and
+ * encodeTargets treat them like per-sequence labels. Fails when the set has no per-step labels.
+ */
+export function stepLabelView(set: SequenceSet): SequenceSet {
+  if (!set.stepLabels) {
+    fail(`${set.name}: no labels for each step; with --per-step, "y" is a list of one label per step (JSON lines), each row's label is its step's (CSV), or the labels are [N, T] (.npy)`);
+  }
+  const labels: SequenceLabel[] = [];
+  const origins: string[] = [];
+  set.stepLabels.forEach((steps, i) => {
+    const len = sequenceLength(set, i);
+    if (steps.length !== len) fail(`${set.labelSource ?? set.name}: ${set.origins[i]} has ${steps.length} step labels for ${len} steps`);
+    steps.forEach((y, t) => {
+      labels.push(y);
+      origins.push(`${set.origins[i]}, step ${t}`);
+    });
+  });
+  return { name: set.labelSource ?? set.name, features: set.features, sequences: labels.map(() => new Float32Array(0)), origins, labels, ids: null, featureNames: null };
 }

@@ -8,6 +8,9 @@ import { fail } from '../../util/errors.js';
 /** A label as written in a file: a class index or name, or regression target(s). */
 export type SequenceLabel = number | string | readonly number[];
 
+/** A label of one time step (per-step labelling): a class index or name, or one regression target. */
+export type StepLabel = number | string;
+
 export interface SequenceSet {
   /** The file the sequences were read from (every message names it). */
   name: string;
@@ -17,8 +20,10 @@ export interface SequenceSet {
   sequences: Float32Array[];
   /** Where each sequence starts in its file: 'line 3' (JSON Lines), 'line 17 (id "s3")' (CSV), 'sequence 5' (.npy). */
   origins: string[];
-  /** One label per sequence, or null when the file has none. */
+  /** One label per sequence, or null when the file has none (or has one label per step). */
   labels: SequenceLabel[] | null;
+  /** One label per step of each sequence (read with `perStep`), or null/absent. */
+  stepLabels?: StepLabel[][] | null;
   /** The file that held the labels when it is not `name` (.npy labels beside the array). */
   labelSource?: string;
   /** Sequence ids when the file names them (CSV id column, "id" in JSON Lines). */
@@ -48,6 +53,7 @@ export function selectSequences(set: SequenceSet, indices: ArrayLike<number>, na
     sequences: pick(set.sequences),
     origins: pick(set.origins),
     labels: set.labels ? pick(set.labels) : null,
+    stepLabels: set.stepLabels ? pick(set.stepLabels) : null,
     ids: set.ids ? pick(set.ids) : null,
   };
 }
