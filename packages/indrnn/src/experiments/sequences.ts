@@ -162,8 +162,8 @@ function outputsOf(target: TargetSpec): number {
 /** The model for the data: the |u| bound's T is the longest training sequence unless --seq-len sets it. */
 export function sequenceModelConfig(s: Settings, spec: SequenceSpec): SequenceModelConfig {
   const T = s.seqLen > 0 ? s.seqLen : spec.longestTraining;
-  // conv-indrnn convolves over the features of a step, one channel each
-  // the papers' last-layer init of u is for models that read only the last step
+  // conv-indrnn convolves over the features of a step, one channel each; the papers' last-layer
+  // init of u is for models that read only the last step, so not per step
   const encoder = encoderFromSettings({ ...s, seqLen: T }, spec.features, !spec.perStep, [spec.features, 1]);
   return { kind: 'sequence', encoder, outputSize: outputsOf(spec.target) };
 }
