@@ -52,7 +52,7 @@ export function addModelFlags(cmd: Command): Command {
     .option('--dropout <p>', 'time-shared dropout after each layer', numberArg(0, 0.99))
     .option('--gamma <g>', 'recurrent-weight bound |u| <= gamma^(1/T)', numberArg(Number.MIN_VALUE))
     .option('--u-bound <b>', 'explicit bound for |u| (overrides --gamma)', numberArg(0))
-    .option('--seq-len <T>', 'sequence length (adding) / BPTT window (language models)', intArg(1))
+    .option('--seq-len <T>', 'sequence length (adding) / BPTT window (language models) / T of the |u| bound (sequences; default: the longest training sequence)', intArg(1))
     .option('--vocab-size <n>', 'vocabulary size for `summary` of language models (train reads it from the data)', intArg(1))
     .option('--embed-size <n>', 'embedding width (language models)', intArg(1))
     .option('--tie-weights', 'tie the decoder to the embedding (language models)');

@@ -11,6 +11,7 @@ import { reportCommand } from './commands/report.js';
 import { analyzeCommand } from './commands/analyze.js';
 import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
+import { predictCommand } from './commands/predict.js';
 
 const program = new Command('indrnn')
   .description('Independently Recurrent Neural Networks: train, evaluate and inspect the papers\' experiments')
@@ -18,6 +19,7 @@ const program = new Command('indrnn')
   .exitOverride();
 
 for (const cmd of [trainCommand(), evalCommand(), summaryCommand(), infoCommand(), reportCommand(), analyzeCommand(), benchCommand(), exportCommand(), importCommand()]) {
+for (const cmd of [trainCommand(), evalCommand(), predictCommand(), summaryCommand(), infoCommand(), reportCommand(), analyzeCommand(), benchCommand()]) {
   program.addCommand(cmd.showHelpAfterError('(add --help for usage)').exitOverride());
 }
 

@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { buildModel } from 'indrnn';
 import { getTask } from 'indrnn/node';
 import { addModelFlags, applyFlags } from '../flags.js';
+import { addSequenceFlags, rejectSequenceFlags, sequenceSettingsFromFlags } from '../sequence-flags.js';
 
 export function summaryCommand(): Command {
   const cmd = new Command('summary')
@@ -10,9 +11,12 @@ export function summaryCommand(): Command {
     .argument('<task>', 'task name')
     .option('--json', 'print {task, parameters, config} as JSON');
   addModelFlags(cmd);
+  addSequenceFlags(cmd);
   cmd.action((taskName: string, flags: Record<string, unknown>) => {
     const def = getTask(taskName);
     const settings = applyFlags(def.presets[flags['preset'] as 'paper' | 'quick'], flags);
+    if (def.name !== 'sequences') rejectSequenceFlags(flags, def.name);
+    else settings.sequences = sequenceSettingsFromFlags(flags);
     const config = def.modelConfig(settings);
     const model = buildModel(config);
     const parameters = model.numParameters();

@@ -8,6 +8,7 @@ import type { EncoderConfig } from '../nn/models.js';
 import type { InitSpec } from '../init/init.js';
 import type { TrainOptions } from '../train/trainer.js';
 import { checkChoice, checkInt, checkNumber, fail } from '../util/errors.js';
+import type { SequenceSettings } from './sequences.js';
 
 export const MODEL_FAMILIES = ['indrnn', 'res-indrnn', 'dense-indrnn', 'conv-indrnn', 'lstm', 'rnn'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
@@ -91,6 +92,8 @@ export interface Settings {
   variableBptt: boolean;
   /** Language models: probability of resetting the carried state before a batch (authors: 1/10). */
   stateResetProb: number;
+  /** The sequences task: the user's files and how to read them (absent for the papers' tasks). */
+  sequences?: SequenceSettings | null;
 }
 
 /** Values shared by every preset unless it says otherwise. */
@@ -113,7 +116,8 @@ export function validateSettings(s: Settings): Settings {
   checkInt(w, 'hidden', s.hidden, 1);
   checkInt(w, 'blocks', s.blocks, 0);
   checkInt(w, 'growth', s.growth, 1);
-  checkInt(w, 'seqLen', s.seqLen, 1);
+  // sequences: 0 = the longest training sequence
+  checkInt(w, 'seqLen', s.seqLen, s.task === 'sequences' ? 0 : 1);
   checkInt(w, 'batchSize', s.batchSize, 1);
   checkInt(w, 'steps', s.steps, 1);
   checkNumber(w, 'timeLimit', s.timeLimit, 0);
