@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `indrnn` command. Each subcommand parses flags into library calls; the work is in 'indrnn'. */
 import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
 import { IndrnnError } from 'indrnn';
 import { trainCommand } from './commands/train.js';
 import { summaryCommand } from './commands/summary.js';
@@ -10,8 +11,11 @@ import { benchCommand } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
 import { analyzeCommand } from './commands/analyze.js';
 
+const version = (createRequire(import.meta.url)('indrnn/package.json') as { version: string }).version;
+
 const program = new Command('indrnn')
   .description('Independently Recurrent Neural Networks: train, evaluate and inspect the papers\' experiments')
+  .version(version, '-V, --version', 'print the version of indrnn')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 

@@ -17,7 +17,7 @@ describe('indrnn command', () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /unknown option '--layerz'/);
     r = runCli(['train', 'adding', '--lr', 'fast']);
-    assert.match(r.stderr, /option '--lr <rate>' argument 'fast' is invalid\. expected a number >= 0, got 'fast'/);
+    assert.match(r.stderr, /option '--lr <rate>' argument 'fast' is invalid\. expected a number > 0, got 'fast'/);
     r = runCli(['train', 'adding', '--bn', 'layer']);
     assert.match(r.stderr, /argument 'layer' is invalid\. Allowed choices are none, sequence, frame/);
     r = runCli(['train', 'adding', '--layers', '0']);

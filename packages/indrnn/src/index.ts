@@ -25,5 +25,6 @@ export { initTensor, recurrentBound, type InitSpec } from './init/init.js';
 export * as data from './data/index.js';
 export { Trainer, validateTrainOptions, type TrainOptions, type StepRecord, type EvalRecord, type TrainerState } from './train/trainer.js';
 export type { Task, TaskState, Split } from './train/task.js';
+export { dynamicEvaluate, gradientRms, type DynamicEvalOptions, type DynamicEvalResult } from './train/dynamic-eval.js';
 export { encodeCheckpoint, decodeCheckpoint, restoreTrainer, checkpointWeights, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointMeta, type DecodedCheckpoint } from './train/checkpoint.js';
 export * as analysis from './analysis/index.js';

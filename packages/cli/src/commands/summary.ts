@@ -1,8 +1,9 @@
 /** `indrnn summary <task>`: the model the same flags would train, its layers and parameter count. */
 import { Command } from 'commander';
 import { buildModel } from 'indrnn';
-import { getTask } from 'indrnn/node';
+import { checkSettingsFit, getTask, presetSettings, type ModelFamily, type PresetName } from 'indrnn/node';
 import { addModelFlags, applyFlags } from '../flags.js';
+import { showPresetDefaults } from '../preset-help.js';
 
 export function summaryCommand(): Command {
   const cmd = new Command('summary')
@@ -10,10 +11,12 @@ export function summaryCommand(): Command {
     .argument('<task>', 'task name')
     .option('--json', 'print {task, parameters, config} as JSON');
   addModelFlags(cmd);
+  showPresetDefaults(cmd);
   cmd.action((taskName: string, flags: Record<string, unknown>) => {
     const def = getTask(taskName);
-    const settings = applyFlags(def.presets[flags['preset'] as 'paper' | 'quick'], flags);
+    const settings = applyFlags(presetSettings(def, flags['preset'] as PresetName, flags['model'] as ModelFamily | undefined), flags);
     const config = def.modelConfig(settings);
+    checkSettingsFit(settings, config);
     const model = buildModel(config);
     const parameters = model.numParameters();
     if (flags['json']) {

@@ -24,3 +24,4 @@ export function getTask(name: string): TaskDefinition {
 
 export { BASE_SETTINGS, MODEL_FAMILIES, encoderFromSettings, trainOptionsFromSettings, validateSettings, type Settings, type ModelFamily, type PresetName } from './settings.js';
 export type { TaskDefinition } from './task-definition.js';
+export { presetSettings } from './presets.js';
