@@ -129,8 +129,8 @@ function readResumeCheckpoint(out: string, from: CheckpointName, notes: string[]
     notes.push(`${RUN_FILES.last} is missing (the process died while replacing it); resuming from ${RUN_FILES.previous}`);
     return readCheckpointFile(path.join(out, RUN_FILES.previous));
   }
-  if (!fs.existsSync(file)) fail(`--resume: ${file} does not exist`);
   try {
+    if (!fs.existsSync(file)) fail(`--resume: ${file} does not exist`);
     return readCheckpointFile(file);
   } catch (e) {
     if (!(e instanceof IndrnnError)) throw e;
