@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `indrnn` command. Each subcommand parses flags into library calls; the work is in 'indrnn'. */
 import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
 import { IndrnnError } from 'indrnn';
 import { trainCommand } from './commands/train.js';
 import { summaryCommand } from './commands/summary.js';
@@ -13,13 +14,15 @@ import { exportCommand } from './commands/export.js';
 import { importCommand } from './commands/import.js';
 import { predictCommand } from './commands/predict.js';
 
+const version = (createRequire(import.meta.url)('indrnn/package.json') as { version: string }).version;
+
 const program = new Command('indrnn')
   .description('Independently Recurrent Neural Networks: train, evaluate and inspect the papers\' experiments')
+  .version(version, '-V, --version', 'print the version of indrnn')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
-for (const cmd of [trainCommand(), evalCommand(), summaryCommand(), infoCommand(), reportCommand(), analyzeCommand(), benchCommand(), exportCommand(), importCommand()]) {
-for (const cmd of [trainCommand(), evalCommand(), predictCommand(), summaryCommand(), infoCommand(), reportCommand(), analyzeCommand(), benchCommand()]) {
+for (const cmd of [trainCommand(), evalCommand(), predictCommand(), summaryCommand(), infoCommand(), reportCommand(), analyzeCommand(), benchCommand(), exportCommand(), importCommand()]) {
   program.addCommand(cmd.showHelpAfterError('(add --help for usage)').exitOverride());
 }
 

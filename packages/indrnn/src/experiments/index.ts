@@ -27,3 +27,4 @@ export function getTask(name: string): TaskDefinition {
 export { BASE_SETTINGS, MODEL_FAMILIES, encoderFromSettings, trainOptionsFromSettings, validateSettings, type Settings, type ModelFamily, type PresetName } from './settings.js';
 export type { TaskDefinition } from './task-definition.js';
 export { DEFAULT_SEQUENCE_SETTINGS, HELD_OUT_FRACTION, prepareSequenceData, sequenceModelConfig, type SequenceSettings } from './sequences.js';
+export { presetSettings } from './presets.js';

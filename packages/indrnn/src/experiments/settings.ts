@@ -35,6 +35,8 @@ export interface Settings {
   activation: Activation;
   bn: BnMode;
   bnPosition: BnPosition;
+  /** Initial BN scale γ (1; the authors' --small_normini uses 0.1 with kaiming_uniform(a=0) input weights). */
+  bnGammaInit: number;
   dropout: number;
   dropoutFirst: number;
   dropoutBottleneck: number;
@@ -99,7 +101,7 @@ export interface Settings {
 /** Values shared by every preset unless it says otherwise. */
 export const BASE_SETTINGS: Omit<Settings, 'task' | 'preset'> = {
   model: 'indrnn', layers: 2, hidden: 128, blocks: 5, growth: 16, blockConfig: [8, 6, 4], convChannels: [32, 32], kernelSize: 3, residual: false, activation: 'relu',
-  bn: 'none', bnPosition: 'after', dropout: 0, dropoutFirst: 0, dropoutBottleneck: 0, dropoutTransition: 0, dropoutLast: 0,
+  bn: 'none', bnPosition: 'after', bnGammaInit: 1, dropout: 0, dropoutFirst: 0, dropoutBottleneck: 0, dropoutTransition: 0, dropoutLast: 0,
   gamma: 2, uBound: null, lastLayerInit: true, inputInit: null,
   seqLen: 100, batchSize: 32, dataDir: null,
   steps: 10000, timeLimit: 0, epochs: null, optimizer: 'adam', lr: 2e-4, weightDecay: 0, gradClip: 10, gradNorm: 0,
@@ -125,7 +127,9 @@ export function validateSettings(s: Settings): Settings {
   for (const k of ['dropout', 'dropoutFirst', 'dropoutBottleneck', 'dropoutTransition', 'dropoutLast', 'dropoutWords', 'dropoutEmbedding', 'dropoutOutput'] as const) {
     checkNumber(w, k, s[k], 0, 0.99);
   }
+  if (!(typeof s.lr === 'number' && Number.isFinite(s.lr) && s.lr > 0)) fail(`settings: lr must be a number > 0 (a learning rate of 0 trains nothing), got ${String(s.lr)}`);
   checkNumber(w, 'gamma', s.gamma, Number.MIN_VALUE);
+  checkNumber(w, 'bnGammaInit', s.bnGammaInit ?? 1, Number.MIN_VALUE);
   if (s.uBound !== null) checkNumber(w, 'uBound', s.uBound, 0);
   checkInt(w, 'evalEvery', s.evalEvery, 0);
   checkInt(w, 'bnCalibration', s.bnCalibration, 0);
@@ -145,7 +149,9 @@ export function encoderFromSettings(s: Settings, inputSize: number, lastStepTask
     activation: s.activation,
     bn: s.bn,
     bnPosition: s.bnPosition,
-    bnOptions: s.bn === 'frame' ? { maxPositions: 4 * s.seqLen + 1 } : undefined,
+    bnOptions: s.bn === 'frame' || (s.bnGammaInit ?? 1) !== 1
+      ? { ...(s.bn === 'frame' ? { maxPositions: 4 * s.seqLen + 1 } : {}), ...((s.bnGammaInit ?? 1) !== 1 ? { gammaInit: s.bnGammaInit } : {}) }
+      : undefined,
     dropout: s.dropout,
     ...(s.uBound !== null ? { uBound: s.uBound } : { gamma: s.gamma, seqLen: s.seqLen }),
     lastLayerInit: lastStepTask && s.lastLayerInit && s.uBound === null,
