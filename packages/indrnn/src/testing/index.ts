@@ -240,3 +240,9 @@ export function fixedBatchTask(model: SequenceModel, x: Tensor, y: Tensor, name 
     setState: () => undefined,
   };
 }
+
+// ---- padding invariance (issue 13): PADDING_CHECK_CASES and their checks live in ./padding.ts ----
+export {
+  PADDING_CHECK_CASES, assertPaddingInvariant, trainPaddingDrift, evalPaddingDrift,
+  type PaddingCheckCase, type PaddingCheckShape, type PaddingDrift,
+} from './padding.js';
