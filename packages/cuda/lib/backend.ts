@@ -537,6 +537,14 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       k.batchNormGrad(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, groups, rows, channels);
       return { dx, dgamma, dbeta };
     },
+    batchNormTrainMasked(x, T, R, channels, lengths, perStep, gamma, beta, eps) {
+      const r = ref().batchNormTrainMasked(download(x), T, R, channels, download(lengths), perStep, download(gamma), download(beta), eps);
+      return { y: upload(r.y), mean: upload(r.mean), variance: upload(r.variance), invStd: upload(r.invStd) };
+    },
+    batchNormGradMasked(dy, x, T, R, channels, lengths, perStep, mean, invStd, gamma) {
+      const r = ref().batchNormGradMasked(download(dy), download(x), T, R, channels, download(lengths), perStep, download(mean), download(invStd), download(gamma));
+      return { dx: upload(r.dx), dgamma: upload(r.dgamma), dbeta: upload(r.dbeta) };
+    },
 
     // ---- recurrences ----
     indrnnScan(z, u, h0, lengths, T, B, N, act) {

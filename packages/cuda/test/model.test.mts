@@ -12,7 +12,7 @@ import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
 import { describe, it } from 'node:test';
 import { randn, setBackend, tidy, zeros } from 'indrnn';
-import { assertModelStepMatchesReference, MODEL_CHECK_CASES } from 'indrnn/testing';
+import { assertModelStepMatchesReference, MODEL_CHECK_CASES, PADDING_CHECK_CASES, assertPaddingInvariant } from 'indrnn/testing';
 import { cuda, skipReason, smallIndrnnTrainer } from './helpers.mjs';
 import type { CudaBackend, CudaStorage } from '../lib/index.js';
 
@@ -23,6 +23,16 @@ describe(
     for (const c of MODEL_CHECK_CASES) {
       it(c.name, () => assertModelStepMatchesReference('cuda', c.config, c.shape, { sgdSteps: 3 }));
     }
+  },
+);
+
+// padding invariance (issue 13): padded steps change no valid output, gradient or running statistic,
+// in training and eval mode; up to float rounding, as the threaded sums split rows by batch size
+describe(
+  'cuda padding invariance: outputs, gradients and running statistics do not move with padding (atol 1e-5)',
+  { skip: skipReason },
+  () => {
+    for (const c of PADDING_CHECK_CASES) it(c.name, () => assertPaddingInvariant('cuda', c, 1e-5));
   },
 );
 

@@ -276,6 +276,12 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       );
       return { dx, dgamma, dbeta };
     },
+    batchNormTrainMasked(x, T, R, channels, lengths, perStep, gamma, beta, eps) {
+      return ref().batchNormTrainMasked(x, T, R, channels, lengths, perStep, gamma, beta, eps);
+    },
+    batchNormGradMasked(dy, x, T, R, channels, lengths, perStep, mean, invStd, gamma) {
+      return ref().batchNormGradMasked(dy, x, T, R, channels, lengths, perStep, mean, invStd, gamma);
+    },
 
     indrnnScan(z, u, h0, lengths, T, B, N, act: Activation) {
       if (!allF32(z, u, h0) || !lengthsOk(lengths))

@@ -183,7 +183,7 @@ export class LanguageModel extends Module {
       output = last.output;
       states.push(last.state);
     }
-    if (this.outputNorm) output = this.outputNorm.forward(output, opts.position ?? 0);
+    if (this.outputNorm) output = this.outputNorm.forward(output, opts.position ?? 0, opts.lengths ?? null);
     const h = this.outDrop.forward(output);
     const logits = this.decoder
       ? this.decoder.forward(h)
