@@ -2,8 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BatchNorm, Bidirectional, Dropout, Generator, PlainIndRNN, buildEncoder, manualSeed, noGrad, ops, randn, tensor,
-  reverseSequences, type Tensor,
+  BatchNorm, Bidirectional, Dropout, Generator, PlainIndRNN, buildEncoder, buildModel, deserializeModel, manualSeed,
+  noGrad, ops, randn, serializeModel, tensor, reverseSequences, type SequenceModel, type SequenceModelConfig, type Tensor,
 } from '../src/index.js';
 import { assertClose } from './helpers.js';
 
@@ -144,6 +144,32 @@ describe('BatchNorm', () => {
     assert.deepEqual(Array.from(bn.runningMean.data().slice(6)), [0, 0]);
     assert.deepEqual(Array.from(bn.runningVar.data().slice(6)), [1, 1]);
     assert.notDeepEqual(Array.from(bn.runningMean.data().slice(2, 4)), [0, 0]);
+  });
+});
+
+describe('batch-first input', () => {
+  it('batchFirst: true takes [B, T, F] and gives the time-major model\'s outputs and gradients; it survives save and load', () => {
+    const config: SequenceModelConfig = { kind: 'sequence', encoder: { type: 'indrnn', inputSize: 3, hiddenSize: 6, numLayers: 2, bn: 'frame' }, outputSize: 4 };
+    const lengths = tensor(Int32Array.from([5, 2, 4]), [3], 'int32');
+    const x = randn([3, 5, 3], { generator: new Generator(20) }); // [B, T, F]
+    const run = (batchFirst: boolean): { out: number[]; grads: number[][] } => {
+      manualSeed(8);
+      const model = buildModel({ ...config, batchFirst }) as SequenceModel;
+      const input = batchFirst ? x : ops.toTimeMajor(x);
+      const out = model.forward(input, { lengths });
+      out.square().sum().backward();
+      return { out: Array.from(out.data()), grads: model.parameters().map((p) => Array.from(p.grad!.data())) };
+    };
+    const first = run(true);
+    const major = run(false);
+    assert.deepEqual(first.out, major.out);
+    assert.deepEqual(first.grads, major.grads);
+    manualSeed(8);
+    const saved = serializeModel(buildModel({ ...config, batchFirst: true }));
+    const loaded = deserializeModel(saved.config, saved.weights) as SequenceModel;
+    assert.equal(loaded.batchFirst, true);
+    assert.throws(() => loaded.forward(randn([15, 3])), /SequenceModel: input must be batch-first \[B, T, F\] \(batchFirst is set\), got \[15, 3\]/);
+    assert.throws(() => buildModel({ ...config, batchFirst: 'yes' as unknown as boolean }), /SequenceModel: batchFirst must be true or false, got "yes"/);
   });
 });
 

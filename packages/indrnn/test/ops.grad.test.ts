@@ -40,6 +40,10 @@ describe('gradcheck: reductions and layout', () => {
     const x = rnd64([2, 3, 4], gen);
     assertGradcheck(() => [ops.transpose(x, [2, 0, 1]), ops.slice(x.reshape([6, 4]), [1, 1], [4, 2])], [x]);
   });
+  it('batch-first ↔ time-major (toTimeMajor, toBatchFirst)', () => {
+    const x = rnd64([2, 3, 4], gen);
+    assertGradcheck(() => [ops.toTimeMajor(x), ops.toBatchFirst(x.reshape([2, 12]))], [x]);
+  });
   it('concat and stack', () => {
     const a = rnd64([2, 3], gen);
     const b = rnd64([2, 5], gen);
