@@ -243,6 +243,6 @@ export function fixedBatchTask(model: SequenceModel, x: Tensor, y: Tensor, name 
 
 // ---- padding invariance (issue 13): PADDING_CHECK_CASES and their checks live in ./padding.ts ----
 export {
-  PADDING_CHECK_CASES, assertPaddingInvariant, trainPaddingDrift, evalPaddingDrift,
+  PADDING_CHECK_CASES, PADDING_BN_CASES, assertPaddingInvariant, trainPaddingDrift, evalPaddingDrift,
   type PaddingCheckCase, type PaddingCheckShape, type PaddingDrift,
 } from './padding.js';
