@@ -42,7 +42,7 @@ describe('shape and dtype errors name the op, expected and given', () => {
     manualSeed(1);
     const m = buildModel({ kind: 'sequence', outputSize: 2, encoder: { type: 'indrnn', inputSize: 1, hiddenSize: 4, numLayers: 1 } }) as SequenceModel;
     throwsWith(() => m.forward(zeros([784, 2, 28])), 'PlainIndRNN: expected input size 1, got 28 in [784, 2, 28]');
-    throwsWith(() => m.forward(zeros([2, 784])), /PlainIndRNN: input must be time-major \[T, B, F\], got \[2, 784\] \(transpose batch-first input/);
+    throwsWith(() => m.forward(zeros([2, 784])), /PlainIndRNN: input must be time-major \[T, B, F\], got \[2, 784\] \(for batch-first \[B, T, F\] data set batchFirst: true on the model, or convert with ops.toTimeMajor\(x\)\)/);
   });
   it('targets out of range and of the wrong shape', () => {
     throwsWith(() => ops.softmaxCrossEntropy(zeros([2, 3]), tensor(Int32Array.from([0, 3]), [2], 'int32')), 'softmaxCrossEntropy: target 3 at position 1 is out of range [0, 3) (ignoreIndex is -100)');
