@@ -105,9 +105,15 @@ describe('playground in Chromium', { skip }, () => {
     await page.fill('#adding-steps', '30');
     await page.click('#adding-start');
     await page.waitForSelector('#adding-status[data-done="true"]', { timeout: 120_000 });
-    const d = await page.$eval('#adding-status', (el) => ({ ...el.dataset }));
+    const d = await page.$eval('#adding-status', (el) => ({ ...el.dataset, text: el.textContent }));
+    console.log(`# adding, LSTM: ${d.text}`);
     assert.equal(d.step, '30');
-    assert.ok(Number.isFinite(Number(d.recent)), `LSTM loss ${d.recent}`);
+    // the untrained LSTM predicts ~0 (MSE ~1.4 on the first batch); within 30 steps it learns to
+    // predict about the mean (the last 20 steps average ~0.18 in the same setup on the reference backend)
+    assert.ok(
+      Number(d.recent) < 0.5 * Number(d.first),
+      `LSTM loss did not fall: first ${d.first}, recent ${d.recent}`,
+    );
     await page.selectOption('#adding-model', 'indrnn');
   });
 
