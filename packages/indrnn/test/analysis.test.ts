@@ -127,6 +127,6 @@ describe('writeAnalysis on a run directory', () => {
       assert.ok(r.svgs.includes(f), f);
       assert.match(fs.readFileSync(path.join(dir, f), 'utf8'), /^(<\?xml[^>]*>\s*)?<svg[^>]*>[\s\S]*<\/svg>\s*$/);
     }
-    assert.throws(() => writeAnalysis(dir, { neurons: [99] }), /analyze: neuron 99 is outside 0\.\.11/);
+    assert.throws(() => writeAnalysis(dir, { neurons: [99] }), /analyze: neuron 99 is outside 0\.\.15/);
   });
 });

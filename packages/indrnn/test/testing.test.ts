@@ -20,37 +20,17 @@ import {
   relativeError,
   relativeTo,
   seededTraining,
-  type KernelName,
+  perturbableKernels,
+  recordingBackend,
 } from '../src/testing/index.js';
 
-/** The reference backend, recording the name of every kernel called. */
+/** The reference backend, registered as 'counting', recording the name of every kernel called. */
 function registerCountingBackend(): Set<string> {
   const called = new Set<string>();
-  registerBackend(
-    'counting',
-    () => {
-      const ref = referenceBackend() as unknown as Record<string, unknown>;
-      const counting = Object.create(ref) as Record<string, unknown>;
-      for (const [k, v] of Object.entries(ref)) {
-        if (typeof v !== 'function') continue;
-        counting[k] = (...args: unknown[]): unknown => {
-          called.add(k);
-          return (v as (...a: unknown[]) => unknown).apply(ref, args);
-        };
-      }
-      counting['name'] = 'counting';
-      return counting as unknown as Backend;
-    },
-    -1,
-  );
+  registerBackend('counting', () => Object.assign(recordingBackend(referenceBackend() as Backend<TypedArray>, called), { name: 'counting' }), -1);
   return called;
 }
 
-/**
- * Entry points that are not kernels with outputs (capability queries, storage) or that work in
- * place (optimizer steps, clamps): perturbing their output is not defined here.
- */
-const NOT_PERTURBED = new Set(['supports', 'adamStep', 'adamStepMany', 'sgdStep', 'clampInPlace', 'fromHost', 'toHost', 'alloc', 'free', 'sumSquares']);
 /**
  * (kernel, case) pairs whose output no loss or gradient reads: a classifier with per-sequence lengths
  * reads each sequence's last valid step (a gather), so the slice of the last layer's final state,
@@ -114,8 +94,8 @@ describe('indrnn/testing', () => {
     for (const c of MODEL_CHECK_CASES) {
       called.clear();
       const want = modelStepOn('counting', c.config, c.shape, 3);
-      for (const kernel of [...called].filter((k) => !NOT_PERTURBED.has(k)).sort()) {
-        const name = registerPerturbedBackend(`off-${kernel}`, () => referenceBackend() as Backend<TypedArray>, kernel as KernelName);
+      for (const kernel of perturbableKernels(called)) {
+        const name = registerPerturbedBackend(`off-${kernel}`, () => referenceBackend() as Backend<TypedArray>, kernel);
         const got = modelStepOn(name, c.config, c.shape, 3);
         checked++;
         try {

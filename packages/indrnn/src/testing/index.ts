@@ -22,7 +22,9 @@ export {
   assertCaseMatchesReference, assertModelStepMatchesReference, assertStepMatches, MODEL_CHECK_TOLERANCE, modelStepErrors, modelStepOn, ROUNDING_ZERO, seededTraining,
   type ModelCheckOptions, type StepResult, type TrainingRun,
 } from './model-check.js';
-export { perturbedBackend, registerPerturbedBackend, type KernelName, type PerturbOptions } from './perturb.js';
+export {
+  NOT_PERTURBED, perturbableKernels, perturbedBackend, recordingBackend, registerPerturbedBackend, type KernelName, type PerturbOptions,
+} from './perturb.js';
 
 /** Every unary op of the Backend interface (each backend's elementwise tests loop over them). */
 export const UNARY_OPS: readonly UnaryOp[] = ['neg', 'relu', 'tanh', 'sigmoid', 'exp', 'log', 'sqrt', 'square', 'abs'];

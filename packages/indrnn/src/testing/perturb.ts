@@ -67,3 +67,30 @@ export function registerPerturbedBackend(name: string, base: () => Backend<Typed
   );
   return name;
 }
+
+/**
+ * Entry points that are not kernels with outputs of their own (capability queries, storage moves,
+ * the finiteness probe) or that work in place (optimizer steps, clamps): never perturbed.
+ */
+export const NOT_PERTURBED: ReadonlySet<string> = new Set([
+  'supports', 'fromHost', 'toHost', 'alloc', 'free', 'sumSquares', 'adamStep', 'adamStepMany', 'sgdStep', 'clampInPlace',
+]);
+
+/** `backend`, adding the name of every entry point called to `called` (clear it between runs). */
+export function recordingBackend(backend: Backend<TypedArray>, called: Set<string>): Backend<TypedArray> {
+  const recording = Object.create(backend) as Record<string, unknown>;
+  for (const key of Object.keys(backend)) {
+    const fn = (backend as unknown as Record<string, unknown>)[key];
+    if (typeof fn !== 'function') continue;
+    recording[key] = (...args: unknown[]): unknown => {
+      called.add(key);
+      return (fn as (...a: unknown[]) => unknown).apply(backend, args);
+    };
+  }
+  return recording as unknown as Backend<TypedArray>;
+}
+
+/** The kernels among `called` that perturbedBackend can make wrong, sorted. */
+export function perturbableKernels(called: Iterable<string>): KernelName[] {
+  return [...called].filter((k) => !NOT_PERTURBED.has(k)).sort() as KernelName[];
+}
