@@ -23,6 +23,7 @@ import {
   perturbableKernels,
   recordingBackend,
 } from '../src/testing/index.js';
+import { skipOrFailInCI, underCI } from '../src/testing/node.js';
 
 /** The reference backend, registered as 'counting', recording the name of every kernel called. */
 function registerCountingBackend(): Set<string> {
@@ -163,3 +164,20 @@ describe('indrnn/testing', () => {
     }, /not bit-identical/);
   });
 });
+
+describe('indrnn/testing/node: skips under CI', () => {
+  it('underCI reads CI=true or 1', () => {
+    assert.equal(underCI({ CI: 'true' }), true);
+    assert.equal(underCI({ CI: '1' }), true);
+    assert.equal(underCI({ CI: 'TRUE' }), true);
+    assert.equal(underCI({}), false);
+    assert.equal(underCI({ CI: 'false' }), false);
+  });
+
+  it('skipOrFailInCI skips with the reason on a user machine and throws it under CI', () => {
+    assert.equal(skipOrFailInCI(false, { CI: 'true' }), false, 'nothing missing: the test runs');
+    assert.equal(skipOrFailInCI('no Chromium', {}), 'no Chromium');
+    assert.throws(() => skipOrFailInCI('no Chromium', { CI: 'true' }), /^Error: CI=true, so this is a failure, not a skip: no Chromium$/);
+  });
+});
+
