@@ -18,7 +18,7 @@ import { skipOrFailInCI } from 'indrnn/testing/node';
 const here = path.dirname(fileURLToPath(import.meta.url));
 const pkgRoot = path.join(here, '..', '..'); // dist/test -> package root
 const buildDir = path.join(pkgRoot, 'build-emu');
-const GPU_TEST_FILES = ['kernels', 'scans', 'model', 'trace'].map((f) => path.join(here, `${f}.test.mjs`));
+const GPU_TEST_FILES = ['kernels', 'scans', 'model', 'trace', 'determinism'].map((f) => path.join(here, `${f}.test.mjs`));
 
 function skipReason(): string | false {
   if (process.env['INDRNN_CUDA_EMULATOR'] === '0') return 'INDRNN_CUDA_EMULATOR=0';

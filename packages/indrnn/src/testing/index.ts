@@ -19,7 +19,7 @@ export {
   LANGUAGE_MODEL_CASES, MODEL_CHECK_CASES, SEQUENCE_CASES, type LmStepShape, type ModelCheckCase, type ModelStepShape,
 } from './model-cases.js';
 export {
-  assertCaseMatchesReference, assertModelStepMatchesReference, assertStepMatches, MODEL_CHECK_TOLERANCE, modelStepErrors, modelStepOn, ROUNDING_ZERO, seededTraining,
+  assertCaseMatchesReference, assertModelStepMatchesReference, assertSameRun, assertStepMatches, MODEL_CHECK_TOLERANCE, modelStepErrors, modelStepOn, ROUNDING_ZERO, seededTraining,
   type ModelCheckOptions, type StepResult, type TrainingRun,
 } from './model-check.js';
 export {

@@ -12,7 +12,7 @@ import { softmaxCrossEntropy } from '../ops/loss.js';
 import { SGD } from '../optim/optimizer.js';
 import { Trainer } from '../train/trainer.js';
 import type { Task } from '../train/task.js';
-import { assertClose, maxAbs, relativeTo, type Tolerance } from './close.js';
+import { assertClose, assertSameBits, maxAbs, relativeTo, type Tolerance } from './close.js';
 import { nonZeroNormal, randomInts } from './random.js';
 import type { LmStepShape, ModelCheckCase, ModelStepShape } from './model-cases.js';
 
@@ -224,6 +224,7 @@ export function seededTraining(backendName: string, c: ModelCheckCase, steps = 3
   return onBackend(backendName, () => {
     manualSeed(seed);
     const model = buildModel(c.config);
+    if (model.parameters()[0]!.backend.name !== backendName) throw new Error(`the model lives on ${model.parameters()[0]!.backend.name}, not on ${backendName}`);
     const next = lossFor(model, c.config, c.shape);
     const task: Task = {
       name: `determinism: ${c.name}`,
@@ -245,4 +246,15 @@ export function seededTraining(backendName: string, c: ModelCheckCase, steps = 3
     for (const [name, t] of model.stateDict()) params.set(name, Float32Array.from(t.data()));
     return { losses, params };
   });
+}
+
+/**
+ * Throws unless two training runs are bit-for-bit the same: every loss and every parameter and
+ * buffer, by name. The message names the first tensor that differs and where.
+ */
+export function assertSameRun(actual: TrainingRun, expected: TrainingRun, what: string): void {
+  assertSameBits(Float64Array.from(actual.losses), Float64Array.from(expected.losses), `${what}: losses`);
+  const names = [...actual.params.keys()].join(', ');
+  if (names !== [...expected.params.keys()].join(', ')) throw new Error(`${what}: tensors differ: ${names} vs ${[...expected.params.keys()].join(', ')}`);
+  for (const [name, p] of expected.params) assertSameBits(actual.params.get(name)!, p, `${what}: ${name}`);
 }
