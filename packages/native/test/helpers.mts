@@ -14,9 +14,7 @@ const info = nativeInfo();
  * missing addon fails every native test file instead (CI has g++, so npm install must build it).
  */
 export const skipReason: string | false = skipOrFailInCI(
-  info.available
-    ? false
-    : `native addon unavailable, native tests skipped: ${info.error} (npm install builds it with g++: see packages/native/README.md)`,
+  info.available ? false : `native addon unavailable, native tests skipped: ${info.error}`,
 );
 if (skipReason) console.log(`# ${skipReason}`);
 
