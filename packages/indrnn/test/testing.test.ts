@@ -108,6 +108,7 @@ describe('indrnn/testing', () => {
       }
     }
     assert.deepEqual(failures, UNREAD, `a 0.1% error in these kernels passed the model check (of ${checked} tried)`);
+    console.log(`# ${checked} (kernel, case) pairs perturbed by 0.1%: ${checked - UNREAD.length} failed the check, ${UNREAD.length} unread outputs`);
     assert.ok(checked > 100, `every case used kernels (${checked} pairs)`);
   });
 
