@@ -10,7 +10,8 @@
 import type { UnaryOp } from '../backend/backend.js';
 import { mseLoss } from '../ops/loss.js';
 import type { SequenceModel } from '../nn/models.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { tensor, type Tensor } from '../tensor/tensor.js';
+import type { Generator } from '../util/random.js';
 import type { Task } from '../train/task.js';
 import { BatchNorm } from '../nn/layers.js';
 import type { Module } from '../nn/module.js';
