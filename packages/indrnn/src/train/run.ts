@@ -47,6 +47,8 @@ export interface RunConfig {
   compute?: ComputeRecord;
   notes: string[];
   parameters: number;
+  /** When the run was first started (ISO 8601, UTC; kept across resumes; absent in older runs). */
+  started?: string;
 }
 
 export interface RunOptions {
@@ -208,6 +210,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const config: RunConfig = {
     format: 'indrnn-run', version: 1, settings, model: task.model.config, steps, backend, compute,
     notes: [...task.notes], parameters: task.model.numParameters(),
+    started: ckpt?.meta.config.started ?? new Date().toISOString(),
   };
   let elapsedBefore = 0;
   if (ckpt) {
