@@ -73,6 +73,7 @@ export function addTrainFlags(cmd: Command): Command {
     .option('--decay-factor <f>', 'lr multiplier at each drop', numberArg(0, 1))
     .option('--patience <n>', 'plateau schedule: evaluations without improvement before a drop', intArg(0))
     .option('--eval-every <n>', 'validate every n steps (0 = only at the end)', intArg(0))
+    .addOption(new Option('--bn-sync <mode>', 'under mpirun/srun: batch-norm statistics over every rank (on) or each rank\'s own (off)').choices(['on', 'off']))
     .option('--bn-calibration <n>', 'recompute BN running statistics from n training batches before each evaluation (0 = off)', intArg(0))
     .option('--eval-size <n>', 'validation/test sequences (synthetic tasks) or a cap (0 = all)', intArg(0))
     .option('--checkpoint-every <n>', 'write checkpoints/last.ckpt every n steps (0 = off)', intArg(0))
@@ -104,6 +105,7 @@ export function applyFlags(preset: Settings, flags: Record<string, unknown>): Se
   for (const [flag, key] of FLAG_TO_SETTING) {
     if (flags[flag] !== undefined) (s as unknown as Record<string, unknown>)[key] = flags[flag];
   }
+  if (flags['bnSync'] !== undefined) s.bnSync = flags['bnSync'] === 'on';
   // an explicit --steps wins over a preset's epoch count
   if (flags['steps'] !== undefined && flags['epochs'] === undefined) s.epochs = null;
   return s;

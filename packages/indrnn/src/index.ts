@@ -26,3 +26,4 @@ export { Trainer, validateTrainOptions, type TrainOptions, type StepRecord, type
 export type { Task, TaskState, Split } from './train/task.js';
 export { encodeCheckpoint, decodeCheckpoint, restoreTrainer, checkpointWeights, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointMeta, type DecodedCheckpoint } from './train/checkpoint.js';
 export * as analysis from './analysis/index.js';
+export * as distributed from './distributed/index.js';

@@ -9,3 +9,4 @@ export { runExperiment, readCheckpointFile, RUN_FILES, type RunConfig, type RunO
 export { ProgressLine, formatDuration } from './train/progress.js';
 export * from './report/index.js';
 export { writeAnalysis, ANALYSIS_FILE, type AnalysisOptions, type AnalysisResult } from './analysis/report.js';
+export { initDistributed, distributedRuntime, type MpiCommunicator, type MpiLibraryInfo } from './distributed/mpi.js';

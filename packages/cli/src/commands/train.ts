@@ -1,7 +1,7 @@
 /** `indrnn train <task>`: parse flags into settings, pick the backend, run. */
 import { Command } from 'commander';
 import * as path from 'node:path';
-import { getTask, runExperiment, TASKS } from 'indrnn/node';
+import { getTask, initDistributed, runExperiment, TASKS } from 'indrnn/node';
 import { addModelFlags, addTrainFlags, applyFlags } from '../flags.js';
 import { selectBackend, addBackendFlag } from '../backend.js';
 
@@ -13,8 +13,10 @@ export function trainCommand(): Command {
   addTrainFlags(cmd);
   addBackendFlag(cmd);
   cmd.action(async (taskName: string, flags: Record<string, unknown>) => {
+    // under mpirun/srun: MPI first, as it sets this rank's threads and GPU before the backend loads
+    const comm = initDistributed();
     const def = getTask(taskName);
-    selectBackend(flags['backend'] as string | undefined, Boolean(flags['json']));
+    selectBackend(flags['backend'] as string | undefined, Boolean(flags['json']) || (comm?.rank ?? 0) > 0);
     const preset = def.presets[flags['preset'] as 'paper' | 'quick'];
     const settings = applyFlags(preset, flags);
     if (settings.dataDir === null && def.defaultDataDir) settings.dataDir = def.defaultDataDir;
@@ -27,6 +29,7 @@ export function trainCommand(): Command {
       outDir,
       resume: Boolean(flags['resume']),
       json: Boolean(flags['json']),
+      ...(comm ? { communicator: comm } : {}),
     });
     if (result.status === 'interrupted') process.exitCode = 130;
   });
