@@ -14,8 +14,10 @@ import type { Module } from '../nn/module.js';
 import { BatchNorm } from '../nn/layers.js';
 import { record } from '../autograd/tape.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { TypedArray } from '../tensor/dtype.js';
 import { checkFloat, checkShape, sameBackend, wrap } from '../ops/util.js';
 import { fail, fmtShape } from '../util/errors.js';
+import { arrayFor } from '../tensor/dtype.js';
 import type { BatchShard } from './shard.js';
 
 export interface SyncedBatchStats {
@@ -28,14 +30,14 @@ export interface SyncedBatchStats {
 }
 
 /** Valid rows of each group of x [T, R, C] (groups 1 or T), and a 0/1 row mask [groups·rows], or null. */
-function rowMask(x: Tensor, groups: number, rows: number, lengths: Tensor | null): { counts: number[]; mask: Float32Array | null } {
+function rowMask(x: Tensor, groups: number, rows: number, lengths: Tensor | null): { counts: number[]; mask: TypedArray | null } {
   if (!lengths) return { counts: new Array<number>(groups).fill(rows), mask: null };
   if (x.rank !== 3) fail(`batchNorm (bn-sync): with lengths the input must be [T, R, C], got ${fmtShape(x.shape)}`);
   const [T, R] = x.shape as [number, number];
   if (groups !== 1 && groups !== T) fail(`batchNorm (bn-sync): with lengths, groups must be 1 or T = ${T}, got ${groups}`);
   const lens = lengths.data();
   if (lens.length !== R) fail(`batchNorm (bn-sync): lengths has ${lens.length} entries for ${R} rows a step`);
-  const mask = new Float32Array(T * R);
+  const mask = arrayFor(x.dtype, T * R);
   const counts = new Array<number>(groups).fill(0);
   for (let t = 0; t < T; t++) {
     for (let r = 0; r < R; r++) {
@@ -83,7 +85,7 @@ export function syncBatchNormTrain(
   for (let g = 0; g < groups; g++) buf1[GC + g] = localCounts[g]!;
   comm.allreduce(buf1, 'sum');
   const counts = Array.from(buf1.subarray(GC), (v) => Math.round(v));
-  const mean = new Float32Array(GC);
+  const mean = arrayFor(x.dtype, GC);
   for (let g = 0; g < groups; g++) for (let c = 0; c < C; c++) mean[g * C + c] = counts[g]! > 0 ? buf1[g * C + c]! / counts[g]! : 0;
 
   // pass 2: Σ(x - μ)² over the ranks
@@ -91,9 +93,9 @@ export function syncBatchNormTrain(
   const s2 = b.toHost(b.reduceSum(b.unary('square', xc), full, [1]));
   const buf2 = Float64Array.from(s2);
   comm.allreduce(buf2, 'sum');
-  const variance = new Float32Array(GC);
+  const variance = arrayFor(x.dtype, GC);
   const invStd = new Float64Array(GC);
-  const scale = new Float32Array(GC);
+  const scale = arrayFor(x.dtype, GC);
   const g0 = gamma.data();
   for (let g = 0; g < groups; g++) {
     for (let c = 0; c < C; c++) {
@@ -112,8 +114,8 @@ export function syncBatchNormTrain(
     // local Σdy and Σdy(x - μ) per (group, channel)
     const sdy = b.toHost(b.reduceSum(dy, full, [1]));
     const sdyx = b.toHost(b.reduceSum(b.binary('mul', dy, full, xc, full, full), full, [1]));
-    const dgamma = new Float32Array(C);
-    const dbeta = new Float32Array(C);
+    const dgamma = arrayFor(x.dtype, C);
+    const dbeta = arrayFor(x.dtype, C);
     const w = shard.weight(shard.lastGlobalRows || rows);
     const buf = new Float64Array(2 * GC);
     for (let i = 0; i < GC; i++) {
@@ -125,8 +127,8 @@ export function syncBatchNormTrain(
     }
     comm.allreduce(buf, 'sum');
     // dx = γ/σ (dy - [Σ w dy]/(n w) - x̂ [Σ w dy x̂]/(n w)), as dy·a + (x - μ)·k1 + k0
-    const k0 = new Float32Array(GC);
-    const k1 = new Float32Array(GC);
+    const k0 = arrayFor(x.dtype, GC);
+    const k1 = arrayFor(x.dtype, GC);
     for (let g = 0; g < groups; g++) {
       const n = counts[g]!;
       for (let c = 0; c < C; c++) {
