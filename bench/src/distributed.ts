@@ -6,14 +6,18 @@
  *     1 process × R threads and as R MPI ranks × 1 thread (mpirun, loopback), alternating the two
  *     `--rounds` times so a load burst hits both; prints ms/step (median), the time inside MPI and
  *     the 1-minute load average around each measurement.
- *   node bench/dist/src/distributed.js --costs [--threads 1]
+ *   node bench/dist/src/distributed.js --costs [--threads 1] > costs.jsonl
  *     per configuration (the bench ones and the word-level LM, 6×2000): parameters, all-reduce
- *     bytes per step and the measured compute time of one step in one process, as JSON lines
- *     (docs/distributed.md turns them into the scaling model).
+ *     bytes per step and the measured compute time of one step in one process, as JSON lines.
+ *   node bench/dist/src/distributed.js --scaling costs.jsonl
+ *     the scaling model of docs/distributed.md from those lines: all-reduce time at 8, 64 and 512
+ *     ranks on 25 Gb/s Ethernet and 200 Gb/s InfiniBand, and the batch per rank that keeps it
+ *     under 10% of a step.
  *
  * A worker is the same file started with --worker (by mpirun, or alone for the 1-process rows).
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
@@ -37,6 +41,8 @@ const WORD_LM = { layers: 6, hidden: 2000, T: 50, B: 128, embed: 600, vocab: 10_
 
 interface WorkerReply {
   config: string;
+  /** Global batch of the measured step. */
+  batch: number;
   ranks: number;
   threads: number;
   parameters: number;
@@ -121,7 +127,7 @@ function worker(): void {
   }
   const params = task.model.numParameters();
   const reply: WorkerReply = {
-    config: name, ranks: comm?.size ?? 1, threads: Number(process.env['INDRNN_NUM_THREADS'] ?? os.availableParallelism()),
+    config: name, batch: shape?.B ?? WORD_LM.B, ranks: comm?.size ?? 1, threads: Number(process.env['INDRNN_NUM_THREADS'] ?? os.availableParallelism()),
     parameters: params,
     // the flat buffer: every gradient, one presence flag per parameter tensor, the loss (float32)
     allreduceBytes: 4 * (params + task.model.parameters().length + 1),
@@ -143,8 +149,42 @@ function runWorker(config: string, ranks: number, threads: number, steps: number
   return JSON.parse(line.slice(6)) as WorkerReply;
 }
 
+/** Links of the scaling model: effective bandwidth (90% of the line rate) and per-message latency. */
+const LINKS = [
+  { name: '25 Gb/s Ethernet', bytesPerS: 0.9 * 25e9 / 8, latencyS: 25e-6 },
+  { name: '200 Gb/s InfiniBand', bytesPerS: 0.9 * 200e9 / 8, latencyS: 2e-6 },
+];
+const RANKS = [8, 64, 512];
+
+/**
+ * All-reduce of S bytes over N ranks (reduce-scatter + all-gather, as MPI libraries do for large
+ * messages): every rank sends and receives 2(N-1)/N · S, in 2·log2(N) latency-bound rounds.
+ */
+export function allreduceSeconds(bytes: number, ranks: number, link: { bytesPerS: number; latencyS: number }): number {
+  return (2 * (ranks - 1) / ranks) * bytes / link.bytesPerS + 2 * Math.log2(ranks) * link.latencyS;
+}
+
+/** The scaling tables of docs/distributed.md from --costs lines (file given after --scaling). */
+function scaling(file: string): void {
+  const rows = readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as WorkerReply & { batch: number });
+  const out: string[] = [];
+  for (const link of LINKS) {
+    out.push('', `**${link.name}** (${(link.bytesPerS / 1e9).toFixed(2)} GB/s effective, ${link.latencyS * 1e6} µs a message)`, '',
+      '| config | all-reduce per step | compute per step (batch, measured) | all-reduce ms at 8 / 64 / 512 ranks | batch per rank for ≤10% at 8 / 64 / 512 |',
+      '|---|---|---|---|---|');
+    for (const r of rows) {
+      const ms = RANKS.map((n) => allreduceSeconds(r.allreduceBytes, n, link) * 1e3);
+      // t_c(b) = t_ref · b / B_ref; communication ≤ 10% of the step when t_c ≥ 9 · t_ar
+      const batch = ms.map((t) => Math.max(1, Math.ceil((9 * t * r.batch) / r.msPerStep)));
+      out.push(`| ${r.config} | ${(r.allreduceBytes / 1e6).toFixed(3)} MB | ${r.msPerStep.toFixed(0)} ms (B=${r.batch}) | ${ms.map((t) => t.toFixed(t < 1 ? 3 : 1)).join(' / ')} | ${batch.join(' / ')} |`);
+    }
+  }
+  process.stdout.write(out.join('\n') + '\n');
+}
+
 function main(): void {
   if (process.argv.includes('--worker')) return worker();
+  if (process.argv.includes('--scaling')) return scaling(flag('--scaling', ''));
   const steps = Number(flag('--steps', '10'));
   if (process.argv.includes('--costs')) {
     const threads = Number(flag('--threads', '1'));

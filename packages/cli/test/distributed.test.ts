@@ -81,10 +81,13 @@ const losses = (dir: string): number[] => records(dir).filter((r) => 'loss' in r
 
 function assertLossesClose(got: number[], want: number[], rtol: number, what: string): void {
   assert.equal(got.length, want.length, `${what}: ${got.length} losses vs ${want.length}`);
+  let worst = 0;
   got.forEach((g, i) => {
     const rel = Math.abs(g - want[i]!) / Math.abs(want[i]!);
+    worst = Math.max(worst, rel);
     assert.ok(rel <= rtol, `${what}: step ${i + 1}: loss ${g} vs ${want[i]} (relative ${rel.toExponential(2)})`);
   });
+  console.log(`# ${what}: ${got.length} losses, largest relative difference ${worst.toExponential(2)}`);
 }
 
 /** Largest |a - b| over every weight of two runs' last checkpoints. */
@@ -149,6 +152,7 @@ describe('mpirun -np 2 indrnn train', { skip, timeout: 20 * 60_000 }, () => {
     assert.equal(two.code, 0, two.stderr);
     assertLossesClose(losses(path.join(tmp, 'plain-2')), losses(path.join(tmp, 'plain-1')), 1e-5, 'adding, no BN');
     const dw = weightDiff(path.join(tmp, 'plain-2'), path.join(tmp, 'plain-1'));
+    console.log(`# adding, no BN: weights after 30 steps differ by at most ${dw.toExponential(2)}`);
     assert.ok(dw <= 1e-4, `weights after 30 steps differ by ${dw}`);
   });
 
@@ -159,6 +163,7 @@ describe('mpirun -np 2 indrnn train', { skip, timeout: 20 * 60_000 }, () => {
     assert.equal(two.code, 0, two.stderr);
     assertLossesClose(losses(path.join(tmp, 'bn-2')), losses(path.join(tmp, 'bn-1')), 1e-5, 'sequence-wise BN');
     const dw = weightDiff(path.join(tmp, 'bn-2'), path.join(tmp, 'bn-1'));
+    console.log(`# sequence-wise BN: weights after 30 steps differ by at most ${dw.toExponential(2)}`);
     assert.ok(dw <= 1e-4, `weights after 30 steps differ by ${dw}`);
     // rank 0 alone wrote and printed: one line per step and evaluation, one done line
     const recs = records(path.join(tmp, 'bn-2'));
@@ -188,6 +193,7 @@ describe('mpirun -np 2 indrnn train', { skip, timeout: 20 * 60_000 }, () => {
     assert.equal(ref.code, 0, ref.stderr);
     const dir = path.join(tmp, 'killed-2');
     const { seconds, output } = await killRankOne([...LONG, '--out', dir], 30);
+    console.log(`# kill -9 of rank 1: the job ended ${seconds.toFixed(1)} s later; ${(/mpirun noticed that process rank 1[^\n]*/.exec(output) ?? ['(no launcher line)'])[0]}`);
     assert.ok(seconds < 30, `the job took ${seconds} s to end`);
     assert.match(output, /rank 1\b/, `the launcher names rank 1:\n${output}`);
     const before = records(dir).length;

@@ -44,6 +44,9 @@ for (const ranks of [2, 3]) {
     });
 
     it('gradients of a batch split over the ranks are one process\'s gradients of the whole batch', () => {
+      for (const [name, err] of Object.entries(results[0]?.gradients ?? {})) {
+        console.log(`# ${ranks} ranks, ${name}: gradients ${err.grad.toExponential(2)}, loss ${err.loss.toExponential(2)} (relative)`);
+      }
       for (const res of results) {
         assert.equal(res.size, ranks);
         assert.ok(Object.keys(res.gradients).length >= 5);
