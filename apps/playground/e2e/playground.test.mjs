@@ -171,6 +171,30 @@ describe('playground in Chromium', { skip }, () => {
     );
   });
 
+  it('exports the digit model to ONNX in the page and runs it in ONNX Runtime Web', async () => {
+    await page.click('#digit-clear');
+    const box = await page.locator('#digit-canvas').boundingBox();
+    await page.mouse.move(box.x + 150, box.y + 50);
+    await page.mouse.down();
+    for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + 150 - i, box.y + 50 + 9 * i);
+    await page.mouse.up();
+    await page.waitForSelector('#digit-status[data-prediction]', { timeout: 30_000 });
+    await page.click('#onnx-run');
+    await page.waitForSelector('#onnx-status[data-done="true"], #onnx-status[data-error]', {
+      timeout: 120_000,
+    });
+    const d = await page.$eval('#onnx-status', (el) => ({ ...el.dataset, text: el.textContent }));
+    console.log(`# onnx in the page: ${d.text}`);
+    assert.equal(d.error, undefined, d.error);
+    assert.ok(Number(d.bytes) > 10_000, `model.onnx has ${d.bytes} bytes`);
+    assert.equal(d.ort, d.indrnn, 'ONNX Runtime and indrnn read different digits');
+    assert.equal(d.ort, '1', `ONNX Runtime read the drawn 1 as ${d.ort}`);
+    assert.ok(Number(d.relDiff) <= 1e-5, `logits differ by ${d.relDiff} relative`);
+    assert.equal(await page.locator('#onnx-results tr').count(), 2);
+    assert.ok(await page.locator('#onnx-download').isVisible());
+    await page.locator('#onnx').screenshot({ path: join(results, 'onnx.png') });
+  });
+
   it('generates text from the character-level model', async () => {
     await page.fill('#text-prompt', 'ROMEO:');
     await page.fill('#text-length', '200');

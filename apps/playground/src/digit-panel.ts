@@ -51,7 +51,7 @@ function enableDrawing(canvas: HTMLCanvasElement, onStroke: () => void): void {
 }
 
 /** Ink in [0, 1] from the canvas (white strokes on black). */
-function readInk(canvas: HTMLCanvasElement): Float32Array {
+export function readInk(canvas: HTMLCanvasElement): Float32Array {
   const img = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
   const ink = new Float32Array(canvas.width * canvas.height);
   for (let i = 0; i < ink.length; i++) ink[i] = img[4 * i]! / 255;

@@ -4,6 +4,7 @@ import { setBackend } from 'indrnn';
 import { setupAdding } from './adding-panel.js';
 import { setupDigits } from './digit-panel.js';
 import { setupText } from './text-panel.js';
+import { setupOnnx } from './onnx-panel.js';
 
 async function main(): Promise<void> {
   const label = document.getElementById('backend')!;
@@ -21,6 +22,7 @@ async function main(): Promise<void> {
   setupAdding();
   setupDigits();
   setupText();
+  setupOnnx();
   document.body.dataset['ready'] = 'true';
 }
 

@@ -55,7 +55,7 @@ interface NativeInfo {
   simd?: string;
   blas?: string | null;
   blasMode?: 'auto' | 'on' | 'off';
-  blasShapes?: { timed: number; library: number };
+  blasCore?: string | null;
 }
 
 async function nativeInfo(): Promise<NativeInfo | null> {
@@ -69,19 +69,14 @@ async function nativeInfo(): Promise<NativeInfo | null> {
   }
 }
 
-/** The BLAS as the native addon uses it: 'off', a library name with the auto mode's verdict, or null. */
+/** The BLAS as the native addon uses it: 'off', a library name with its core and mode, or null. */
 function nativeBlas(i: NativeInfo): string | null {
   if (!i.blas || i.blasMode === 'off') return i.blasMode === 'off' ? 'off' : null;
-  if (i.blasMode === 'on') return `${i.blas} (on)`;
-  const s = i.blasShapes;
-  const verdict = !s || s.timed === 0 ? 'not timed yet' : `used for ${s.library} of ${s.timed} GEMM shapes`;
-  return `${i.blas} (auto: ${verdict})`;
+  const lib = i.blasCore ? `${i.blas} ${i.blasCore}` : i.blas;
+  return i.blasMode === 'on' ? `${lib} (on)` : `${lib} (auto: by shape rule)`;
 }
 
-/**
- * What the backend runs with. Call it after the measurement: the native addon's BLAS auto mode
- * decides on the first large GEMM.
- */
+/** What the backend runs with (threads, SIMD, BLAS). */
 export async function describeBackend(backend: Backend): Promise<BackendInfo> {
   if (backend.name === 'reference') return { name: backend.name, threads: 1, simd: null, blas: null, reported: true };
   if (backend.name === 'native') {

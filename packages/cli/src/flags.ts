@@ -25,6 +25,17 @@ export function numberArg(min: number, max = Infinity) {
   };
 }
 
+/** A number > 0; `why` says what 0 would mean. */
+export function positiveArg(why: string) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (value.trim() === '' || !Number.isFinite(n) || n <= 0) {
+      throw new InvalidArgumentError(`expected a number > 0, got '${value}'${n === 0 ? ` (${why})` : ''}`);
+    }
+    return n;
+  };
+}
+
 function intListArg(value: string): number[] {
   const parts = value.split(',').map((p) => p.trim());
   if (parts.length === 0 || parts.some((p) => !/^\d+$/.test(p) || Number(p) < 1)) {
@@ -49,10 +60,14 @@ export function addModelFlags(cmd: Command): Command {
     .addOption(new Option('--activation <fn>', 'IndRNN activation').choices(['relu', 'tanh', 'identity']))
     .addOption(new Option('--bn <mode>', 'batch norm: none, sequence-wise or frame-wise').choices(['none', 'sequence', 'frame']))
     .addOption(new Option('--bn-position <where>', 'batch norm before or after the recurrence').choices(['before', 'after']))
-    .option('--dropout <p>', 'time-shared dropout after each layer', numberArg(0, 0.99))
+    .option('--dropout <p>', 'time-shared dropout after each layer (dense-indrnn: after each dense layer)', numberArg(0, 0.99))
+    .option('--dropout-first <p>', 'dense-indrnn: dropout after the first layer', numberArg(0, 0.99))
+    .option('--dropout-bottleneck <p>', 'dense-indrnn: dropout after each bottleneck layer', numberArg(0, 0.99))
+    .option('--dropout-transition <p>', 'dense-indrnn: dropout after each transition', numberArg(0, 0.99))
+    .option('--dropout-last <p>', 'dense-indrnn: dropout after the last transition; language models: after the last recurrent layer', numberArg(0, 0.99))
     .option('--gamma <g>', 'recurrent-weight bound |u| <= gamma^(1/T)', numberArg(Number.MIN_VALUE))
     .option('--u-bound <b>', 'explicit bound for |u| (overrides --gamma)', numberArg(0))
-    .option('--seq-len <T>', 'sequence length (adding) / BPTT window (language models)', intArg(1))
+    .option('--seq-len <T>', 'sequence length (adding) / BPTT window (language models) / T of the |u| bound (sequences; default: the longest training sequence)', intArg(1))
     .option('--vocab-size <n>', 'vocabulary size for `summary` of language models (train reads it from the data)', intArg(1))
     .option('--embed-size <n>', 'embedding width (language models)', intArg(1))
     .option('--tie-weights', 'tie the decoder to the embedding (language models)');
@@ -65,7 +80,7 @@ export function addTrainFlags(cmd: Command): Command {
     .option('--steps <n>', 'optimization steps', intArg(1))
     .option('--time-limit <minutes>', 'stop training after this many minutes, then test (0 = none)', numberArg(0))
     .option('--epochs <n>', 'epochs over the training set (overrides --steps for finite data sets)', numberArg(Number.MIN_VALUE))
-    .option('--lr <rate>', 'learning rate (Adam)', numberArg(0))
+    .option('--lr <rate>', 'learning rate (Adam); > 0', positiveArg('a learning rate of 0 trains nothing'))
     .option('--weight-decay <w>', 'L2 weight decay on weight matrices (not u, biases or BN)', numberArg(0))
     .option('--grad-clip <c>', 'clamp every gradient element to [-c, c] (0 = off)', numberArg(0))
     .addOption(new Option('--schedule <kind>', 'learning-rate schedule').choices(['none', 'step', 'plateau']))
@@ -83,14 +98,17 @@ export function addTrainFlags(cmd: Command): Command {
     .option('--test-samples <n>', 'NTU: average test predictions over n random frame samplings', intArg(1))
     .option('--seed <n>', 'random seed (same seed, same run)', intArg(0))
     .option('--out <dir>', 'run directory (default runs/<task>-<time>)')
-    .option('--resume', 'continue the run in --out from its last checkpoint')
+    .option('--resume', 'continue the run in --out from its last checkpoint (only --steps, --epochs, --time-limit, --data-dir, --eval-every, --checkpoint-every and --json may change)')
+    .addOption(new Option('--resume-from <checkpoint>', 'with --resume: start from checkpoints/<checkpoint>.ckpt instead of last').choices(['last', 'previous', 'best']))
+    .option('--force', 'replace a run already in --out (its config, metrics, checkpoints and model)')
     .option('--json', 'print one JSON object a line on stdout');
 }
 
 const FLAG_TO_SETTING: [string, keyof Settings][] = [
   ['model', 'model'], ['layers', 'layers'], ['hidden', 'hidden'], ['blocks', 'blocks'], ['growth', 'growth'],
   ['blockConfig', 'blockConfig'], ['channels', 'convChannels'], ['kernelSize', 'kernelSize'], ['residual', 'residual'], ['activation', 'activation'], ['bn', 'bn'], ['bnPosition', 'bnPosition'],
-  ['dropout', 'dropout'], ['gamma', 'gamma'], ['uBound', 'uBound'], ['seqLen', 'seqLen'], ['vocabSize', 'vocabSize'],
+  ['dropout', 'dropout'], ['dropoutFirst', 'dropoutFirst'], ['dropoutBottleneck', 'dropoutBottleneck'], ['dropoutTransition', 'dropoutTransition'],
+  ['dropoutLast', 'dropoutLast'], ['gamma', 'gamma'], ['uBound', 'uBound'], ['seqLen', 'seqLen'], ['vocabSize', 'vocabSize'],
   ['embedSize', 'embedSize'], ['tieWeights', 'tieWeights'], ['batchSize', 'batchSize'], ['steps', 'steps'], ['timeLimit', 'timeLimit'],
   ['epochs', 'epochs'], ['lr', 'lr'], ['weightDecay', 'weightDecay'], ['gradClip', 'gradClip'],
   ['schedule', 'schedule'], ['decayEvery', 'decayEvery'], ['decayFactor', 'decayFactor'], ['patience', 'patience'],
@@ -99,14 +117,23 @@ const FLAG_TO_SETTING: [string, keyof Settings][] = [
   ['testSamples', 'testSamples'], ['seed', 'seed'],
 ];
 
+/** The settings the user set with flags (not the preset's), by setting name. */
+export function explicitSettings(flags: Record<string, unknown>): Partial<Settings> {
+  const out: Record<string, unknown> = {};
+  for (const [flag, key] of FLAG_TO_SETTING) if (flags[flag] !== undefined) out[key] = flags[flag];
+  if (flags['bnSync'] !== undefined) out['bnSync'] = flags['bnSync'] === 'on';
+  return out as Partial<Settings>;
+}
+
 /** Applies the flags the user gave on top of a preset. */
 export function applyFlags(preset: Settings, flags: Record<string, unknown>): Settings {
-  const s: Settings = { ...preset };
-  for (const [flag, key] of FLAG_TO_SETTING) {
-    if (flags[flag] !== undefined) (s as unknown as Record<string, unknown>)[key] = flags[flag];
-  }
-  if (flags['bnSync'] !== undefined) s.bnSync = flags['bnSync'] === 'on';
+  const s: Settings = { ...preset, ...explicitSettings(flags) };
   // an explicit --steps wins over a preset's epoch count
   if (flags['steps'] !== undefined && flags['epochs'] === undefined) s.epochs = null;
   return s;
+}
+
+/** The setting a flag (by commander's camel-case name) sets, if any. */
+export function settingOfFlag(flag: string): keyof Settings | undefined {
+  return FLAG_TO_SETTING.find(([f]) => f === flag)?.[1];
 }

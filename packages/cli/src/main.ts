@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 /** The `indrnn` command. Each subcommand parses flags into library calls; the work is in 'indrnn'. */
 import { Command, CommanderError } from 'commander';
+import { createRequire } from 'node:module';
 import { IndrnnError, distributed } from 'indrnn';
 import { distributedRuntime } from 'indrnn/node';
 import { trainCommand } from './commands/train.js';
@@ -10,9 +11,15 @@ import { evalCommand } from './commands/eval.js';
 import { benchCommand } from './commands/bench.js';
 import { reportCommand } from './commands/report.js';
 import { analyzeCommand } from './commands/analyze.js';
+import { exportCommand } from './commands/export.js';
+import { importCommand } from './commands/import.js';
+import { predictCommand } from './commands/predict.js';
+
+const version = (createRequire(import.meta.url)('indrnn/package.json') as { version: string }).version;
 
 const program = new Command('indrnn')
   .description('Independently Recurrent Neural Networks: train, evaluate and inspect the papers\' experiments')
+  .version(version, '-V, --version', 'print the version of indrnn')
   .showHelpAfterError('(add --help for usage)')
   .exitOverride();
 
@@ -20,7 +27,7 @@ const program = new Command('indrnn')
 const launchedRank = distributed.detectLauncher(process.env)?.rank ?? 0;
 const quiet = launchedRank > 0 ? { writeErr: () => {} } : {};
 program.configureOutput(quiet);
-for (const cmd of [trainCommand(), evalCommand(), summaryCommand(), infoCommand(), reportCommand(), analyzeCommand(), benchCommand()]) {
+for (const cmd of [trainCommand(), evalCommand(), predictCommand(), summaryCommand(), infoCommand(), reportCommand(), analyzeCommand(), benchCommand(), exportCommand(), importCommand()]) {
   program.addCommand(cmd.showHelpAfterError('(add --help for usage)').exitOverride().configureOutput(quiet));
 }
 

@@ -17,7 +17,7 @@ describe('indrnn command', () => {
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /unknown option '--layerz'/);
     r = runCli(['train', 'adding', '--lr', 'fast']);
-    assert.match(r.stderr, /option '--lr <rate>' argument 'fast' is invalid\. expected a number >= 0, got 'fast'/);
+    assert.match(r.stderr, /option '--lr <rate>' argument 'fast' is invalid\. expected a number > 0, got 'fast'/);
     r = runCli(['train', 'adding', '--bn', 'layer']);
     assert.match(r.stderr, /argument 'layer' is invalid\. Allowed choices are none, sequence, frame/);
     r = runCli(['train', 'adding', '--layers', '0']);
@@ -45,12 +45,27 @@ describe('indrnn command', () => {
       [['ntu', '--preset', 'paper', '--model', 'res-indrnn'], '2,751,548'],
       [['ntu', '--preset', 'paper', '--model', 'dense-indrnn', '--growth', '48'], '2,314,428'],
       [['word-lm', '--preset', 'paper'], '48,501,600'],
+      // the paper presets set each family's own settings (growth rate k = 48 for NTU, k = 256 for PTB)
+      [['ntu', '--preset', 'paper', '--model', 'dense-indrnn'], '2,314,428'],
+      [['word-lm', '--preset', 'paper', '--model', 'dense-indrnn'], '51,655,712'],
     ];
     for (const [args, count] of cases) {
       const r = runCli(['summary', ...args]);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout, new RegExp(`total parameters: ${count}\\n`), args.join(' '));
     }
+  });
+
+  it('--version prints the version; train --help shows the preset\'s values', () => {
+    const r = runCli(['--version']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, /^\d+\.\d+\.\d+\n$/);
+    const help = runCli(['train', 'ntu', '--preset', 'paper', '--model', 'dense-indrnn', '--help']).stdout.replace(/\s+/g, ' ');
+    assert.match(help, /--growth <k> growth rate \(dense-indrnn\) \(ntu paper preset: 48\)/);
+    assert.match(help, /--dropout-transition <p> dense-indrnn: dropout after each transition \(ntu paper preset: 0\.3\)/);
+    assert.match(help, /--lr <rate> learning rate \(Adam\); > 0 \(ntu paper preset: 0\.0002\)/);
+    assert.match(runCli(['train', 'adding', '--help']).stdout.replace(/\s+/g, ' '), /--hidden <n> neurons per layer \(adding quick preset: 128\)/);
+    assert.match(runCli(['train', '--help']).stdout, /shows its values/);
   });
 
   it('info reports the version and the backend', () => {

@@ -141,6 +141,9 @@ async function killRankOne(args: string[], afterStep: number): Promise<{ seconds
   const t0 = Date.now();
   process.kill(rank1, 'SIGKILL');
   await exited;
+  // the job has ended when every rank's process is gone, reaped too (mpirun may exit a moment
+  // before them; the run lock counts an unreaped process as running)
+  while (pids.some((pid) => fs.existsSync(`/proc/${pid}`)) && Date.now() - t0 < 60_000) await new Promise((r) => setTimeout(r, 100));
   return { seconds: (Date.now() - t0) / 1000, output };
 }
 

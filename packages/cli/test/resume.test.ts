@@ -76,6 +76,6 @@ describe('interrupted training', () => {
   it('refuses to start over an existing run without --resume', () => {
     const r = runCli([...ARGS, '--out', reference]);
     assert.equal(r.code, 2);
-    assert.match(r.stderr, /already holds a run; pass --resume to continue it, or choose another --out/);
+    assert.match(r.stderr, /already holds a run; pass --resume to continue it, --force to replace it, or choose another --out/);
   });
 });

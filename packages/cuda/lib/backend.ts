@@ -65,7 +65,7 @@ export class CudaStorage {
 }
 type S = CudaStorage;
 
-export type CudaBackend = Backend<CudaStorage> & {
+export type CudaBackend = Omit<Backend<CudaStorage>, 'info'> & {
   /** Waits until every queued kernel has run (timing; toHost does this by itself). */
   synchronize(): void;
   /** The device, cuBLAS, and (for `indrnn info` and the bench harness) what runs the GEMMs. */

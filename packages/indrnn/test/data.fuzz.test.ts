@@ -12,8 +12,9 @@ import {
   encodeSafetensors, manualSeed, randn, serializeModel, tensor,
 } from '../src/index.js';
 import { Trainer, encodeCheckpoint, restoreTrainer, type Task } from '../src/index.js';
-import { gunzipIfNeeded } from '../src/node.js';
+import { gunzipIfNeeded, parseSequencesCsv } from '../src/node.js';
 import { idxBytes, npyBytes, randomJoints, skeletonText, tinyMnist } from './data.helpers.js';
+import { toCsv, toJsonl, toNpy, waves } from './sequences.helpers.js';
 
 /** The file name every parser is given; every error message must contain it. */
 const NAME = 'fuzzed-input';
@@ -314,6 +315,89 @@ const npy: Target = {
   },
 };
 
+// ---- a user's sequences: JSON Lines, long-form CSV, .npy (x, labels, lengths) ----
+
+/** What training and prediction do with a parsed set: target, encoded labels, standardisation, a batch. */
+function useSequences(set: data.SequenceSet): void {
+  const labelled = set.labels ? set : set.stepLabels ? data.stepLabelView(set) : null;
+  if (labelled) {
+    for (const kind of ['auto', 'classify', 'regress'] as const) {
+      try {
+        const { spec } = data.inferTarget(labelled, kind);
+        data.encodeTargets(labelled, spec);
+      } catch (e) {
+        if (!(e instanceof IndrnnError && e.message.includes(NAME))) throw e;
+      }
+    }
+  }
+  const st = data.fitStandardization(set.sequences, set.features);
+  const seqs = set.sequences.map((q) => data.standardize(q, st));
+  const b = data.sequenceBatch(seqs, set.features, Int32Array.from({ length: Math.min(4, seqs.length) }, (_, i) => i));
+  assert.equal(b.x.shape[2], set.features);
+}
+
+const enc = (text: string): Uint8Array => new TextEncoder().encode(text);
+const smallWaves = waves(3, 21, { minLen: 2, maxLen: 4 });
+const regressWaves = waves(2, 22, { labels: 'regress', minLen: 1, maxLen: 3 });
+
+const sequencesJsonl: Target = {
+  name: 'sequences JSON Lines',
+  valid: [
+    enc(toJsonl(smallWaves)),
+    enc(toJsonl(regressWaves)),
+    enc('{"x": [1, 2.5, -3], "y": [0.5, 1], "id": "a"}\n{"x": [4], "y": [1, 2]}\n'),
+    enc(toJsonl(smallWaves, { labels: false })),
+    enc(toJsonl(waves(2, 25, { labels: 'steps', minLen: 1, maxLen: 3 }))),
+  ],
+  text: true,
+  // half the cases (by length) read "y" as one label per step
+  parse: (bytes) => useSequences(data.parseSequencesJsonl(bytes, NAME, { perStep: (bytes.length & 1) === 1 })),
+};
+
+const sequencesCsv: Target = {
+  name: 'sequences CSV',
+  valid: [
+    enc(toCsv(smallWaves)),
+    enc(toCsv(waves(2, 23, { labels: 'numeric', minLen: 1, maxLen: 3 }))),
+    enc('who,"a, b",label\r\n"s""1",1e-3,"x y"\r\ns2,-2,z\r\n"s""1",3,"x y"\r\n'),
+    enc(toCsv(smallWaves, { labels: false })),
+  ],
+  text: true,
+  parse: (bytes) => {
+    const text = new TextDecoder().decode(bytes);
+    const idCol = text.startsWith('who') ? 'who' : 'id';
+    // half the cases (by length) read each row's label as its step's
+    useSequences(parseSequencesCsv(bytes, NAME, { idCol, perStep: (bytes.length & 1) === 1 }));
+  },
+};
+
+const npyWaves = toNpy(waves(3, 24, { labels: 'numeric', minLen: 2, maxLen: 4 }));
+/** Each fuzzed array in each role: the sequences, their labels, their lengths (with valid companions). */
+const sequencesNpy: Target = {
+  name: 'sequences .npy',
+  valid: [npyWaves.x, npyWaves.y, npyWaves.lengths, npyBytes('<f8', [2, 3], [1, 2, 3, 4, 5, 6]), npyBytes('<f4', [3, 2], [0.5, 1, 2, 3, 4, 5]), toNpy(waves(3, 24, { labels: 'steps-numeric', minLen: 2, maxLen: 4 })).y],
+  parse: (bytes) => {
+    const named = { bytes, name: NAME };
+    let ok = 0;
+    for (const inputs of [
+      { x: named },
+      { x: { bytes: npyWaves.x, name: 'x.npy' }, labels: named },
+      { x: { bytes: npyWaves.x, name: 'x.npy' }, lengths: named },
+      // labels of each step, [N, T]
+      { x: { bytes: npyWaves.x, name: 'x.npy' }, labels: named, lengths: { bytes: npyWaves.lengths, name: 'len.npy' }, perStep: true },
+    ].filter((_, role) => role < 3 || (bytes.length & 1) === 1)) {
+      try {
+        useSequences(data.parseSequencesNpy(inputs));
+        ok++;
+      } catch (e) {
+        if (!(e instanceof IndrnnError && e.message.includes(NAME))) throw e;
+      }
+    }
+    if (ok === 0) data.parseSequencesNpy({ x: named }); // rejected in every role: report it as rejected
+  },
+  structured: (gen) => npyBytes(['<f4', '<f8', '<i4', '<i8'][gen.int(4)]!, Array.from({ length: 1 + gen.int(3) }, () => gen.int(4)), []).subarray(0, 128),
+};
+
 // ---- serialization: safetensors, model files, checkpoints ----
 
 manualSeed(1);
@@ -385,6 +469,9 @@ describe('data parsers under fuzzing: parse or IndrnnError, never anything else'
     [text, 3],
     [skeleton, 4],
     [npy, 5],
+    [sequencesJsonl, 9],
+    [sequencesCsv, 10],
+    [sequencesNpy, 11],
   ] as const) {
     it(`${target.name}`, (t) => {
       const s = fuzz(target, seed);

@@ -105,7 +105,7 @@ describe('safetensors', () => {
     const { config } = serializeModel(model);
     const other = serializeModel(buildModel({ kind: 'sequence', outputSize: 3, encoder: { type: 'indrnn', inputSize: 2, hiddenSize: 6, numLayers: 2, bn: 'frame' } }));
     assert.throws(() => deserializeModel(config, other.weights), (e: unknown) =>
-      e instanceof IndrnnError && /'encoder\.layers\.0\.proj\.weight' has shape \[6, 2\] in the checkpoint but \[5, 2\] in the model/.test(e.message));
+      e instanceof IndrnnError && /encoder\.hiddenSize is 5, but 'encoder\.layers\.0\.proj\.weight' in model weights has shape \[6, 2\] \(expected 5 on axis 0\); the config does not match the weights/.test(e.message));
     assert.throws(() => deserializeModel('{"format":"indrnn-model","version":99,"config":{}}', other.weights), /format version 99 is not supported/);
   });
 });

@@ -18,11 +18,14 @@ export interface NativeAddon extends MpiFunctions {
     simdSupported: string;
     blas: string | null;
     blasMode: string;
-    blasShapes: { timed: number; library: number };
+    blasCore: string | null;
+    blasRule: string;
   };
   setNumThreads(n: number): number;
   setSimd(level: string): string;
   setBlas(mode: 'on' | 'off' | 'auto'): boolean;
+  /** Whether a product of this shape goes to the system BLAS in the current mode. */
+  blasChoice(m: number, n: number, k: number, transA: boolean, transB: boolean): boolean;
   /** Test hook: RNN/LSTM scans go single-threaded after `step` steps (-1: normal rule). */
   forceSerialScanAt(step: number): void;
   matmul(

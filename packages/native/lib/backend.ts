@@ -90,6 +90,10 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
 
   return {
     name: 'native',
+    info: () => {
+      const i = k.info();
+      return { threads: i.threads, simd: i.simd, blas: i.blas, blasCore: i.blasCore, blasMode: i.blasMode, blasRule: i.blasRule };
+    },
     supports: (dtype) => dtype !== 'float64',
 
     alloc,

@@ -20,13 +20,14 @@ export type NativeInfo =
       /** System BLAS found with dlopen ('openblas', 'blis', 'mkl'), or null; INDRNN_BLAS=off hides it. */
       blas: string | null;
       /**
-       * How large GEMMs use that BLAS: 'auto' (default) per shape, when a one-time timing of that
-       * shape (on its first call) finds it faster than our kernels; 'on' always; 'off' never
-       * (INDRNN_BLAS=auto|on|off).
+       * How large GEMMs use that BLAS: 'auto' (default) by a fixed rule on the shape (`blasRule`),
+       * 'on' always, 'off' never (INDRNN_BLAS=auto|on|off). No mode depends on timing.
        */
       blasMode: 'auto' | 'on' | 'off';
-      /** Auto mode: distinct large GEMM shapes timed so far, and how many of them go to the library. */
-      blasShapes: { timed: number; library: number };
+      /** The library's kernel family (OpenBLAS core name, e.g. 'SkylakeX'; OPENBLAS_CORETYPE sets it), or null. */
+      blasCore: string | null;
+      /** Auto mode's rule in words. */
+      blasRule: string;
       addonPath: string;
     }
   | { available: false; error: string };
@@ -41,7 +42,8 @@ export function nativeInfo(): NativeInfo {
     simdSupported: i.simdSupported as 'avx512' | 'avx2' | 'generic',
     blas: i.blas,
     blasMode: i.blasMode as 'auto' | 'on' | 'off',
-    blasShapes: i.blasShapes,
+    blasCore: i.blasCore,
+    blasRule: i.blasRule,
     addonPath,
   };
 }
@@ -67,6 +69,11 @@ export function setSimd(level: 'avx512' | 'avx2' | 'generic'): string {
  */
 export function setBlas(mode: 'on' | 'off' | 'auto'): boolean {
   return need().setBlas(mode);
+}
+
+/** Whether a product op(A) [m, k] · op(B) [k, n] goes to the system BLAS in the current mode. */
+export function blasChoice(m: number, n: number, k: number, transA = false, transB = false): boolean {
+  return need().blasChoice(m, n, k, transA, transB);
 }
 
 /**

@@ -309,15 +309,18 @@ napi_value Info(napi_env env, napi_callback_info info) {
     set("blas", blas_name() ? a.string(blas_name()) : null_v);
     const BlasMode mode = blas_mode();
     set("blasMode", a.string(mode == BlasMode::On ? "on" : mode == BlasMode::Off ? "off" : "auto"));
-    // auto mode: distinct large product shapes timed so far, and how many the library won
-    napi_value shapes;
-    a.check(napi_create_object(a.env(), &shapes), "creating the blasShapes object");
-    a.check(napi_set_named_property(a.env(), shapes, "timed", a.number(blas_shapes_measured())),
-            "setting blasShapes.timed");
-    a.check(napi_set_named_property(a.env(), shapes, "library", a.number(blas_shapes_won())),
-            "setting blasShapes.library");
-    set("blasShapes", shapes);
+    set("blasCore", blas_core() ? a.string(blas_core()) : null_v);
+    set("blasRule", a.string(blas_rule()));
     return obj;
+  });
+}
+
+// Whether a product of this shape goes to the system BLAS in the current mode (the rule, for tests
+// and run records).
+napi_value BlasChoice(napi_env env, napi_callback_info info) {
+  return guard(env, info, "blasChoice", 5, [](Args& a) {
+    const int64_t m = a.dim(0, "m"), n = a.dim(1, "n"), k = a.dim(2, "k");
+    return a.boolean(blas_should_handle_product(a.flag(3, "transA"), a.flag(4, "transB"), m, n, k));
   });
 }
 
@@ -1090,6 +1093,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"setNumThreads", SetNumThreads},
       {"setSimd", SetSimd},
       {"setBlas", SetBlas},
+      {"blasChoice", BlasChoice},
       {"forceSerialScanAt", ForceSerialScanAt},
       {"matmul", Gemm},
       {"unary", Unary},

@@ -2,15 +2,10 @@
 // set to ours so the two pools do not oversubscribe the cores.
 #include "blas_loader.h"
 
-#include <algorithm>
-#include <chrono>
 #include <climits>
 #include <cstdlib>
 #include <cstring>
-#include <map>
-#include <mutex>
-#include <tuple>
-#include <vector>
+#include <string>
 
 #include "gemm.h"
 #include "pool.h"
@@ -31,18 +26,13 @@ constexpr int kTrans = 112;
 using SgemmFn = void (*)(int, int, int, int, int, int, float, const float*, int, const float*, int,
                          float, float*, int);
 using SetThreadsFn = void (*)(int);
-
-// A product's shape: m, n, k, trans_a, trans_b.
-using ShapeKey = std::tuple<int64_t, int64_t, int64_t, bool, bool>;
+using CoreNameFn = char* (*)();
 
 struct Blas {
   const char* name = nullptr;
   SgemmFn sgemm = nullptr;
+  const char* core = nullptr;
   BlasMode mode = BlasMode::Auto;
-  // Auto mode's verdict per shape: which implementation wins depends on the shape (OpenBLAS beats
-  // our kernels on large square products here and loses on the tall-skinny ones training uses).
-  std::map<ShapeKey, bool> by_shape;
-  std::mutex lock;
 };
 
 void load(Blas& blas) {
@@ -73,6 +63,12 @@ void load(Blas& blas) {
       continue;
     }
     if (auto set = reinterpret_cast<SetThreadsFn>(dlsym(h, cand.set_threads))) set(num_threads());
+    if (auto core = reinterpret_cast<CoreNameFn>(dlsym(h, "openblas_get_corename"))) {
+      // copied: the library may reuse its buffer
+      static std::string core_name;
+      if (const char* c = core()) core_name = c;
+      if (!core_name.empty()) blas.core = core_name.c_str();
+    }
     blas.name = cand.name;
     blas.sgemm = fn;
     break;  // the handle stays open for the life of the process
@@ -87,97 +83,58 @@ Blas& state() {
   return blas;
 }
 
-// Shapes remembered per process; past this (unusual: hundreds of distinct large products), new
-// shapes use our kernels without a timing.
-constexpr size_t kMaxShapes = 256;
-
 // Below this many multiply-adds our own kernel wins (no BLAS call and thread start-up overhead).
 constexpr double kBlasMinWork = 128.0 * 128.0 * 128.0;
 
-// Seconds taken by fn().
-template <class F>
-double seconds(F&& fn) {
-  const auto t0 = std::chrono::steady_clock::now();
-  fn();
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+// Auto mode's rule, from timings of both on AVX-512 and AVX2 machines: the library wins by 15-25%
+// on products whose inner and output widths are both large (square layers of 512 or more, a
+// language model's decoder), and loses on the tall-skinny products of narrow layers (n or k of 256
+// or less over T·B rows), where our kernels pack less. An OpenBLAS core without AVX-512 (e.g.
+// OPENBLAS_CORETYPE=Haswell) loses to our AVX-512 kernels on every shape. A fixed rule rather than
+// a timing per shape: timings flip under load, and each flip changes the bits of a run.
+constexpr int64_t kRuleMinRows = 256;
+constexpr int64_t kRuleMinWidth = 512;
+
+// OpenBLAS cores with AVX-512 kernels.
+bool core_has_avx512(const char* core) {
+  static const char* const cores[] = {"SkylakeX", "Cooperlake", "SapphireRapids"};
+  for (const char* c : cores) {
+    if (std::strcmp(core, c) == 0) return true;
+  }
+  return false;
 }
 
-// Whether a product this large may go to the library at all (library loaded, mode not off).
-bool library_may_take(int64_t m, int64_t n, int64_t k) {
-  if (m > INT_MAX || n > INT_MAX || k > INT_MAX) return false;  // LP64 CBLAS takes int sizes
-  if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kBlasMinWork) {
-    return false;
-  }
+bool library_wins_by_rule(int64_t m, int64_t n, int64_t k) {
   const Blas& b = state();
-  return b.sgemm != nullptr && b.mode != BlasMode::Off;
-}
-
-// Auto mode, first product of a shape: time both implementations on its real operands into a
-// scratch output (alternating, best of three each, so first-touch and load bursts hit both), and
-// remember which wins (the library by 10% or more). The caller then computes the real product.
-bool calibrate_shape(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
-                     const float* a, int64_t lda, const float* bm, int64_t ldb) {
-  std::vector<float> scratch(static_cast<size_t>(m) * static_cast<size_t>(n));
-  double lib = 1e30, own = 1e30;
-  for (int round = 0; round < 3; round++) {
-    auto run_lib = [&] {
-      lib = std::min(lib, seconds([&] {
-                       blas_sgemm(trans_a, trans_b, m, n, k, a, lda, bm, ldb, scratch.data(), n,
-                                  false);
-                     }));
-    };
-    auto run_own = [&] {
-      own = std::min(own, seconds([&] {
-                       sgemm_own(trans_a, trans_b, m, n, k, a, lda, bm, ldb, scratch.data(), n,
-                                 false, num_threads());
-                     }));
-    };
-    if (round % 2 == 0) {
-      run_own();
-      run_lib();
-    } else {
-      run_lib();
-      run_own();
-    }
-  }
-  return lib < 0.9 * own;
+  if (b.core && simd_level() == Simd::Avx512 && !core_has_avx512(b.core)) return false;
+  return m >= kRuleMinRows && n >= kRuleMinWidth && k >= kRuleMinWidth;
 }
 
 }  // namespace
 
 const char* blas_name() { return state().name; }
 
+const char* blas_core() { return state().core; }
+
 BlasMode blas_mode() { return state().mode; }
 
 void set_blas_mode(BlasMode mode) { state().mode = mode; }
 
-bool blas_should_handle_product(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
-                                const float* a, int64_t lda, const float* bm, int64_t ldb) {
-  if (!library_may_take(m, n, k)) return false;
-  Blas& b = state();
-  if (b.mode == BlasMode::On) return true;
-  std::lock_guard<std::mutex> guard(b.lock);
-  const ShapeKey key{m, n, k, trans_a, trans_b};
-  auto it = b.by_shape.find(key);
-  if (it != b.by_shape.end()) return it->second;
-  if (b.by_shape.size() >= kMaxShapes) return false;
-  const bool lib = calibrate_shape(trans_a, trans_b, m, n, k, a, lda, bm, ldb);
-  b.by_shape.emplace(key, lib);
-  return lib;
+const char* blas_rule() {
+  return "a product of m x k by k x n goes to the library when m >= 256, n >= 512 and k >= 512 "
+         "(never when the library's OpenBLAS core lacks AVX-512 and our kernels have it)";
 }
 
-int blas_shapes_measured() {
-  Blas& b = state();
-  std::lock_guard<std::mutex> guard(b.lock);
-  return static_cast<int>(b.by_shape.size());
-}
-
-int blas_shapes_won() {
-  Blas& b = state();
-  std::lock_guard<std::mutex> guard(b.lock);
-  int won = 0;
-  for (const auto& entry : b.by_shape) won += entry.second ? 1 : 0;
-  return won;
+bool blas_should_handle_product(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k) {
+  (void)trans_a;
+  (void)trans_b;
+  if (m > INT_MAX || n > INT_MAX || k > INT_MAX) return false;  // LP64 CBLAS takes int sizes
+  if (static_cast<double>(m) * static_cast<double>(n) * static_cast<double>(k) < kBlasMinWork) {
+    return false;
+  }
+  const Blas& b = state();
+  if (b.sgemm == nullptr || b.mode == BlasMode::Off) return false;
+  return b.mode == BlasMode::On || library_wins_by_rule(m, n, k);
 }
 
 void blas_sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a,

@@ -529,7 +529,7 @@ void sgemm_own(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, cons
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
            const float* b, int64_t ldb, float* c, int64_t ldc, bool accumulate) {
-  if (blas_should_handle_product(trans_a, trans_b, m, n, k, a, lda, b, ldb)) {
+  if (blas_should_handle_product(trans_a, trans_b, m, n, k)) {
     blas_sgemm(trans_a, trans_b, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
     return;
   }

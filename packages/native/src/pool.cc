@@ -44,11 +44,14 @@ class Pool {
 
   void run(int nthreads, const std::function<void(int, int)>& fn) {
     if (nthreads > size_) nthreads = size_;
-    std::unique_lock<std::mutex> busy(busy_, std::try_to_lock);
-    if (nthreads <= 1 || t_in_region || !busy.owns_lock()) {
+    if (nthreads <= 1 || t_in_region) {
       run_serial(fn);
       return;
     }
+    // Another JS thread's job holds the pool: wait for it rather than run this one on one thread.
+    // Kernels size their per-thread partial sums by threads_for(); running with fewer parts than
+    // that would add the same numbers in another order, and the bits would depend on timing.
+    std::unique_lock<std::mutex> busy(busy_);
     job_ = &fn;
     job_threads_ = nthreads;
     error_ = nullptr;

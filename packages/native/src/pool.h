@@ -1,6 +1,8 @@
 // One persistent thread pool for every kernel. Sized to the available cores at load time, or to
-// INDRNN_NUM_THREADS. A call from inside a parallel region (or while another JS thread holds the
-// pool) runs on the calling thread alone, so kernels may nest freely.
+// INDRNN_NUM_THREADS. A call from inside a parallel region runs on the calling thread alone, so
+// kernels may nest freely; a call while another JS thread holds the pool waits for it. The split of
+// a job over threads depends only on its size and the pool size, never on timing, so reductions
+// that add per-thread partials in thread order give the same bits on every run.
 #pragma once
 
 #include <atomic>

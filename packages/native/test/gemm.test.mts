@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Generator } from 'indrnn';
-import { nativeInfo, setBlas, setNumThreads } from '../lib/index.js';
+import { blasChoice, nativeInfo, setBlas, setNumThreads } from '../lib/index.js';
 import {
   assertClose,
   native,
@@ -118,19 +118,32 @@ describe('native matmul', { skip: skipReason }, () => {
     }
   });
 
-  it('auto mode times each new large shape once (on scratch memory) and then computes it right', (t) => {
-    if (!systemBlasOrSkip(t)) return;
+  it('auto mode picks the library by a fixed shape rule, and each pick gives exactly that implementation\'s bits', (t) => {
+    const blas = systemBlasOrSkip(t);
+    if (!blas) return;
+    const i = nativeInfo();
+    // the rule never sends narrow products to the library, whatever the core
     setBlas('auto');
-    const timed = (): number => {
-      const i = nativeInfo();
-      return i.available ? i.blasShapes.timed : -1;
+    assert.equal(blasChoice(5000, 128, 128, false, false), false, 'tall-skinny product of a 128-wide layer');
+    assert.equal(blasChoice(100, 100, 100, false, false), false, 'below the size worth a library call');
+    const wide: [number, number, number] = [300, 520, 530];
+    const libraryTakesWide = i.available && !(i.simd === 'avx512' && i.blasCore !== null && !/SkylakeX|Cooperlake|SapphireRapids/.test(i.blasCore));
+    assert.equal(blasChoice(...wide, false, true), libraryTakesWide, `wide product with core ${i.available ? i.blasCore : '?'}`);
+    // the same operands in auto mode give bit for bit the product of the implementation the rule names
+    const [m, n, k] = wide;
+    const a = rnd(m * k, gen);
+    const b = rnd(k * n, gen);
+    const bits = (mode: 'on' | 'off' | 'auto'): Float32Array => {
+      setBlas(mode);
+      return native!.matmul(a, b, m, n, k, false, true) as Float32Array;
     };
-    const before = timed();
-    check(151, 141, 131, false, true, 'auto, first call of the shape');
-    assert.equal(timed(), before + 1, 'the new shape was timed');
-    check(151, 141, 131, false, true, 'auto, second call');
-    assert.equal(timed(), before + 1, 'a known shape is not timed again');
-    check(100, 100, 100, false, false, 'below the size worth a library call');
-    assert.equal(timed(), before + 1, 'small products are never timed');
+    try {
+      const auto1 = bits('auto');
+      const auto2 = bits('auto');
+      assert.deepEqual(auto2, auto1, 'auto mode gives the same bits every call');
+      assert.deepEqual(auto1, bits(libraryTakesWide ? 'on' : 'off'));
+    } finally {
+      setBlas('auto');
+    }
   });
 });

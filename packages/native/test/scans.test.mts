@@ -8,6 +8,7 @@
  * and step gradients use atol 1e-4, rtol 1e-3; their weight gradients sum over T·B rows of such
  * values: atol 1e-4·√(T·B), rtol 1e-3.
  */
+import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Generator, type Activation } from 'indrnn';
 import { forceSerialScanAt, nativeInfo, setNumThreads } from '../lib/index.js';
@@ -215,6 +216,36 @@ describe('native scans that drop to one thread mid-sequence', { skip: skipReason
         setNumThreads(threads);
         rnnCase(12, 37, 100, 'tanh', true, `serial after 3 steps, ${threads} threads`);
         lstmCase(12, 37, 70, true, `serial after 3 steps, ${threads} threads`);
+      }
+    } finally {
+      forceSerialScanAt(-1);
+      setNumThreads(defaultThreads);
+    }
+  });
+
+  // The switch happens when timing says so; a run's bits must not depend on it.
+  it('gives bit for bit the same results whenever the switch happens (rnn and lstm, 3 threads)', () => {
+    const T = 12, B = 37, H = 70;
+    const gx = rnd(T * B * H, gen);
+    const gx4 = rnd(T * B * 4 * H, gen);
+    const whh = rnd(H * H, gen, 0.9 / Math.sqrt(H));
+    const whh4 = rnd(4 * H * H, gen, 0.9 / Math.sqrt(H));
+    const h0 = rnd(B * H, gen, 0.5);
+    const c0 = rnd(B * H, gen, 0.5);
+    const dh = rnd(T * B * H, gen);
+    const run = (serialAt: number): Float32Array[] => {
+      forceSerialScanAt(serialAt);
+      const h = N.rnnScan(gx, whh, h0, null, T, B, H, 'tanh') as Float32Array;
+      const g = N.rnnScanGrad(dh, h, whh, h0, null, T, B, H, 'tanh');
+      const l = N.lstmScan(gx4, whh4, h0, c0, null, T, B, H);
+      const lg = N.lstmScanGrad(dh, dh, l.gates, l.h, l.c, whh4, h0, c0, null, T, B, H);
+      return [h, g.dgx, g.dwhh, g.dh0, l.h, l.c, lg.dgx, lg.dwhh, lg.dh0].map((x) => x as Float32Array);
+    };
+    try {
+      setNumThreads(3);
+      const first = run(1);
+      for (const at of [2, 5, 9]) {
+        run(at).forEach((x, i) => assert.deepEqual(x, first[i], `output ${i}, serial from step ${at} vs step 1`));
       }
     } finally {
       forceSerialScanAt(-1);

@@ -1,46 +1,27 @@
-/** `indrnn info`: versions, the backend that would run, threads and BLAS. */
+/** `indrnn info`: versions, the backend that would run, and what decides its bits (threads, BLAS). */
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
-import { backendErrors, distributed, getBackend, listBackends } from 'indrnn';
+import { backendErrors, describeCompute, distributed, getBackend, listBackends } from 'indrnn';
 import { initDistributed } from 'indrnn/node';
-
-interface NativeInfo {
-  threads?: number;
-  simd?: string;
-  blas?: string | null;
-}
-
-/** Threads, SIMD level and BLAS of the native addon (its package reports them). */
-function nativeDetails(require: NodeRequire): NativeInfo {
-  try {
-    const info = (require('@indrnn/native') as { nativeInfo(): NativeInfo & { available: boolean } }).nativeInfo();
-    return info.available ? info : {};
-  } catch {
-    return {};
-  }
-}
 
 export function infoCommand(): Command {
   return new Command('info')
-    .description('print the version, the backend, threads and BLAS')
+    .description('print the version, the backend, and what decides bit-identical runs: threads, SIMD, BLAS library and choice')
     .option('--json', 'print one JSON object')
     .action((flags: { json?: boolean }) => {
       // under mpirun/srun: MPI starts first (it sets this rank's threads and GPU)
       const comm = initDistributed();
       const require = createRequire(import.meta.url);
       const version = (require('indrnn/package.json') as { version: string }).version;
-      const backend = getBackend();
-      const native: NativeInfo = backend.name === 'native' ? nativeDetails(require) : {};
+      const compute = describeCompute(getBackend());
       const info = {
         version,
         node: process.version,
         platform: `${os.platform()}-${os.arch()}`,
         cpus: os.availableParallelism(),
-        backend: backend.name,
-        threads: native.threads ?? 1,
-        simd: native.simd ?? null,
-        blas: native.blas ?? null,
+        ...compute,
+        threads: compute.threads ?? 1,
         backends: listBackends(),
         unavailable: backendErrors(true),
         mpi: comm
@@ -57,9 +38,14 @@ export function infoCommand(): Command {
         process.stdout.write(JSON.stringify(comm ? { ...info, ranks } : info) + '\n');
         return;
       }
+      const blas = info.blas
+        ? `${info.blas}${info.blasCore ? ` (core ${info.blasCore})` : ''}, mode ${info.blasMode ?? 'auto'}${info.blasRule ? `: ${info.blasRule}` : ''}`
+        : 'none';
       const lines = [
         `indrnn ${info.version} (node ${info.node}, ${info.platform}, ${info.cpus} cpus)`,
-        `backend: ${info.backend}${info.simd ? ` (${info.simd})` : ''}, threads: ${info.threads}, BLAS: ${info.blas ?? 'none'}`,
+        `backend: ${info.backend}${info.simd ? ` (${info.simd})` : ''}, threads: ${info.threads}`,
+        `BLAS: ${blas}`,
+        'same seed, backend, threads, SIMD and BLAS: the same bits on every run',
         `registered backends: ${info.backends.join(', ')}`,
         ...Object.entries(info.unavailable).map(([n, why]) => `unavailable: ${n}: ${why}`),
         ...(comm

@@ -56,8 +56,29 @@ export interface ConvGeometry {
   strideW: number;
 }
 
+/**
+ * What a backend runs with, as far as it decides the bits of a result: the same backend, threads,
+ * SIMD level and BLAS (library, core, mode) give the same bits for the same inputs.
+ */
+export interface BackendInfo {
+  /** Threads of the kernels (null: not a CPU thread pool, e.g. a GPU). */
+  threads: number | null;
+  /** Micro-kernel level ('avx512', 'avx2', 'generic', 'wasm simd128'), or null. */
+  simd: string | null;
+  /** BLAS library that large GEMMs may use ('openblas', 'cublas'), or null. */
+  blas: string | null;
+  /** The library's kernel family (OpenBLAS core name), when it says. */
+  blasCore?: string | null;
+  /** How GEMMs choose between the library and the backend's own kernels ('auto', 'on', 'off'). */
+  blasMode?: string;
+  /** The auto mode's rule in words. */
+  blasRule?: string;
+}
+
 export interface Backend<S = unknown> {
   readonly name: string;
+  /** What decides this backend's bits (threads, SIMD, BLAS); backends without one run single-threaded. */
+  info?(): BackendInfo;
   /** Whether tensors of this dtype can live on this backend (float64 is reference-only). */
   supports(dtype: DType): boolean;
 

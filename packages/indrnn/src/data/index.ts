@@ -105,3 +105,4 @@ export {
   type NtuSampleOptions,
 } from './ntu.js';
 export { holdOut, trainCountAfterHoldout, batchCount } from './split.js';
+export * from './sequences/index.js';

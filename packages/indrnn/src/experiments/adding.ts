@@ -9,6 +9,7 @@ import { addingBatch } from '../data/adding.js';
 import { mseLoss } from '../ops/loss.js';
 import { Generator } from '../util/random.js';
 import { tidy } from '../backend/memory.js';
+import { fail } from '../util/errors.js';
 import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
 import type { TaskContext, TaskDefinition } from './task-definition.js';
 import { WHOLE_BATCH } from '../distributed/shard.js';
@@ -35,11 +36,18 @@ export const addingTask: TaskDefinition = {
       checkpointEvery: 500, inputInit: { kind: 'normal', std: 0.001 },
     },
   },
+  modelPresets: {
+    // CVPR §5.1: the RNN and LSTM baselines are one layer of 128; models with tanh train at 2e-3
+    paper: { lstm: { layers: 1, lr: 2e-3 }, rnn: { layers: 1, activation: 'tanh', lr: 2e-3 } },
+  },
   modelConfig(s: Settings) {
     return { kind: 'sequence', encoder: encoderFromSettings(s, 2, true), outputSize: 1 };
   },
   create(s: Settings, context?: TaskContext): Task {
     const shard = context?.shard ?? WHOLE_BATCH;
+    // checked before any run folder exists (runExperiment creates the task first)
+    if (s.seqLen < 2) fail(`adding: --seq-len must be at least 2 (one marker in each half of the sequence), got ${s.seqLen}`);
+    if (s.evalSize < 1) fail(`adding: --eval-size must be at least 1: the validation and test sets are ${s.evalSize} generated sequences, so their MSE would be undefined (NaN)`);
     const model = buildModel(this.modelConfig(s)) as SequenceModel;
     const trainGen = new Generator(s.seed * 1000 + 1);
     // fixed held-out sets, regenerated identically at every evaluation (each rank scores its rows)

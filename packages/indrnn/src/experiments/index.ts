@@ -3,6 +3,7 @@ import { addingTask } from './adding.js';
 import { fashionMnistTask, mnistTask, pmnistTask } from './mnist.js';
 import { charLmTask, wordLmTask } from './textlm.js';
 import { ntuTaskDefinition } from './ntu.js';
+import { sequencesTaskDefinition } from './sequences.js';
 import type { TaskDefinition } from './task-definition.js';
 import { fail } from '../util/errors.js';
 
@@ -14,6 +15,7 @@ export const TASKS: Record<string, TaskDefinition> = {
   'char-lm': charLmTask,
   'word-lm': wordLmTask,
   ntu: ntuTaskDefinition,
+  sequences: sequencesTaskDefinition,
 };
 
 export function getTask(name: string): TaskDefinition {
@@ -24,3 +26,5 @@ export function getTask(name: string): TaskDefinition {
 
 export { BASE_SETTINGS, MODEL_FAMILIES, encoderFromSettings, trainOptionsFromSettings, validateSettings, type Settings, type ModelFamily, type PresetName } from './settings.js';
 export type { TaskDefinition } from './task-definition.js';
+export { DEFAULT_SEQUENCE_SETTINGS, HELD_OUT_FRACTION, prepareSequenceData, sequenceModelConfig, type SequenceSettings } from './sequences.js';
+export { presetSettings } from './presets.js';

@@ -58,6 +58,15 @@ function makeDefinition(name: 'mnist' | 'pmnist' | 'fashion-mnist'): TaskDefinit
     dataParallel: true,
     defaultDataDir: name === 'fashion-mnist' ? FASHION_MNIST_DEFAULT_DIR : null,
     presets: { paper: paperPreset(name), quick: quickPreset(name) },
+    modelPresets: {
+      // Deep IndRNN §5.2.2: dense k = 16, dropout first 0.2, dense layers 0.2, bottleneck 0.1,
+      // transitions 0.1; the authors' Indrnn_densenet.py drops after the last transition with
+      // dropout_trans (its drop_rate_last is never used). Res: 5 blocks, the plain net's settings.
+      paper: {
+        'dense-indrnn': { growth: 16, dropoutFirst: 0.2, dropout: 0.2, dropoutBottleneck: 0.1, dropoutTransition: 0.1, dropoutLast: 0.1 },
+        'res-indrnn': { blocks: 5 },
+      },
+    },
     modelConfig(s: Settings) {
       // conv-indrnn reads one 28-pixel row per step (T = 28) through a 1-D convolution over the row
       const conv = s.model === 'conv-indrnn';

@@ -101,6 +101,15 @@ export const ntuTaskDefinition: TaskDefinition = {
       decayFactor: 0.3, steps: 3000, evalEvery: 200, evalSize: 0, testSamples: 5, checkpointEvery: 500, bnCalibration: 20,
     },
   },
+  modelPresets: {
+    // PT action_recognition/run*.sh: res `--num_blocks 5 --dropout 0.5 --pThre 150`; dense `--num_first 6
+    // --add_last_layer --u_lastlayer_ini --growth_rate 48 --dropout 0.5 --dropout_sec 0.1 --dropout_trans 0.3
+    // --dropout_first 0.5 --dropout_last 0.3` (Deep IndRNN §5.4; 2,314,428 parameters in their logs)
+    paper: {
+      'res-indrnn': { blocks: 5, dropout: 0.5, patience: 150 },
+      'dense-indrnn': { growth: 48, dropoutFirst: 0.5, dropout: 0.5, dropoutBottleneck: 0.1, dropoutTransition: 0.3, dropoutLast: 0.3 },
+    },
+  },
   modelConfig(s: Settings) {
     return { kind: 'sequence', encoder: ntuEncoder(s), outputSize: NTU_CLASSES };
   },

@@ -8,6 +8,7 @@ import type { EncoderConfig } from '../nn/models.js';
 import type { InitSpec } from '../init/init.js';
 import type { TrainOptions } from '../train/trainer.js';
 import { checkChoice, checkInt, checkNumber, fail } from '../util/errors.js';
+import type { SequenceSettings } from './sequences.js';
 
 export const MODEL_FAMILIES = ['indrnn', 'res-indrnn', 'dense-indrnn', 'conv-indrnn', 'lstm', 'rnn'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
@@ -34,6 +35,8 @@ export interface Settings {
   activation: Activation;
   bn: BnMode;
   bnPosition: BnPosition;
+  /** Initial BN scale γ (1; the authors' --small_normini uses 0.1 with kaiming_uniform(a=0) input weights). */
+  bnGammaInit: number;
   dropout: number;
   dropoutFirst: number;
   dropoutBottleneck: number;
@@ -93,12 +96,14 @@ export interface Settings {
   variableBptt: boolean;
   /** Language models: probability of resetting the carried state before a batch (authors: 1/10). */
   stateResetProb: number;
+  /** The sequences task: the user's files and how to read them (absent for the papers' tasks). */
+  sequences?: SequenceSettings | null;
 }
 
 /** Values shared by every preset unless it says otherwise. */
 export const BASE_SETTINGS: Omit<Settings, 'task' | 'preset'> = {
   model: 'indrnn', layers: 2, hidden: 128, blocks: 5, growth: 16, blockConfig: [8, 6, 4], convChannels: [32, 32], kernelSize: 3, residual: false, activation: 'relu',
-  bn: 'none', bnPosition: 'after', dropout: 0, dropoutFirst: 0, dropoutBottleneck: 0, dropoutTransition: 0, dropoutLast: 0,
+  bn: 'none', bnPosition: 'after', bnGammaInit: 1, dropout: 0, dropoutFirst: 0, dropoutBottleneck: 0, dropoutTransition: 0, dropoutLast: 0,
   gamma: 2, uBound: null, lastLayerInit: true, inputInit: null,
   seqLen: 100, batchSize: 32, dataDir: null,
   steps: 10000, timeLimit: 0, epochs: null, optimizer: 'adam', lr: 2e-4, weightDecay: 0, gradClip: 10, gradNorm: 0,
@@ -115,7 +120,8 @@ export function validateSettings(s: Settings): Settings {
   checkInt(w, 'hidden', s.hidden, 1);
   checkInt(w, 'blocks', s.blocks, 0);
   checkInt(w, 'growth', s.growth, 1);
-  checkInt(w, 'seqLen', s.seqLen, 1);
+  // sequences: 0 = the longest training sequence
+  checkInt(w, 'seqLen', s.seqLen, s.task === 'sequences' ? 0 : 1);
   checkInt(w, 'batchSize', s.batchSize, 1);
   checkInt(w, 'steps', s.steps, 1);
   checkNumber(w, 'timeLimit', s.timeLimit, 0);
@@ -123,7 +129,9 @@ export function validateSettings(s: Settings): Settings {
   for (const k of ['dropout', 'dropoutFirst', 'dropoutBottleneck', 'dropoutTransition', 'dropoutLast', 'dropoutWords', 'dropoutEmbedding', 'dropoutOutput'] as const) {
     checkNumber(w, k, s[k], 0, 0.99);
   }
+  if (!(typeof s.lr === 'number' && Number.isFinite(s.lr) && s.lr > 0)) fail(`settings: lr must be a number > 0 (a learning rate of 0 trains nothing), got ${String(s.lr)}`);
   checkNumber(w, 'gamma', s.gamma, Number.MIN_VALUE);
+  checkNumber(w, 'bnGammaInit', s.bnGammaInit ?? 1, Number.MIN_VALUE);
   if (s.uBound !== null) checkNumber(w, 'uBound', s.uBound, 0);
   checkInt(w, 'evalEvery', s.evalEvery, 0);
   checkInt(w, 'bnCalibration', s.bnCalibration, 0);
@@ -145,7 +153,9 @@ export function encoderFromSettings(s: Settings, inputSize: number, lastStepTask
     activation: s.activation,
     bn: s.bn,
     bnPosition: s.bnPosition,
-    bnOptions: s.bn === 'frame' ? { maxPositions: 4 * s.seqLen + 1 } : undefined,
+    bnOptions: s.bn === 'frame' || (s.bnGammaInit ?? 1) !== 1
+      ? { ...(s.bn === 'frame' ? { maxPositions: 4 * s.seqLen + 1 } : {}), ...((s.bnGammaInit ?? 1) !== 1 ? { gammaInit: s.bnGammaInit } : {}) }
+      : undefined,
     dropout: s.dropout,
     ...(s.uBound !== null ? { uBound: s.uBound } : { gamma: s.gamma, seqLen: s.seqLen }),
     lastLayerInit: lastStepTask && s.lastLayerInit && s.uBound === null,

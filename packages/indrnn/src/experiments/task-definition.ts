@@ -1,7 +1,7 @@
 /** A task the CLI can train: its presets, its model for given settings, and how to build the Task. */
 import type { ModelConfig } from '../nn/models.js';
 import type { Task } from '../train/task.js';
-import type { PresetName, Settings } from './settings.js';
+import type { ModelFamily, PresetName, Settings } from './settings.js';
 import type { BatchShard } from '../distributed/shard.js';
 
 /** What a run gives the task besides settings. */
@@ -20,7 +20,13 @@ export interface TaskDefinition {
   needsData: boolean;
   /** Default data directory when --data-dir is not given (null: the flag is required). */
   defaultDataDir?: string | null;
+  /** Settings of each preset for its default model (`presets.paper.model`). */
   presets: Record<PresetName, Settings>;
+  /**
+   * What a preset changes for another model family (the papers set e.g. growth rate and dropouts per
+   * architecture); see presetSettings in experiments/presets.ts.
+   */
+  modelPresets?: Partial<Record<PresetName, Partial<Record<ModelFamily, Partial<Settings>>>>>;
   modelConfig(s: Settings): ModelConfig;
   /** Whether create() takes its batches through context.shard, so it can train on several ranks. */
   dataParallel?: boolean;

@@ -12,8 +12,9 @@ import { softmaxCrossEntropy } from '../ops/loss.js';
 import { Generator } from '../util/random.js';
 import { fail } from '../util/errors.js';
 import { tidy } from '../backend/memory.js';
+import { dynamicEvaluate } from '../train/dynamic-eval.js';
 import type { Tensor } from '../tensor/tensor.js';
-import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
+import { BASE_SETTINGS, encoderFromSettings, type ModelFamily, type Settings } from './settings.js';
 import type { TaskContext, TaskDefinition } from './task-definition.js';
 import { WHOLE_BATCH, type BatchShard } from '../distributed/shard.js';
 
@@ -26,8 +27,11 @@ export function lmModelConfig(s: Settings, vocabSize: number): LanguageModelConf
   const indrnn = s.model !== 'lstm' && s.model !== 'rnn';
   // the encoder reads embeddings; its recurrences run on a carried stream, so u uses an explicit bound
   const base = encoderFromSettings(s, s.embedSize, false);
-  // the authors' PTB dense net feeds the embedding straight into block 1 and ends at the last block
-  const encoder = base.type === 'dense-indrnn' ? { ...base, firstSize: 0, addLastLayer: false } : base;
+  // the authors' PTB dense net feeds the embedding straight into block 1 and ends at the last block;
+  // their plain and res nets drop with dropout_last after the last recurrent layer
+  const encoder = base.type === 'dense-indrnn'
+    ? { ...base, firstSize: 0, addLastLayer: false }
+    : base.type === 'indrnn' || base.type === 'res-indrnn' ? { ...base, dropoutLast: s.dropoutLast } : base;
   const needsOutputLayer = s.tieWeights && indrnn && encoderWidth(s) !== s.embedSize;
   return {
     kind: 'lm',
@@ -40,9 +44,13 @@ export function lmModelConfig(s: Settings, vocabSize: number): LanguageModelConf
     dropoutOutput: s.dropoutOutput,
     ...(needsOutputLayer
       ? {
+          // last_fc + last_indrnn (res, plain) or the extra transition (dense), then extra_bn and the
+          // output dropout (dropout_extrafc): no dropout of its own in the authors' code
           outputLayer: {
-            bn: s.bn, bnPosition: s.bnPosition, bnOptions: { maxPositions: 4 * s.seqLen + 1 },
-            dropout: s.dropoutLast, ...(s.uBound !== null ? { uBound: s.uBound } : { gamma: s.gamma, seqLen: s.seqLen }),
+            bn: s.bn, bnPosition: s.bnPosition,
+            bnOptions: { maxPositions: 4 * s.seqLen + 1, ...((s.bnGammaInit ?? 1) !== 1 ? { gammaInit: s.bnGammaInit } : {}) },
+            dropout: 0, ...(s.uBound !== null ? { uBound: s.uBound } : { gamma: s.gamma, seqLen: s.seqLen }),
+            ...(s.inputInit ? { inputInit: s.inputInit } : {}),
           },
           outputNorm: s.bn !== 'none' && s.bnPosition === 'before',
         }
@@ -176,6 +184,14 @@ function lmTask(kind: LmKind, model: LanguageModel, ds: TextDataset, s: Settings
     evaluate(split) {
       return evaluateIds(split === 'val' ? ds.valid : ds.test, split);
     },
+    dynamicEvaluate(split, options) {
+      const ids = split === 'val' ? ds.valid : ds.test;
+      const limited = s.evalSize > 0 ? ids.subarray(0, Math.min(ids.length, s.evalSize)) : ids;
+      const r = dynamicEvaluate(model, limited, ds.train, { positionCap: positionCap(s), ...options });
+      return kind === 'char-lm'
+        ? { [`${split}_dyn_loss`]: r.loss, [`${split}_dyn_bpc`]: r.loss / Math.LN2 }
+        : { [`${split}_dyn_loss`]: r.loss, [`${split}_dyn_ppl`]: Math.exp(r.loss) };
+    },
     epoch: () => stream.epochs,
     getState() {
       const tensors = new Map<string, Tensor>();
@@ -192,6 +208,32 @@ function lmTask(kind: LmKind, model: LanguageModel, ds: TextDataset, s: Settings
     },
   };
 }
+
+/** The authors' --small_normini: input weights kaiming_uniform(a = 0) and BN γ starting at 0.1. */
+const SMALL_NORM_INIT: Partial<Settings> = { inputInit: { kind: 'kaimingUniform', a: 0 }, bnGammaInit: 0.1 };
+
+/**
+ * Char PTB by architecture. CVPR §5.3.1: the 21-layer res-IndRNN (10 blocks) with dropout 0.3 at T = 50.
+ * PT PTB/README.md (dense, Deep IndRNN §5.3.1): `--growth_rate 256 --dropout 0.5 --dropout_sec 0.1
+ * --dropout_trans 0.4 --w_tying --dropout_extrafc 0.2 --embed_size 600 --pThre 200 --small_normini`
+ * (the paper's "last transition 0.3"; the code drops 0.2 after the extra transition).
+ */
+const CHAR_PAPER_MODELS: Partial<Record<ModelFamily, Partial<Settings>>> = {
+  'res-indrnn': { blocks: 10, dropout: 0.3, dropoutLast: 0.3 },
+  'dense-indrnn': {
+    growth: 256, embedSize: 600, tieWeights: true, dropout: 0.5, dropoutBottleneck: 0.1, dropoutTransition: 0.4,
+    dropoutOutput: 0.2, patience: 200, ...SMALL_NORM_INIT,
+  },
+};
+
+/**
+ * Word PTB by architecture. PT PTB/run_dense_wptb.sh (Deep IndRNN §5.3.2): dense k = 256 `--dropout 0.5
+ * --dropout_sec 0.1 --dropout_trans 0.4 --dropout_words 0.65 --dropout_extrafc 0.65 --dropout_embedding 0.2
+ * --small_normini --pThre 200`, the rest as the res preset.
+ */
+const WORD_PAPER_MODELS: Partial<Record<ModelFamily, Partial<Settings>>> = {
+  'dense-indrnn': { growth: 256, dropout: 0.5, dropoutBottleneck: 0.1, dropoutTransition: 0.4, ...SMALL_NORM_INIT },
+};
 
 function makeDefinition(kind: LmKind): TaskDefinition {
   const char = kind === 'char-lm';
@@ -210,7 +252,7 @@ function makeDefinition(kind: LmKind): TaskDefinition {
         // plateau (patience 20); PT PTB scripts: BN before the recurrence, |u| ≤ 0.99, random state resets.
         ? {
             ...BASE_SETTINGS, task: kind, preset: 'paper', model: 'indrnn', layers: 6, hidden: 2000, embedSize: 2000,
-            bn: 'frame', bnPosition: 'before', dropout: 0.25, uBound: 0.99, lastLayerInit: false, seqLen: 50,
+            bn: 'frame', bnPosition: 'before', dropout: 0.25, dropoutLast: 0.25, uBound: 0.99, lastLayerInit: false, seqLen: 50,
             batchSize: 128, lr: 2e-4, weightDecay: 1e-4, schedule: 'plateau', decayFactor: 0.2, patience: 20,
             minLr: 1e-6, steps: 2_000_000, evalEvery: 1000, evalSize: 0, variableBptt: true, stateResetProb: 0.1,
             vocabSize: 50,
@@ -219,7 +261,7 @@ function makeDefinition(kind: LmKind): TaskDefinition {
         // through a last 2000→600 layer, dropout 0.45 (last 0.5), words 0.65, output 0.65, embedding 0.2.
         : {
             ...BASE_SETTINGS, task: kind, preset: 'paper', model: 'res-indrnn', blocks: 5, hidden: 2000, embedSize: 600,
-            tieWeights: true, bn: 'frame', bnPosition: 'before', dropout: 0.45, dropoutWords: 0.65, dropoutOutput: 0.65,
+            tieWeights: true, bn: 'frame', bnPosition: 'before', dropout: 0.45, dropoutLast: 0.5, dropoutWords: 0.65, dropoutOutput: 0.65,
             dropoutEmbedding: 0.2, uBound: 0.99, lastLayerInit: false, seqLen: 50, batchSize: 128, lr: 2e-4,
             weightDecay: 1e-4, schedule: 'plateau', decayFactor: 0.2, patience: 200, minLr: 1e-6, steps: 2_000_000,
             evalEvery: 1000, evalSize: 0, variableBptt: true, stateResetProb: 0.1, vocabSize: 10000,
@@ -233,18 +275,20 @@ function makeDefinition(kind: LmKind): TaskDefinition {
           }
         : {
             ...BASE_SETTINGS, task: kind, preset: 'quick', model: 'indrnn', layers: 2, hidden: 256, embedSize: 256,
-            tieWeights: true, bn: 'frame', bnPosition: 'before', dropout: 0.2, dropoutWords: 0.2, uBound: 0.99,
+            tieWeights: true, bn: 'frame', bnPosition: 'before', dropout: 0.2, dropoutLast: 0.2, dropoutWords: 0.2, uBound: 0.99,
             lastLayerInit: false, seqLen: 35, batchSize: 32, lr: 2e-3, schedule: 'step', decayEvery: 2000,
             decayFactor: 0.3, steps: 3000, evalEvery: 250, evalSize: 20000, checkpointEvery: 500, stateResetProb: 0.1,
             vocabSize: 10000,
           },
     },
+    modelPresets: { paper: char ? CHAR_PAPER_MODELS : WORD_PAPER_MODELS },
     modelConfig(s: Settings) {
       return lmModelConfig(s, s.vocabSize);
     },
     create(s: Settings, context?: TaskContext) {
       if (!s.dataDir) fail(`${kind}: pass --data-dir with ${char ? 'PTB char files (ptb.char.train.txt, ptb.char.valid.txt, ptb.char.test.txt), a text file, or a directory holding input.txt' : 'PTB word files (ptb.train.txt, ptb.valid.txt, ptb.test.txt)'}`);
-      const ds = loadTextDataset(s.dataDir, { source: char ? 'auto' : source, fileKind: 'chars' });
+      // a standard PTB folder holds both the word and the char files: char-lm takes the char ones
+      const ds = loadTextDataset(s.dataDir, { source: char ? 'auto' : source, prefer: char ? 'ptb-char' : 'ptb-word', fileKind: 'chars' });
       if (char && ds.kind === 'ptb-word') fail(`char-lm: ${s.dataDir} holds word-level PTB files; pass the char files (ptb.char.*.txt) or use the word-lm task`);
       if (!char && ds.kind !== 'ptb-word') fail(`word-lm: ${s.dataDir} does not hold word-level PTB files (ptb.train.txt, ptb.valid.txt, ptb.test.txt)`);
       const model = buildModel(lmModelConfig(s, ds.vocab.size)) as LanguageModel;

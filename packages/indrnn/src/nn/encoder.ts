@@ -3,8 +3,7 @@
  * time-major input [T, B, F] in, output [T, B, outputSize] and per-layer final states out.
  */
 import { Module } from './module.js';
-import type { Tensor } from '../tensor/tensor.js';
-import { tensor } from '../tensor/tensor.js';
+import { Tensor, tensor } from '../tensor/tensor.js';
 import { fail, fmtShape } from '../util/errors.js';
 import { gatherRows } from '../ops/layout.js';
 
@@ -22,6 +21,22 @@ export interface EncodeResult {
   output: Tensor;
   /** Final states, one or more per recurrent layer, each [B, width]; feed back as `states`. */
   states: Tensor[];
+}
+
+/**
+ * Throws unless x is a Tensor of the given rank with at least one time step (axis 0): `where` names
+ * the method, `name` the argument.
+ */
+export function checkSequenceArg(where: string, name: string, x: unknown, rank: number, layout: string): Tensor {
+  // duck-typed as well: a second copy of the library makes Tensors that fail instanceof
+  const isTensor = x instanceof Tensor || (typeof x === 'object' && x !== null && Array.isArray((x as Tensor).shape) && 'storage' in x && 'backend' in x);
+  if (!isTensor) {
+    fail(`${where}: ${name} must be a Tensor ${layout}, got ${x === null ? 'null' : Array.isArray(x) ? 'an array (wrap it with tensor(data, shape))' : typeof x}`);
+  }
+  const t = x as Tensor;
+  // a wrong rank is reported by the layer that reads x, with a hint on the layout
+  if (t.rank === rank && t.shape[0] === 0) fail(`${where}: ${name} has 0 time steps (shape ${fmtShape(t.shape)}); a sequence needs T >= 1`);
+  return t;
 }
 
 export abstract class Encoder extends Module {
@@ -43,6 +58,7 @@ export abstract class Encoder extends Module {
   }
 
   protected checkInput(x: Tensor): [number, number] {
+    if (!(x instanceof Tensor) || x.rank < 1 || x.shape[0] === 0) checkSequenceArg(`${this.constructor.name}.forward`, 'x', x, 3, 'time-major [T, B, F]');
     if (x.rank !== 3) fail(`${this.constructor.name}: input must be time-major [T, B, F], got ${fmtShape(x.shape)} (transpose batch-first input with x.transpose([1, 0, 2]))`);
     if (x.shape[2] !== this.inputSize) {
       fail(`${this.constructor.name}: expected input size ${this.inputSize}, got ${x.shape[2]} in ${fmtShape(x.shape)}`);

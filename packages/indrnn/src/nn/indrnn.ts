@@ -250,6 +250,8 @@ export interface PlainIndRNNConfig extends IndRNNStackOptions {
   numLayers: number;
   /** Time-shared dropout after every layer (the authors' plain net drops after the last one too). */
   dropout?: number;
+  /** Dropout after the last layer instead (the authors' PTB nets' dropout_last); default `dropout`. */
+  dropoutLast?: number;
 }
 
 /** A plain stack of IndRNN layers (Fig. 1a / Deep IndRNN Fig. 3a). */
@@ -265,7 +267,9 @@ export class PlainIndRNN extends Encoder {
     const n = checkInt('IndRNN', 'numLayers', config.numLayers, 1);
     const layers: IndRNNLayer[] = [];
     for (let i = 0; i < n; i++) {
-      layers.push(new IndRNNLayer(i === 0 ? config.inputSize : config.hiddenSize, config.hiddenSize, config, i === n - 1));
+      const last = i === n - 1;
+      const opts = last && config.dropoutLast !== undefined ? { ...config, dropout: config.dropoutLast } : config;
+      layers.push(new IndRNNLayer(i === 0 ? config.inputSize : config.hiddenSize, config.hiddenSize, opts, last));
     }
     this.layers = this.registerModule('layers', new ModuleList(layers));
   }
@@ -289,6 +293,8 @@ export interface ResidualIndRNNConfig extends IndRNNStackOptions {
   hiddenSize: number;
   numBlocks: number;
   dropout?: number;
+  /** Dropout after the last recurrence instead (the authors' PTB res net's dropout_last); default `dropout`. */
+  dropoutLast?: number;
 }
 
 /** Pre-activation residual block (the authors' _residualBlock_preact): x + fc2(rec2(fc1(rec1(x)))). */
@@ -340,7 +346,7 @@ export class ResidualIndRNN extends Encoder {
     for (let i = 0; i < n; i++) blocks.push(new ResidualBlock(config.hiddenSize, config));
     this.blocks = this.registerModule('blocks', new ModuleList(blocks));
     this.recLast = this.registerModule('recLast', new IndRecurrent(config.hiddenSize, recurrentOptions(config, true)));
-    this.dropLast = this.registerModule('dropLast', new Dropout(config.dropout ?? 0));
+    this.dropLast = this.registerModule('dropLast', new Dropout(config.dropoutLast ?? config.dropout ?? 0));
   }
 
   forward(x: Tensor, opts?: EncodeOptions): EncodeResult {

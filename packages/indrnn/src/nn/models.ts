@@ -9,7 +9,7 @@ import {
   DenseIndRNN, IndRNNLayer, PlainIndRNN, ResidualIndRNN,
   type DenseIndRNNConfig, type IndRNNStackOptions, type PlainIndRNNConfig, type ResidualIndRNNConfig,
 } from './indrnn.js';
-import { Encoder, type EncodeOptions } from './encoder.js';
+import { Encoder, checkSequenceArg, type EncodeOptions } from './encoder.js';
 import { ConvIndRNN, type ConvIndRNNConfig } from './conv.js';
 import type { InitSpec } from '../init/init.js';
 import { gatherRows } from '../ops/layout.js';
@@ -82,6 +82,7 @@ export class SequenceModel extends Module {
 
   /** x: [T, B, F]; lengths: int32 [B] (optional). Returns [B, outputSize]. */
   forward(x: Tensor, opts: EncodeOptions = {}): Tensor {
+    checkSequenceArg('SequenceModel.forward', 'x', x, 3, 'time-major [T, B, F]');
     assertFinite('SequenceModel input', x);
     const { output } = this.encoder.forward(x, opts);
     return this.head.forward(lastValidStep(output, opts.lengths ?? null));
@@ -151,7 +152,8 @@ export class LanguageModel extends Module {
       : null;
     const width = this.outputLayer ? E : this.encoder.outputSize;
     this.outputNorm = config.outputNorm
-      ? this.registerModule('outputNorm', new BatchNorm(width, { mode: 'frame', ...config.outputLayer?.bnOptions }))
+      // γ starts at 1 whatever the layers' init: the authors' init loop never matches 'extra_bn'
+      ? this.registerModule('outputNorm', new BatchNorm(width, { mode: 'frame', ...config.outputLayer?.bnOptions, gammaInit: 1 }))
       : null;
     if (config.tieWeights) {
       if (width !== E) fail(`LanguageModel: tieWeights needs the output width (${width}) to equal embedSize (${E}); add an outputLayer`);
@@ -166,6 +168,7 @@ export class LanguageModel extends Module {
 
   /** ids: int32 [T, B]. Returns logits [T, B, V] and the final states (carry them for stateful training). */
   forward(ids: Tensor, opts: EncodeOptions = {}): { logits: Tensor; states: Tensor[] } {
+    checkSequenceArg('LanguageModel.forward', 'ids', ids, 2, 'int32 [T, B]');
     if (ids.rank !== 2 || ids.dtype !== 'int32') fail(`LanguageModel: ids must be int32 [T, B], got ${ids.dtype} ${fmtShape(ids.shape)}`);
     const p = this.config.dropoutEmbedding ?? 0;
     // embedding dropout drops whole rows of the table (all occurrences of a word) for this batch

@@ -3,6 +3,17 @@ import { fail, fmtShape } from '../util/errors.js';
 
 export type Shape = readonly number[];
 
+/** Throws unless shape is a list of non-negative integer dimensions; names the op and the bad axis. */
+export function checkShape(op: string, shape: unknown): Shape {
+  if (!Array.isArray(shape)) fail(`${op}: shape must be an array of dimensions such as [2, 3], got ${JSON.stringify(shape)}`);
+  shape.forEach((d, i) => {
+    if (typeof d !== 'number' || !Number.isSafeInteger(d) || d < 0) {
+      fail(`${op}: shape ${JSON.stringify(shape)} has ${String(d)} at axis ${i}; every dimension must be an integer >= 0`);
+    }
+  });
+  return shape as Shape;
+}
+
 export function sizeOf(shape: Shape): number {
   let n = 1;
   for (const d of shape) n *= d;

@@ -7,7 +7,7 @@ import type { Backend } from '../backend/backend.js';
 import { getBackend, referenceBackend } from '../backend/registry.js';
 import { backward, type Node } from '../autograd/tape.js';
 import { arrayFor, dtypeOf, type DType, type TypedArray } from './dtype.js';
-import { type Shape, sizeOf } from './shape.js';
+import { type Shape, checkShape, sizeOf } from './shape.js';
 import { fail, fmtShape } from '../util/errors.js';
 import { keepStorage, trackStorage } from '../backend/memory.js';
 import * as ew from '../ops/elementwise.js';
@@ -153,6 +153,9 @@ export function tensor(
 ): Tensor {
   let flat: TypedArray;
   let inferred: number[];
+  if (values === null || values === undefined || (typeof values !== 'object')) {
+    fail(`tensor: values must be a typed array or a (nested) array of numbers, got ${values === null ? 'null' : typeof values}`);
+  }
   if (ArrayBuffer.isView(values)) {
     const typed = values as TypedArray;
     const dt = dtype ?? dtypeOf(typed);
@@ -165,7 +168,7 @@ export function tensor(
     flat = arrayFor(dt, sizeOf(inferred));
     flat.set((values as readonly unknown[]).flat(Infinity as 1) as number[]);
   }
-  const finalShape = shape ?? inferred;
+  const finalShape = shape === undefined ? inferred : checkShape('tensor', shape);
   if (sizeOf(finalShape) !== flat.length) {
     fail(`tensor: shape ${fmtShape(finalShape)} needs ${sizeOf(finalShape)} values, got ${flat.length}`);
   }
@@ -185,11 +188,13 @@ function nestedShape(values: readonly unknown[]): number[] {
 }
 
 export function zeros(shape: Shape, dtype: DType = 'float32', backend?: Backend): Tensor {
+  checkShape('zeros', shape);
   const b = backendFor(dtype, backend);
   return new Tensor(b.alloc(dtype, sizeOf(shape)), shape, dtype, b);
 }
 
 export function full(shape: Shape, value: number, dtype: DType = 'float32', backend?: Backend): Tensor {
+  checkShape('full', shape);
   const data = arrayFor(dtype, sizeOf(shape));
   data.fill(value);
   return tensor(data, shape, dtype, backend);

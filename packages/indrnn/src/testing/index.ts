@@ -14,6 +14,9 @@ import { mseLoss, softmaxCrossEntropy } from '../ops/loss.js';
 import { SGD } from '../optim/optimizer.js';
 import type { SequenceModel } from '../nn/models.js';
 import type { Task } from '../train/task.js';
+import { BatchNorm } from '../nn/layers.js';
+import type { Module } from '../nn/module.js';
+import { noGrad } from '../autograd/tape.js';
 
 /** |actual − expected| ≤ atol + rtol·|expected|, elementwise. */
 export interface Tolerance {
@@ -239,4 +242,21 @@ export function fixedBatchTask(model: SequenceModel, x: Tensor, y: Tensor, name 
     getState: () => ({ json: null }),
     setState: () => undefined,
   };
+}
+
+/**
+ * Random BN affine parameters and running statistics (variance in [0.3, 2]), so eval-mode BN is far
+ * from the identity in export and interop checks.
+ */
+export function randomizeBatchNorm(model: Module, gen: Generator): void {
+  noGrad(() => {
+    for (const [, m] of model.namedModules()) {
+      if (!(m instanceof BatchNorm)) continue;
+      const fill = (t: Tensor, f: () => number): void => void t.assign(tensor(Float32Array.from({ length: t.size }, f), [...t.shape], t.dtype, t.backend));
+      fill(m.weight, () => gen.uniform(0.5, 1.5));
+      fill(m.bias, () => gen.normal(0, 0.2));
+      fill(m.runningMean, () => gen.normal(0, 0.3));
+      fill(m.runningVar, () => gen.uniform(0.3, 2));
+    }
+  });
 }

@@ -10,9 +10,28 @@ import type { Trainer, TrainerState } from './trainer.js';
 import type { OptimizerState } from '../optim/optimizer.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
 import { fail } from '../util/errors.js';
+import { crc32 } from '../util/crc32.js';
 
 export const CHECKPOINT_FORMAT = 'indrnn-checkpoint';
-export const CHECKPOINT_VERSION = 1;
+/** 2: adds `checksum` to the metadata. Version 1 files (no checksum) still load. */
+export const CHECKPOINT_VERSION = 2;
+
+/**
+ * CRC-32 over everything a checkpoint restores: each tensor's name, dtype, shape and bytes (by
+ * name, so header order does not matter), then the format, version and meta strings. A flipped
+ * byte anywhere but the header's padding changes it.
+ */
+export function checkpointChecksum(tensors: Iterable<[string, Tensor]>, metadata: { format: string; version: string; meta: string }): string {
+  const enc = new TextEncoder();
+  let c = 0;
+  for (const [name, t] of [...tensors].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))) {
+    c = crc32(enc.encode(`${name}\0${t.dtype}\0${t.shape.join(',')}\0`), c);
+    const d = t.data();
+    c = crc32(new Uint8Array(d.buffer, d.byteOffset, d.byteLength), c);
+  }
+  c = crc32(enc.encode(`${metadata.format}\0${metadata.version}\0${metadata.meta}`), c);
+  return `crc32:${c.toString(16).padStart(8, '0')}`;
+}
 
 /** What a checkpoint file holds besides tensors. */
 export interface CheckpointMeta<C> {
@@ -61,11 +80,8 @@ export function encodeCheckpoint<C>(config: C, trainer: Trainer, elapsed: number
     state: { ...s, optimizer, bestOptimizer, task: { json: s.task.json, tensorNames: [...taskTensors.keys()] } },
     elapsed,
   };
-  return encodeSafetensors(tensors, {
-    format: CHECKPOINT_FORMAT,
-    version: String(CHECKPOINT_VERSION),
-    meta: JSON.stringify(meta),
-  });
+  const metadata = { format: CHECKPOINT_FORMAT, version: String(CHECKPOINT_VERSION), meta: JSON.stringify(meta) };
+  return encodeSafetensors(tensors, { ...metadata, checksum: checkpointChecksum(tensors, metadata) });
 }
 
 export interface DecodedCheckpoint<C> {
@@ -115,9 +131,20 @@ function checkMetaShape(meta: unknown): string | null {
 /** Parses a checkpoint file's bytes; throws naming the file when it is not a valid checkpoint. */
 export function decodeCheckpoint<C>(bytes: Uint8Array, source: string): DecodedCheckpoint<C> {
   const { tensors, metadata } = decodeSafetensors(bytes, source);
-  if (metadata['format'] !== CHECKPOINT_FORMAT) fail(`${source}: not an indrnn checkpoint (metadata format is ${JSON.stringify(metadata['format'])})`);
-  if (metadata['version'] !== String(CHECKPOINT_VERSION)) {
-    fail(`${source}: checkpoint version ${metadata['version']} is not supported (this build reads version ${CHECKPOINT_VERSION})`);
+  const corrupt = (what: string): never => fail(`${source}: ${what}; the file is corrupt`);
+  const format = metadata['format'];
+  if (format === undefined) corrupt('the header has no "format" field (an indrnn checkpoint has format "indrnn-checkpoint")');
+  if (format !== CHECKPOINT_FORMAT) fail(`${source}: not an indrnn checkpoint (metadata format is ${JSON.stringify(format)})`);
+  const version = metadata['version'];
+  if (version === undefined) corrupt('the header has no "version" field');
+  if (version !== '1' && version !== String(CHECKPOINT_VERSION)) {
+    fail(`${source}: checkpoint version ${JSON.stringify(version)} is not supported (this build reads versions 1 and ${CHECKPOINT_VERSION})`);
+  }
+  if (version !== '1') {
+    const stored = metadata['checksum'];
+    if (stored === undefined) corrupt('the header has no "checksum" field');
+    const computed = checkpointChecksum(tensors, { format, version, meta: metadata['meta'] ?? '' });
+    if (computed !== stored) corrupt(`checksum mismatch (stored ${stored}, computed ${computed})`);
   }
   let meta: CheckpointMeta<C>;
   try {
@@ -127,6 +154,15 @@ export function decodeCheckpoint<C>(bytes: Uint8Array, source: string): DecodedC
   }
   const problem = checkMetaShape(meta);
   if (problem) fail(`${source}: checkpoint metadata is malformed (${problem}); the file is corrupt`);
+  // a checksum only vouches for the bytes written; a run that had already diverged is named here
+  // rather than blamed later on the learning rate
+  for (const [name, t] of tensors) {
+    if (t.dtype === 'int32') continue;
+    const d = t.data();
+    for (let i = 0; i < d.length; i++) {
+      if (!Number.isFinite(d[i]!)) fail(`${source}: tensor '${name}' holds ${d[i]} at index ${i}; the checkpoint cannot be resumed (a corrupt file, or weights that had diverged)`);
+    }
+  }
   return { meta, tensors, source };
 }
 

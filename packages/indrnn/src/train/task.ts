@@ -5,6 +5,7 @@
  */
 import type { Model } from '../nn/models.js';
 import type { Tensor } from '../tensor/tensor.js';
+import type { DynamicEvalOptions } from './dynamic-eval.js';
 
 export type Split = 'val' | 'test';
 
@@ -35,6 +36,11 @@ export interface Task {
    * weights (see nn/recalibrate.ts); the trainer calls it before evaluating when asked to.
    */
   recalibrate?(batches: number): void;
+  /**
+   * Language models: scores a split with dynamic evaluation (train/dynamic-eval.ts), adapting the
+   * weights to the text as it goes; metrics prefixed `<split>_dyn_`. The weights are restored after.
+   */
+  dynamicEvaluate?(split: Split, options: DynamicEvalOptions): Record<string, number>;
   getState(): TaskState;
   setState(state: TaskState): void;
 }

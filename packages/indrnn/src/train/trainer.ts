@@ -74,6 +74,7 @@ export function validateTrainOptions(o: TrainOptions): TrainOptions {
   checkInt('train', 'evalEvery', o.evalEvery, 0);
   checkChoice('train', 'optimizer', o.optimizer, ['adam', 'sgd']);
   checkNumber('train', 'lr', o.lr, 0);
+  if (o.lr === 0) fail('train: lr must be > 0 (a learning rate of 0 trains nothing)');
   checkNumber('train', 'weightDecay', o.weightDecay, 0);
   checkNumber('train', 'gradClip', o.gradClip, 0);
   checkNumber('train', 'gradNorm', o.gradNorm, 0);

@@ -17,3 +17,5 @@ export {
   NTU_NPY_FILES,
   type LoadNtuOptions,
 } from './ntu.js';
+export { SEQUENCE_FORMATS, sequenceFormatOf, npyCompanions, readSequenceFile, type SequenceFormat, type SequenceFileOptions, type ReadSequences } from './sequences.js';
+export { parseSequencesCsv, type CsvSequenceOptions } from '../sequences/csv.js';

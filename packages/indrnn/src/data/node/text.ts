@@ -27,6 +27,8 @@ export interface LoadTextOptions {
    * input.txt. A path that is a file is always read as a single text file.
    */
   source?: TextSource;
+  /** With source 'auto': which PTB files win in a folder holding both (standard PTB folders do); default word. */
+  prefer?: 'ptb-word' | 'ptb-char';
   /** How to tokenise a single text file (default 'chars'). */
   fileKind?: TextKind;
   vocabFrom?: 'train' | 'all';
@@ -112,7 +114,9 @@ export function loadTextDataset(path: string, opts: LoadTextOptions = {}): TextD
   if (isFile(path)) return loadSingleFile(path, opts);
   const dir = path;
   const kinds =
-    source === 'auto' ? (['ptb-word', 'ptb-char'] as const) : source === 'file' ? [] : [source];
+    source === 'auto'
+      ? opts.prefer === 'ptb-char' ? (['ptb-char', 'ptb-word'] as const) : (['ptb-word', 'ptb-char'] as const)
+      : source === 'file' ? [] : [source];
   if (isDirectory(dir)) {
     for (const k of kinds) {
       const ds = loadPtb(dir, k, opts);

@@ -1,0 +1,12 @@
+/**
+ * A preset's settings for a model family: the task's preset, then what that preset sets for the
+ * family (the papers tune growth rate, dropouts and patience per architecture), then the user's flags.
+ */
+import type { ModelFamily, PresetName, Settings } from './settings.js';
+import type { TaskDefinition } from './task-definition.js';
+
+export function presetSettings(def: TaskDefinition, preset: PresetName, model?: ModelFamily): Settings {
+  const base = def.presets[preset];
+  const family = model ?? base.model;
+  return { ...base, model: family, ...(def.modelPresets?.[preset]?.[family] ?? {}) };
+}
