@@ -236,6 +236,37 @@ describe('mpirun -np 2 indrnn train', { skip, timeout: 20 * 60_000 }, () => {
     assert.equal(records(killed).at(-1)!['world_size'], 2);
   });
 
+  it('your own sequences, variable lengths, a label per step: 2 ranks give one process\'s losses and validation', () => {
+    // 60 sine waves of 4..14 steps; the label of a step: does the wave rise into it
+    let state = 12345;
+    const rand = (): number => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const rows = Array.from({ length: 60 }, (_, i) => {
+      const len = 4 + Math.floor(rand() * 11);
+      const f = i % 2 ? 0.3 : 1.2;
+      const phase = rand() * 6;
+      const x = Array.from({ length: len }, (_, t) => [Math.round(Math.sin(f * t + phase) * 1e4) / 1e4, Math.round(rand() * 1e4) / 1e4]);
+      return JSON.stringify({ x, y: x.map((v, t) => (t > 0 && v[0]! > x[t - 1]![0]! ? 1 : 0)) });
+    });
+    const train = path.join(tmp, 'waves.jsonl');
+    fs.writeFileSync(train, rows.slice(0, 48).join('\n') + '\n');
+    const val = path.join(tmp, 'waves-val.jsonl');
+    fs.writeFileSync(val, rows.slice(48).join('\n') + '\n');
+    const args = ['train', 'sequences', '--per-step', '--train', train, '--val', val, '--hidden', '16', '--bn', 'sequence', '--activation', 'tanh',
+      '--steps', '20', '--eval-every', '10', ...COMMON, '--batch-size', '12'];
+    const single = one([...args, '--out', path.join(tmp, 'seq-1')]);
+    assert.equal(single.code, 0, single.stderr);
+    const two = mpi([...args, '--out', path.join(tmp, 'seq-2')]);
+    assert.equal(two.code, 0, two.stderr);
+    assertLossesClose(losses(path.join(tmp, 'seq-2')), losses(path.join(tmp, 'seq-1')), 1e-5, 'sequences, per-step labels');
+    const val1 = records(path.join(tmp, 'seq-1')).filter((r) => 'val_acc' in r);
+    const val2 = records(path.join(tmp, 'seq-2')).filter((r) => 'val_acc' in r);
+    assert.equal(val2.length, 2);
+    val2.forEach((r, i) => {
+      assert.equal(r['val_acc'], val1[i]!['val_acc']);
+      assert.ok(Math.abs((r['val_loss'] as number) - (val1[i]!['val_loss'] as number)) < 1e-5);
+    });
+  });
+
   it('a batch smaller than the ranks is refused once, by rank 0', () => {
     const r = mpi([...PLAIN, '--batch-size', '1', '--out', path.join(tmp, 'tiny')]);
     assert.notEqual(r.code, 0);

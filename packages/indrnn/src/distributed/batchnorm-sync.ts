@@ -116,7 +116,7 @@ export function syncBatchNormTrain(
     const sdyx = b.toHost(b.reduceSum(b.binary('mul', dy, full, xc, full, full), full, [1]));
     const dgamma = arrayFor(x.dtype, C);
     const dbeta = arrayFor(x.dtype, C);
-    const w = shard.weight(shard.lastGlobalRows || rows);
+    const w = shard.share();
     const buf = new Float64Array(2 * GC);
     for (let i = 0; i < GC; i++) {
       const dyxhat = sdyx[i]! * invStd[i]!;

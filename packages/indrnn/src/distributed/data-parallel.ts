@@ -57,14 +57,13 @@ export class DataParallel {
 
   /** Called before the step's forward pass. */
   beginStep(): void {
-    this.shard.lastGlobalRows = 0;
+    this.shard.resetStep();
   }
 
-  /** After the backward pass: gradients, loss and metrics summed over the ranks, weighted by rows. */
+  /** After the backward pass: gradients, loss and metrics summed over the ranks, weighted by the rank's share. */
   reduceStep(params: readonly Parameter[], loss: number, metrics: Record<string, number>): ReducedStep {
-    const rows = this.shard.lastGlobalRows;
-    if (rows === 0) fail('data-parallel: the task did not split its batch over the ranks (BatchShard.take); it cannot train on several ranks');
-    return this.reducer.reduce(params, this.shard.weight(rows), loss, metrics);
+    if (this.shard.lastGlobalRows === 0) fail('data-parallel: the task did not split its batch over the ranks (BatchShard.take); it cannot train on several ranks');
+    return this.reducer.reduce(params, this.shard.share(), loss, metrics);
   }
 
   /** Before evaluating: with per-rank statistics (bn-sync off), every rank scores with rank 0's running statistics. */

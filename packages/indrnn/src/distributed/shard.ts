@@ -12,6 +12,8 @@ import { SINGLE_PROCESS, type Communicator } from './communicator.js';
 export class BatchShard {
   /** Rows of the last batch taken (its global size), for masks drawn for the whole batch. */
   lastGlobalRows = 0;
+  /** This step's share of the loss, when a task set one (setShare); else its share of the rows. */
+  private explicitShare: number | null = null;
 
   constructor(readonly comm: Communicator = SINGLE_PROCESS) {}
 
@@ -41,6 +43,26 @@ export class BatchShard {
    */
   weight(rows: number): number {
     return this.localCount(rows) / rows;
+  }
+
+  /**
+   * For a loss that is a mean over something other than rows (valid steps of padded sequences, say):
+   * this rank averaged over `local` of the batch's `total` units. Lasts until the next step.
+   */
+  setShare(local: number, total: number): void {
+    this.explicitShare = total > 0 ? local / total : 0;
+  }
+
+  /** This step's share: what its mean loss is weighted by in the sum over the ranks. */
+  share(): number {
+    if (this.explicitShare !== null) return this.explicitShare;
+    return this.lastGlobalRows > 0 ? this.weight(this.lastGlobalRows) : 1;
+  }
+
+  /** Forgets the last step's batch (before the next step's forward). */
+  resetStep(): void {
+    this.lastGlobalRows = 0;
+    this.explicitShare = null;
   }
 
   /** This rank's entries of a list of batch items (sample indices). */
