@@ -1,7 +1,7 @@
 /**
  * Data-parallel step time on this machine, and what a cluster would spend on the all-reduce.
  *
- *   node bench/dist/src/distributed.js [--config adding-1000,mnist-784] [--ranks 2] [--steps 10] [--rounds 2]
+ *   node bench/dist/src/distributed.js [--config adding-1000,mnist-784] [--ranks 2] [--steps 10] [--rounds 2] [--bn-sync on|off]
  *     times one training step (the bench model: Trainer.trainStep on a fixed global batch) as
  *     1 process × R threads and as R MPI ranks × 1 thread (mpirun, loopback), alternating the two
  *     `--rounds` times so a load burst hits both; prints ms/step (median), the time inside MPI and
@@ -107,7 +107,7 @@ function worker(): void {
         },
       })
     : null;
-  const parallel = timed && timed.size > 1 ? new distributed.DataParallel(timed, { bnSync: true }) : null;
+  const parallel = timed && timed.size > 1 ? new distributed.DataParallel(timed, { bnSync: flag('--bn-sync', 'on') === 'on' }) : null;
   const shard = parallel?.shard ?? distributed.WHOLE_BATCH;
   manualSeed(0);
   const shape = name === 'word-lm' ? null : (CONFIGS.find((c) => c.name === name && c.kind === 'step') as { shape: StepShape } | undefined)?.shape;
@@ -139,7 +139,7 @@ function worker(): void {
 
 function runWorker(config: string, ranks: number, threads: number, steps: number): WorkerReply {
   const env = { ...process.env, INDRNN_NUM_THREADS: String(threads), OMPI_MCA_btl_tcp_if_include: 'lo', OMPI_MCA_oob_tcp_if_include: 'lo' };
-  const args = [self, '--worker', config, '--steps', String(steps)];
+  const args = [self, '--worker', config, '--steps', String(steps), '--bn-sync', flag('--bn-sync', 'on')];
   const root = typeof process.getuid === 'function' && process.getuid() === 0;
   const r = ranks > 1
     ? spawnSync('mpirun', [...(root ? ['--allow-run-as-root'] : []), '--oversubscribe', '-np', String(ranks), process.execPath, ...args], { encoding: 'utf8', env })
