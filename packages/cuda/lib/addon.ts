@@ -138,6 +138,36 @@ export interface CudaAddon {
     rows: number,
     channels: number,
   ): void;
+  batchNormTrainMasked(
+    y: H,
+    mean: H,
+    variance: H,
+    invStd: H,
+    x: H,
+    lengths: H,
+    gamma: H,
+    beta: H,
+    T: number,
+    R: number,
+    channels: number,
+    perStep: boolean,
+    eps: number,
+  ): void;
+  batchNormGradMasked(
+    dx: H,
+    dgamma: H,
+    dbeta: H,
+    dy: H,
+    x: H,
+    lengths: H,
+    mean: H,
+    invStd: H,
+    gamma: H,
+    T: number,
+    R: number,
+    channels: number,
+    perStep: boolean,
+  ): void;
 
   /** bias null: the plain scan; else the projection bias is added inside the loop. */
   indrnnScan(

@@ -537,6 +537,51 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
       k.batchNormGrad(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, groups, rows, channels);
       return { dx, dgamma, dbeta };
     },
+    batchNormTrainMasked(x, T, R, channels, lengths, perStep, gamma, beta, eps) {
+      if (!isF32(x, gamma, beta) || !lengthsOk(lengths)) {
+        const r = ref().batchNormTrainMasked(
+          download(x),
+          T,
+          R,
+          channels,
+          download(lengths),
+          perStep,
+          download(gamma),
+          download(beta),
+          eps,
+        );
+        return { y: upload(r.y), mean: upload(r.mean), variance: upload(r.variance), invStd: upload(r.invStd) };
+      }
+      const stats = (perStep ? T : 1) * channels;
+      const y = f32(x.size);
+      const mean = f32(stats);
+      const variance = f32(stats);
+      const invStd = f32(stats);
+      k.batchNormTrainMasked(y, mean, variance, invStd, x, lengths, gamma, beta, T, R, channels, perStep, eps);
+      return { y, mean, variance, invStd };
+    },
+    batchNormGradMasked(dy, x, T, R, channels, lengths, perStep, mean, invStd, gamma) {
+      if (!isF32(dy, x, mean, invStd, gamma) || !lengthsOk(lengths)) {
+        const r = ref().batchNormGradMasked(
+          download(dy),
+          download(x),
+          T,
+          R,
+          channels,
+          download(lengths),
+          perStep,
+          download(mean),
+          download(invStd),
+          download(gamma),
+        );
+        return { dx: upload(r.dx), dgamma: upload(r.dgamma), dbeta: upload(r.dbeta) };
+      }
+      const dx = f32(dy.size);
+      const dgamma = f32(channels);
+      const dbeta = f32(channels);
+      k.batchNormGradMasked(dx, dgamma, dbeta, dy, x, lengths, mean, invStd, gamma, T, R, channels, perStep);
+      return { dx, dgamma, dbeta };
+    },
 
     // ---- recurrences ----
     indrnnScan(z, u, h0, lengths, T, B, N, act) {

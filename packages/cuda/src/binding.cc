@@ -635,6 +635,30 @@ napi_value batchNormGradFn(Args& a) {
   return undefined(a.env());
 }
 
+// batchNormTrainMasked(y, mean, variance, invStd, x, lengths, gamma, beta, T, R, C, perStep, eps)
+napi_value batchNormTrainMaskedFn(Args& a) {
+  const int64_t T = a.size(8, "T"), R = a.size(9, "R"), C = a.size(10, "channels");
+  const bool perStep = a.flag(11);
+  const int64_t G = perStep ? T : 1;
+  batchNormTrainMasked(a.f32(4, "x", T * R * C), a.i32(5, "lengths", R), a.f32(6, "gamma", C),
+                       a.f32(7, "beta", C), a.f32(0, "y", T * R * C), a.f32(1, "mean", G * C),
+                       a.f32(2, "variance", G * C), a.f32(3, "invStd", G * C), T, R, C, perStep,
+                       a.num(12, "eps"));
+  return undefined(a.env());
+}
+
+// batchNormGradMasked(dx, dgamma, dbeta, dy, x, lengths, mean, invStd, gamma, T, R, C, perStep)
+napi_value batchNormGradMaskedFn(Args& a) {
+  const int64_t T = a.size(9, "T"), R = a.size(10, "R"), C = a.size(11, "channels");
+  const bool perStep = a.flag(12);
+  const int64_t G = perStep ? T : 1;
+  batchNormGradMasked(a.f32(3, "dy", T * R * C), a.f32(4, "x", T * R * C),
+                      a.i32(5, "lengths", R), a.f32(6, "mean", G * C), a.f32(7, "invStd", G * C),
+                      a.f32(8, "gamma", C), a.f32(0, "dx", T * R * C), a.f32(1, "dgamma", C),
+                      a.f32(2, "dbeta", C), T, R, C, perStep);
+  return undefined(a.env());
+}
+
 // ---- recurrences ----
 
 // indrnnScan(h, z, u, h0, lengths|null, T, B, N, act, bias|null)
@@ -875,6 +899,8 @@ const Export kExports[] = {
     {"softmaxCrossEntropyGrad", entry<softmaxCrossEntropyGradFn>},
     {"batchNormTrain", entry<batchNormTrainFn>},
     {"batchNormGrad", entry<batchNormGradFn>},
+    {"batchNormTrainMasked", entry<batchNormTrainMaskedFn>},
+    {"batchNormGradMasked", entry<batchNormGradMaskedFn>},
     {"indrnnScan", entry<indrnnScanFn>},
     {"indrnnScanGrad", entry<indrnnScanGradFn>},
     {"indrnnScanProj", entry<indrnnScanProjFn>},

@@ -77,6 +77,15 @@ void batchNormTrain(const float* x, const float* gamma, const float* beta, float
 void batchNormGrad(const float* dy, const float* x, const float* mean, const float* invStd,
                    const float* gamma, float* dx, float* dgamma, float* dbeta, int64_t groups,
                    int64_t rows, int64_t channels);
+// x [T, R, C], lengths int32 [R]: statistics over the rows with t < lengths[r] only, per step
+// (perStep) or over all steps; padded rows of y and dx are 0
+void batchNormTrainMasked(const float* x, const int32_t* lengths, const float* gamma,
+                          const float* beta, float* y, float* mean, float* variance,
+                          float* invStd, int64_t T, int64_t R, int64_t C, bool perStep, double eps);
+void batchNormGradMasked(const float* dy, const float* x, const int32_t* lengths,
+                         const float* mean, const float* invStd, const float* gamma, float* dx,
+                         float* dgamma, float* dbeta, int64_t T, int64_t R, int64_t C,
+                         bool perStep);
 
 // ---- indrnn_scan.cu ----
 // bias (forward) and db (backward) may be null: the scan without the projection bias folded in

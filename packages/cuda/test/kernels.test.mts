@@ -456,6 +456,48 @@ describe('cuda nn kernels', { skip: skipReason }, () => {
     });
   }
 
+  // variable lengths: statistics over valid rows only, padded rows 0 (steps no row reaches included;
+  // row 0, the unmasked shift row, is padding from step T - 2 on and holds a huge value there)
+  const maskedCases: [number, number, number, boolean][] = [
+    [1, 1, 1, false],
+    [7, 5, 3, true],
+    [7, 5, 3, false],
+    [40, 33, 37, true],
+    [60, 90, 9, false], // several row chunks
+  ];
+  for (const [T, Rr, Cc, perStep] of maskedCases) {
+    it(`batch norm over valid rows, T=${T} rows=${Rr} channels=${Cc} ${perStep ? 'per step' : 'over all steps'}`, () => {
+      const x = rnd(T * Rr * Cc, gen, 0.5, 30);
+      const lengths = Int32Array.from({ length: Rr }, (_, r) => (r === 0 ? Math.max(0, T - 2) : gen.int(T + 1)));
+      for (let t = lengths[0]!; t < T; t++) x.fill(1e30, t * Rr * Cc, t * Rr * Cc + Cc);
+      const gamma = uniform(Cc, gen, 0.5, 1.5);
+      const beta = rnd(Cc, gen);
+      const got = C.batchNormTrainMasked(up(x), T, Rr, Cc, up(lengths), perStep, up(gamma), up(beta), 1e-5);
+      const want = R.batchNormTrainMasked(x, T, Rr, Cc, lengths, perStep, gamma, beta, 1e-5);
+      assertClose(got.mean, want.mean, 'mean', 1e-5, 1e-6);
+      assertClose(got.variance, want.variance, 'variance', 1e-5, 1e-4);
+      assertClose(got.invStd, want.invStd, 'invStd', 1e-4, 1e-4);
+      assertClose(got.y, want.y, 'y', 1e-4, 1e-4);
+      const dy = rnd(T * Rr * Cc, gen);
+      const g = C.batchNormGradMasked(up(dy), up(x), T, Rr, Cc, up(lengths), perStep, got.mean, got.invStd, up(gamma));
+      const w = R.batchNormGradMasked(dy, x, T, Rr, Cc, lengths, perStep, want.mean, want.invStd, gamma);
+      const tol = 1e-5 * Math.sqrt(T * Rr);
+      assertClose(g.dx, w.dx, 'dx', 1e-4, 1e-3);
+      assertClose(g.dgamma, w.dgamma, 'dgamma', tol, 1e-4);
+      assertClose(g.dbeta, w.dbeta, 'dbeta', tol, 1e-4);
+      const y = down(got.y);
+      const dx = down(g.dx);
+      for (let t = 0; t < T; t++) {
+        for (let r = 0; r < Rr; r++) {
+          if (t < lengths[r]!) continue;
+          const o = (t * Rr + r) * Cc;
+          assert.ok(y.subarray(o, o + Cc).every((v) => v === 0), `y is 0 on padded row (${t}, ${r})`);
+          assert.ok(dx.subarray(o, o + Cc).every((v) => v === 0), `dx is 0 on padded row (${t}, ${r})`);
+        }
+      }
+    });
+  }
+
   it('im2col and col2im (padding, strides, 1-D)', () => {
     const geoms = [
       { N: 2, H: 7, W: 6, C: 3, KH: 3, KW: 2, padH: 1, padW: 0, strideH: 2, strideW: 1 },

@@ -140,6 +140,30 @@ describe('synchronised batch norm on one rank is ops.batchNormTrain', () => {
       ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => assertClose(got[i]!, want[i]!, 2e-5, 2e-5, name));
     });
 
+    it(`${what}, padded sequences: the same as ops.batchNormTrain with lengths (statistics over valid steps, padded rows 0)`, () => {
+      const gen = new Generator(29);
+      const B = 5;
+      const C = 3;
+      const x = rnd32([T, B, C], gen, 2, 0.7);
+      const lengths = int32([6, 2, 4, 1, 5]);
+      const gamma = rnd32([C], gen, 0.5, 1);
+      const beta = rnd32([C], gen, 0.5, 0);
+      const dy = rnd32([T, B, C], gen);
+      const run = (sync: boolean): Float32Array[] => {
+        const xs = x.detach();
+        const g = gamma.detach();
+        const b = beta.detach();
+        for (const t of [xs, g, b]) t.requiresGrad = true;
+        const r = sync ? syncBatchNormTrain(WHOLE_BATCH, xs, groups, g, b, 1e-5, lengths) : ops.batchNormTrain(xs, groups, g, b, 1e-5, lengths);
+        assert.deepEqual(r.counts, groups === 1 ? [18] : [5, 4, 3, 3, 2, 1]);
+        r.y.mul(dy).sum().backward();
+        return [r.y, r.mean, r.variance, xs.grad!, g.grad!, b.grad!].map((t) => Float32Array.from(t.data()));
+      };
+      const want = run(false);
+      const got = run(true);
+      ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => assertClose(got[i]!, want[i]!, 2e-5, 2e-5, name));
+    });
+
     it(`${what}: float64 gradcheck`, () => {
       const gen = new Generator(23);
       const x = rnd64([4, 3, 2], gen, 1.5, 0.3);

@@ -26,6 +26,14 @@ describe('shape and dtype errors name the op, expected and given', () => {
     throwsWith(() => ops.mul(zeros([2]), zeros([2], 'float64')), 'mul: dtypes differ (float32 and float64); cast one of them first'));
   it('scan input that is not time-major 3-D', () =>
     throwsWith(() => ops.indrnnScan(zeros([4, 5]), zeros([5])), 'indrnnScan: input must have rank 3, got shape [4, 5] (time-major [T, B, N])'));
+  it('batch norm lengths outside [0, T], of the wrong count, or with groups that are not 1 or T', () => {
+    const x = zeros([3, 2, 4]);
+    const [g, b] = [zeros([4]), zeros([4])];
+    throwsWith(() => ops.batchNormTrain(x, 1, g, b, 1e-5, tensor(Int32Array.from([3, 4]), [2], 'int32')), 'batchNorm: lengths[1] = 4 is outside [0, 3]');
+    throwsWith(() => ops.batchNormTrain(x, 1, g, b, 1e-5, tensor(Int32Array.from([3]), [1], 'int32')), 'batchNorm: lengths must have shape [2], got [1] (one length per row of a step)');
+    throwsWith(() => ops.batchNormTrain(zeros([6, 4]), 2, g, b, 1e-5, tensor(Int32Array.from([3]), [1], 'int32')), 'batchNorm: with lengths the input must be [T, R, C], got [6, 4]');
+    throwsWith(() => ops.batchNormTrain(zeros([4, 2, 4]), 2, g, b, 1e-5, tensor(Int32Array.from([3, 1]), [2], 'int32')), 'batchNorm: with lengths, groups must be 1 (sequence-wise) or T = 4 (frame-wise), got 2');
+  });
   it('scan recurrent weight of the wrong size', () =>
     throwsWith(() => ops.indrnnScan(zeros([3, 2, 5]), zeros([4])), 'indrnnScan: recurrent weight must have shape [5], got [4]'));
   it('lengths outside [0, T]', () =>
@@ -34,7 +42,7 @@ describe('shape and dtype errors name the op, expected and given', () => {
     manualSeed(1);
     const m = buildModel({ kind: 'sequence', outputSize: 2, encoder: { type: 'indrnn', inputSize: 1, hiddenSize: 4, numLayers: 1 } }) as SequenceModel;
     throwsWith(() => m.forward(zeros([784, 2, 28])), 'PlainIndRNN: expected input size 1, got 28 in [784, 2, 28]');
-    throwsWith(() => m.forward(zeros([2, 784])), /PlainIndRNN: input must be time-major \[T, B, F\], got \[2, 784\] \(transpose batch-first input/);
+    throwsWith(() => m.forward(zeros([2, 784])), /PlainIndRNN: input must be time-major \[T, B, F\], got \[2, 784\] \(for batch-first \[B, T, F\] data set batchFirst: true on the model, or convert with ops.toTimeMajor\(x\)\)/);
   });
   it('targets out of range and of the wrong shape', () => {
     throwsWith(() => ops.softmaxCrossEntropy(zeros([2, 3]), tensor(Int32Array.from([0, 3]), [2], 'int32')), 'softmaxCrossEntropy: target 3 at position 1 is out of range [0, 3) (ignoreIndex is -100)');

@@ -79,7 +79,10 @@ if (comm) {
     ['frame-wise BN', indrnn({ bn: 'frame', bnPosition: 'after', bnOptions: { maxPositions: 16 } }), 12, 8, false],
     ['BN and dropout, 7 rows (uneven split)', indrnn({ bn: 'sequence', dropout: 0.3 }), 12, 7, false],
   ];
-  if (process.env['INDRNN_MPI_TEST_PADDED'] === '1') cases.push(['BN with padded sequences', indrnn({ bn: 'sequence' }), 12, 8, true]);
+  cases.push(
+    ['sequence-wise BN, padded sequences', indrnn({ bn: 'sequence', bnPosition: 'before' }), 12, 8, true],
+    ['frame-wise BN, padded sequences', indrnn({ bn: 'frame', bnPosition: 'after', bnOptions: { maxPositions: 16 } }), 12, 8, true],
+  );
   const gradientErrors: Record<string, { grad: number; loss: number }> = {};
   for (const [name, config, T, B, padded] of cases) {
     const alone = gradients(config, T, B, padded, false);

@@ -2,8 +2,8 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BatchNorm, Bidirectional, Dropout, Generator, PlainIndRNN, buildEncoder, manualSeed, noGrad, ops, randn, tensor,
-  reverseSequences, type Tensor,
+  BatchNorm, Bidirectional, Dropout, Generator, PlainIndRNN, buildEncoder, buildModel, deserializeModel, manualSeed,
+  noGrad, ops, randn, serializeModel, tensor, reverseSequences, type SequenceModel, type SequenceModelConfig, type Tensor,
 } from '../src/index.js';
 import { assertClose } from './helpers.js';
 
@@ -86,6 +86,90 @@ describe('BatchNorm', () => {
     bn.eval();
     const z = bn.forward(tensor(Float32Array.from([1, 12]), [2, 1, 1]), 1).data();
     assertClose(z, [0, 0], 1e-5);
+  });
+
+  it('with lengths, takes statistics over valid steps only: sequence-wise over every valid (t, b), frame-wise over the sequences still running', () => {
+    const [T, B, C] = [4, 3, 2];
+    const lens = [4, 1, 3];
+    const x = randn([T, B, C], { generator: new Generator(9) });
+    const xs = x.data();
+    const lengths = tensor(Int32Array.from(lens), [B], 'int32');
+    const rowsOf = (steps: number[]): number[] => steps.flatMap((t) => [0, 1, 2].filter((b) => t < lens[b]!).map((b) => t * B + b));
+    /** BN of the given rows alone (the definition), written into a [T, B, C] array with 0 elsewhere. */
+    const expected = (groups: number[][]): { y: Float64Array; means: number[][]; vars: number[][] } => {
+      const y = new Float64Array(T * B * C);
+      const means: number[][] = [];
+      const vars: number[][] = [];
+      for (const rows of groups) {
+        const m: number[] = [];
+        const v: number[] = [];
+        for (let c = 0; c < C; c++) {
+          const vals = rows.map((r) => xs[r * C + c]!);
+          const mu = vals.reduce((a, b) => a + b, 0) / vals.length;
+          const va = vals.reduce((a, b) => a + (b - mu) ** 2, 0) / vals.length;
+          rows.forEach((r, k) => (y[r * C + c] = (vals[k]! - mu) / Math.sqrt(va + 1e-5)));
+          m.push(mu);
+          v.push(vals.length > 1 ? (va * vals.length) / (vals.length - 1) : va);
+        }
+        means.push(m);
+        vars.push(v);
+      }
+      return { y, means, vars };
+    };
+    const seq = new BatchNorm(C, { mode: 'sequence', momentum: 1 });
+    const e1 = expected([rowsOf([0, 1, 2, 3])]);
+    assertClose(seq.forward(x, 0, lengths).data(), e1.y, 1e-5, 1e-4, 'sequence-wise y');
+    assertClose(seq.runningMean.data(), e1.means[0]!, 1e-6, 1e-5, 'sequence-wise running mean');
+    assertClose(seq.runningVar.data(), e1.vars[0]!, 1e-5, 1e-4, 'sequence-wise running variance (unbiased over 8 valid rows)');
+    const frame = new BatchNorm(C, { mode: 'frame', momentum: 1, maxPositions: 6 });
+    const e2 = expected([[0], [1], [2], [3]].map(rowsOf));
+    assertClose(frame.forward(x, 0, lengths).data(), e2.y, 1e-5, 1e-4, 'frame-wise y');
+    assertClose(frame.runningMean.data().slice(0, T * C), e2.means.flat(), 1e-6, 1e-5, 'frame-wise running means');
+    assertClose(frame.runningVar.data().slice(0, T * C), e2.vars.flat(), 1e-5, 1e-4, 'frame-wise running variances');
+    // eval: padded outputs are 0 as in training; valid ones use the running statistics
+    frame.eval();
+    const ev = frame.forward(x, 0, lengths).data();
+    const padded = [];
+    for (let t = 0; t < T; t++) for (let b = 0; b < B; b++) if (t >= lens[b]!) padded.push(ev[(t * B + b) * C]!, ev[(t * B + b) * C + 1]!);
+    assert.equal(padded.length, 2 * 4);
+    assert.ok(padded.every((v) => v === 0), `padded eval outputs: ${padded}`);
+    assert.ok(ev.some((v) => v !== 0));
+  });
+
+  it('a step no sequence reaches leaves its running statistics alone', () => {
+    const bn = new BatchNorm(2, { mode: 'frame', momentum: 0.5, maxPositions: 4 });
+    const x = randn([3, 2, 2], { generator: new Generator(10) });
+    bn.forward(x, 1, tensor(Int32Array.from([2, 1]), [2], 'int32'));
+    // positions 1 and 2 updated (steps 0 and 1), position 3 (step 2: no sequence) untouched
+    assert.deepEqual(Array.from(bn.runningMean.data().slice(6)), [0, 0]);
+    assert.deepEqual(Array.from(bn.runningVar.data().slice(6)), [1, 1]);
+    assert.notDeepEqual(Array.from(bn.runningMean.data().slice(2, 4)), [0, 0]);
+  });
+});
+
+describe('batch-first input', () => {
+  it('batchFirst: true takes [B, T, F] and gives the time-major model\'s outputs and gradients; it survives save and load', () => {
+    const config: SequenceModelConfig = { kind: 'sequence', encoder: { type: 'indrnn', inputSize: 3, hiddenSize: 6, numLayers: 2, bn: 'frame' }, outputSize: 4 };
+    const lengths = tensor(Int32Array.from([5, 2, 4]), [3], 'int32');
+    const x = randn([3, 5, 3], { generator: new Generator(20) }); // [B, T, F]
+    const run = (batchFirst: boolean): { out: number[]; grads: number[][] } => {
+      manualSeed(8);
+      const model = buildModel({ ...config, batchFirst }) as SequenceModel;
+      const input = batchFirst ? x : ops.toTimeMajor(x);
+      const out = model.forward(input, { lengths });
+      out.square().sum().backward();
+      return { out: Array.from(out.data()), grads: model.parameters().map((p) => Array.from(p.grad!.data())) };
+    };
+    const first = run(true);
+    const major = run(false);
+    assert.deepEqual(first.out, major.out);
+    assert.deepEqual(first.grads, major.grads);
+    manualSeed(8);
+    const saved = serializeModel(buildModel({ ...config, batchFirst: true }));
+    const loaded = deserializeModel(saved.config, saved.weights) as SequenceModel;
+    assert.equal(loaded.batchFirst, true);
+    assert.throws(() => loaded.forward(randn([15, 3])), /SequenceModel: input must be batch-first \[B, T, F\] \(batchFirst is set\), got \[15, 3\]/);
+    assert.throws(() => buildModel({ ...config, batchFirst: 'yes' as unknown as boolean }), /SequenceModel: batchFirst must be true or false, got "yes"/);
   });
 });
 

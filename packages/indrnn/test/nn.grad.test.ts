@@ -44,6 +44,10 @@ describe('gradcheck: IndRNN layers', () => {
     for (const pos of ['before', 'after'] as const) {
       it(`BN ${bn}-wise ${pos} the recurrence`, () =>
         checkEncoder({ type: 'indrnn', inputSize: 3, hiddenSize: 4, numLayers: 2, bn, bnPosition: pos }));
+      // two sequences run every step: a frame-wise step of one sequence normalises to exactly β = 0,
+      // which puts relu on its kink (no derivative to check there)
+      it(`BN ${bn}-wise ${pos} the recurrence, variable lengths (statistics over valid steps)`, () =>
+        checkEncoder({ type: 'indrnn', inputSize: 3, hiddenSize: 4, numLayers: 2, bn, bnPosition: pos }, { lengths: [5, 2, 5] }));
     }
   }
   it('dropout with a fixed time-shared mask', () =>
@@ -64,6 +68,8 @@ describe('gradcheck: baselines and wrappers', () => {
     checkEncoder({ type: 'rnn', inputSize: 3, hiddenSize: 4, numLayers: 2 }, { states: true });
     checkEncoder({ type: 'rnn', inputSize: 3, hiddenSize: 4, irnn: true });
   });
+  it('conv IndRNN with BN per channel and lengths (positions share their sequence\'s length)', () =>
+    checkEncoder({ type: 'conv-indrnn', inputShape: [3, 2], channels: [2], bn: 'frame', bnPosition: 'before' }, { lengths: [5, 1, 5] }));
   it('bidirectional IndRNN with lengths', () =>
     checkEncoder({ type: 'bidirectional', encoder: { type: 'indrnn', inputSize: 3, hiddenSize: 4, numLayers: 1 } }, { lengths: [5, 4, 2] }));
   it('classification head on the last valid step', () => {

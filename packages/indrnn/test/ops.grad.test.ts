@@ -40,6 +40,10 @@ describe('gradcheck: reductions and layout', () => {
     const x = rnd64([2, 3, 4], gen);
     assertGradcheck(() => [ops.transpose(x, [2, 0, 1]), ops.slice(x.reshape([6, 4]), [1, 1], [4, 2])], [x]);
   });
+  it('batch-first ↔ time-major (toTimeMajor, toBatchFirst)', () => {
+    const x = rnd64([2, 3, 4], gen);
+    assertGradcheck(() => [ops.toTimeMajor(x), ops.toBatchFirst(x.reshape([2, 12]))], [x]);
+  });
   it('concat and stack', () => {
     const a = rnd64([2, 3], gen);
     const b = rnd64([2, 5], gen);
@@ -90,6 +94,15 @@ describe('gradcheck: losses, embedding, norm, dropout', () => {
     const b = rnd64([5], gen);
     assertGradcheck(() => ops.batchNormTrain(x, 1, g, b, 1e-5).y, [x, g, b]);
     assertGradcheck(() => ops.batchNormTrain(x, 4, g, b, 1e-5).y, [x, g, b]);
+  });
+  it('batch norm over valid steps only (lengths), sequence- and frame-wise', () => {
+    // a length-0 row, a step with one valid row (variance 0) and steps with several
+    const x = rnd64([5, 4, 3], gen, 1.5, 0.5);
+    const g = rnd64([3], gen, 0.5, 1);
+    const b = rnd64([3], gen);
+    const lengths = int32([5, 3, 0, 4]);
+    assertGradcheck(() => ops.batchNormTrain(x, 1, g, b, 1e-5, lengths).y, [x, g, b]);
+    assertGradcheck(() => ops.batchNormTrain(x, 5, g, b, 1e-5, lengths).y, [x, g, b]);
   });
   it('dropout with a fixed time-shared mask', () => {
     const x = rnd64([4, 3, 5], gen);

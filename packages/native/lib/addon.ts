@@ -100,6 +100,36 @@ export interface NativeAddon extends MpiFunctions {
     invStd: F32,
     gamma: F32,
   ): void;
+  batchNormTrainMasked(
+    y: F32,
+    mean: F32,
+    variance: F32,
+    invStd: F32,
+    x: F32,
+    T: number,
+    R: number,
+    channels: number,
+    lengths: I32,
+    perStep: boolean,
+    gamma: F32,
+    beta: F32,
+    eps: number,
+  ): void;
+  batchNormGradMasked(
+    dx: F32,
+    dgamma: F32,
+    dbeta: F32,
+    dy: F32,
+    x: F32,
+    T: number,
+    R: number,
+    channels: number,
+    lengths: I32,
+    perStep: boolean,
+    mean: F32,
+    invStd: F32,
+    gamma: F32,
+  ): void;
   indrnnScan(
     h: F32,
     z: F32,

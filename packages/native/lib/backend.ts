@@ -280,6 +280,27 @@ export function createNativeBackend(options: NativeBackendOptions = {}): Backend
       );
       return { dx, dgamma, dbeta };
     },
+    batchNormTrainMasked(x, T, R, channels, lengths, perStep, gamma, beta, eps) {
+      if (!allF32(x, gamma, beta) || !(lengths instanceof Int32Array))
+        return ref().batchNormTrainMasked(x, T, R, channels, lengths, perStep, gamma, beta, eps);
+      const groups = perStep ? T : 1;
+      const y = f32Full(x.length); // valid rows normalised, padded rows written as 0
+      const mean = f32(groups * channels);
+      const variance = f32(groups * channels);
+      const invStd = f32(groups * channels);
+      k.batchNormTrainMasked(y, mean, variance, invStd, x as F32, T, R, channels, lengths, perStep, gamma as F32, beta as F32, eps);
+      return { y, mean, variance, invStd };
+    },
+    batchNormGradMasked(dy, x, T, R, channels, lengths, perStep, mean, invStd, gamma) {
+      if (!allF32(dy, x, mean, invStd, gamma) || !(lengths instanceof Int32Array)) {
+        return ref().batchNormGradMasked(dy, x, T, R, channels, lengths, perStep, mean, invStd, gamma);
+      }
+      const dx = f32Full(dy.length); // every element written (0 on padded rows)
+      const dgamma = f32(channels);
+      const dbeta = f32(channels);
+      k.batchNormGradMasked(dx, dgamma, dbeta, dy as F32, x as F32, T, R, channels, lengths, perStep, mean as F32, invStd as F32, gamma as F32);
+      return { dx, dgamma, dbeta };
+    },
 
     indrnnScan(z, u, h0, lengths, T, B, N, act: Activation) {
       if (!allF32(z, u, h0) || !lengthsOk(lengths))

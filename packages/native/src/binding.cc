@@ -721,6 +721,48 @@ void check_lengths(const Args& a, const int32_t* lengths, int64_t B, int64_t T) 
   }
 }
 
+// batchNormTrainMasked(y, mean, variance, invStd, x, T, R, C, lengths, perStep, gamma, beta, eps)
+napi_value BatchNormTrainMasked(napi_env env, napi_callback_info info) {
+  return guard(env, info, "batchNormTrainMasked", 13, [](Args& a) {
+    const int64_t T = a.dim(5, "T"), R = a.dim(6, "R"), C = a.dim(7, "channels");
+    const bool per_step = a.flag(9, "perStep");
+    const int64_t G = per_step ? T : 1;
+    float* y = a.f32(0, "y", T * R * C);
+    float* mean = a.f32(1, "mean", G * C);
+    float* var = a.f32(2, "variance", G * C);
+    float* inv = a.f32(3, "invStd", G * C);
+    const float* x = a.f32(4, "x", T * R * C);
+    const int32_t* lengths = a.i32(8, "lengths", R);
+    check_lengths(a, lengths, R, T);
+    const float* gamma = a.f32(10, "gamma", C);
+    const float* beta = a.f32(11, "beta", C);
+    batch_norm_train_masked(x, T, R, C, lengths, per_step, gamma, beta,
+                            static_cast<float>(a.num(12, "eps")), y, mean, var, inv);
+    return a.undefined();
+  });
+}
+
+// batchNormGradMasked(dx, dgamma, dbeta, dy, x, T, R, C, lengths, perStep, mean, invStd, gamma)
+napi_value BatchNormGradMasked(napi_env env, napi_callback_info info) {
+  return guard(env, info, "batchNormGradMasked", 13, [](Args& a) {
+    const int64_t T = a.dim(5, "T"), R = a.dim(6, "R"), C = a.dim(7, "channels");
+    const bool per_step = a.flag(9, "perStep");
+    const int64_t G = per_step ? T : 1;
+    float* dx = a.f32(0, "dx", T * R * C);
+    float* dgamma = a.f32(1, "dgamma", C);
+    float* dbeta = a.f32(2, "dbeta", C);
+    const float* dy = a.f32(3, "dy", T * R * C);
+    const float* x = a.f32(4, "x", T * R * C);
+    const int32_t* lengths = a.i32(8, "lengths", R);
+    check_lengths(a, lengths, R, T);
+    const float* mean = a.f32(10, "mean", G * C);
+    const float* inv = a.f32(11, "invStd", G * C);
+    const float* gamma = a.f32(12, "gamma", C);
+    batch_norm_grad_masked(dy, x, T, R, C, lengths, per_step, mean, inv, gamma, dx, dgamma, dbeta);
+    return a.undefined();
+  });
+}
+
 napi_value IndrnnScan(napi_env env, napi_callback_info info) {
   return guard(env, info, "indrnnScan", 9, [](Args& a) {
     const int64_t T = a.dim(5, "T"), B = a.dim(6, "B"), N = a.dim(7, "N");
@@ -1118,6 +1160,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"softmaxCrossEntropyGrad", SoftmaxCrossEntropyGrad},
       {"batchNormTrain", BatchNormTrain},
       {"batchNormGrad", BatchNormGrad},
+      {"batchNormTrainMasked", BatchNormTrainMasked},
+      {"batchNormGradMasked", BatchNormGradMasked},
       {"indrnnScan", IndrnnScan},
       {"indrnnScanGrad", IndrnnScanGrad},
       {"indrnnScanBias", IndrnnScanBias},

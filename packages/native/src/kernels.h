@@ -58,6 +58,16 @@ void batch_norm_train(const float* x, int64_t groups, int64_t rows, int64_t chan
 void batch_norm_grad(const float* dy, const float* x, int64_t groups, int64_t rows,
                      int64_t channels, const float* mean, const float* inv_std, const float* gamma,
                      float* dx, float* dgamma, float* dbeta);
+// x [T, R, C], lengths int32 [R] in [0, T]: statistics over the rows with t < lengths[r] only, per
+// step (per_step) or over all steps; padded rows of y and dx are 0
+void batch_norm_train_masked(const float* x, int64_t T, int64_t R, int64_t channels,
+                             const int32_t* lengths, bool per_step, const float* gamma,
+                             const float* beta, float eps, float* y, float* mean, float* variance,
+                             float* inv_std);
+void batch_norm_grad_masked(const float* dy, const float* x, int64_t T, int64_t R,
+                            int64_t channels, const int32_t* lengths, bool per_step,
+                            const float* mean, const float* inv_std, const float* gamma, float* dx,
+                            float* dgamma, float* dbeta);
 
 // ---- indrnn_scan.cc: z, h, dz [T, B, N]; u, du [N]; h0, dh0 [B, N]; lengths int32 [B] ----
 // bias [N] may be null (no bias); db [N] may be null (not wanted)

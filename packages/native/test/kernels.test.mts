@@ -596,6 +596,75 @@ describe('native batch norm', { skip: skipReason }, () => {
   });
 });
 
+describe('native batch norm over valid rows (variable lengths)', { skip: skipReason }, () => {
+  // [T, R, C, perStep]: frame-wise with steps no row reaches, sequence-wise split over threads
+  const cases: [number, number, number, boolean][] = [
+    [1, 1, 1, false],
+    [7, 5, 3, true],
+    [7, 5, 3, false],
+    [60, 9, 33, true], // groups split over threads
+    [40, 80, 37, false], // rows split over threads
+    [5, 3, 129, true],
+  ];
+  it('batchNormTrainMasked and batchNormGradMasked: statistics over valid rows, padded rows 0', () => {
+    for (const [T, Rw, C, perStep] of cases) {
+      const x = rnd(T * Rw * C, gen, 2, 3); // padded rows hold random values too: they must not count
+      const lengths = Int32Array.from({ length: Rw }, (_, r) => (r === 0 ? Math.max(0, T - 2) : gen.int(T + 1)));
+      const gamma = rnd(C, gen, 0.5, 1);
+      const beta = rnd(C, gen);
+      const what = `[${T}, ${Rw}, ${C}] ${perStep ? 'per step' : 'over all steps'}`;
+      const a = N.batchNormTrainMasked(x, T, Rw, C, lengths, perStep, gamma, beta, 1e-5);
+      const b = R.batchNormTrainMasked(x, T, Rw, C, lengths, perStep, gamma, beta, 1e-5);
+      for (const key of ['y', 'mean', 'variance', 'invStd'] as const) {
+        assertClose(a[key], b[key], `batchNormTrainMasked ${key} ${what}`, 1e-5, 1e-4);
+      }
+      const dy = rnd(x.length, gen);
+      const da = N.batchNormGradMasked(dy, x, T, Rw, C, lengths, perStep, b.mean, b.invStd, gamma);
+      const db = R.batchNormGradMasked(dy, x, T, Rw, C, lengths, perStep, b.mean, b.invStd, gamma);
+      assertClose(da.dx, db.dx, `batchNormGradMasked dx ${what}`, 1e-5, 1e-4);
+      const sumTol = 1e-5 * Math.sqrt(T * Rw);
+      assertClose(da.dgamma, db.dgamma, `batchNormGradMasked dgamma ${what}`, sumTol, 1e-4);
+      assertClose(da.dbeta, db.dbeta, `batchNormGradMasked dbeta ${what}`, sumTol, 1e-4);
+      for (let t = 0; t < T; t++) {
+        for (let r = 0; r < Rw; r++) {
+          if (t < lengths[r]!) continue;
+          const row = (t * Rw + r) * C;
+          assert.ok(a.y.subarray(row, row + C).every((v) => v === 0), `y is 0 on padded row (${t}, ${r}) ${what}`);
+          assert.ok(da.dx.subarray(row, row + C).every((v) => v === 0), `dx is 0 on padded row (${t}, ${r}) ${what}`);
+        }
+      }
+    }
+  });
+
+  it('a huge value in a padded first row does not spoil the statistics of a large-mean input', () => {
+    const [T, Rw, C] = [50, 40, 5];
+    const x = rnd(T * Rw * C, gen, 0.01, 1000);
+    x.fill(1e30, 0, C); // row (0, 0): padding
+    const lengths = Int32Array.from({ length: Rw }, (_, r) => (r === 0 ? 0 : T));
+    const gamma = rnd(C, gen, 0.5, 1);
+    const beta = rnd(C, gen);
+    for (const perStep of [false, true]) {
+      const a = N.batchNormTrainMasked(x, T, Rw, C, lengths, perStep, gamma, beta, 1e-5);
+      const b = R.batchNormTrainMasked(x, T, Rw, C, lengths, perStep, gamma, beta, 1e-5);
+      assertClose(a.mean, b.mean, 'mean', 0, 1e-7);
+      assertClose(a.variance, b.variance, 'variance', 0, 1e-3);
+    }
+  });
+
+  it('lengths outside [0, T] are refused by the addon, naming the kernel and the row', () => {
+    const x = rnd(3 * 2 * 4, gen);
+    const g = rnd(4, gen);
+    assert.throws(
+      () => N.batchNormTrainMasked(x, 3, 2, 4, Int32Array.from([3, 4]), true, g, g, 1e-5),
+      /native batchNormTrainMasked: lengths\[1\] = 4 is outside \[0, 3\]/,
+    );
+    assert.throws(
+      () => N.batchNormGradMasked(x, x, 3, 2, 4, Int32Array.from([-1, 2]), false, g, g, g),
+      /native batchNormGradMasked: lengths\[0\] = -1 is outside \[0, 3\]/,
+    );
+  });
+});
+
 describe('native optimizer steps', { skip: skipReason }, () => {
   it('adamStep over several steps, with and without weight decay', () => {
     for (const n of [1, 37, 100_003]) {

@@ -8,6 +8,7 @@ export {
 } from './elementwise';
 export {
   softmax, softmaxCrossEntropy, softmaxCrossEntropyGrad, batchNormTrain, batchNormGrad,
+  batchNormTrainMasked, batchNormGradMasked,
 } from './nn';
 export { adamStep, sgdStep } from './optim';
 

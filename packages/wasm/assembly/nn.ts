@@ -194,3 +194,162 @@ export function batchNormGrad(
     store<f32>(at(dbeta, c), <f32>load<f64>(at64(dbAcc, c)));
   }
 }
+
+/** Row r of step t is valid (not padding) when t < lengths[r]. */
+// @ts-ignore: decorator
+@inline
+function isValid(lengths: usize, r: i32, t: i32): bool {
+  return load<i32>(at(lengths, r)) > t;
+}
+
+/**
+ * Training-mode BN over the valid rows of x [T, R, C] only (row r of step t is valid when
+ * t < lengths[r], lengths int32 [R]): statistics per (step, channel) when perStep, else per channel
+ * over all steps; two-pass variance. Padded rows of y are 0; a group without a valid row gets mean
+ * 0, variance 0. Outputs y [T, R, C]; mean, variance, invStd [G, C] (G = T or 1). Scratch: f64 [2C].
+ */
+export function batchNormTrainMasked(
+  x: usize, T: i32, R: i32, C: i32, lengths: usize, perStep: i32, gamma: usize, beta: usize, eps: f64,
+  y: usize, mean: usize, variance: usize, invStd: usize, scratch: usize,
+): void {
+  const G = perStep ? T : 1;
+  const sum = scratch;
+  const sq = at64(scratch, C);
+  for (let g = 0; g < G; g++) {
+    const t0 = perStep ? g : 0;
+    const t1 = perStep ? g + 1 : T;
+    memory.fill(sum, 0, <usize>C << 3);
+    memory.fill(sq, 0, <usize>C << 3);
+    let n = 0;
+    for (let t = t0; t < t1; t++) {
+      for (let r = 0; r < R; r++) {
+        if (!isValid(lengths, r, t)) continue;
+        n++;
+        sumRows(at(x, (t * R + r) * C), 1, C, sum);
+      }
+    }
+    const mg = at(mean, g * C);
+    const ig = at(invStd, g * C);
+    if (n === 0) {
+      for (let c = 0; c < C; c++) {
+        store<f32>(at(mg, c), 0);
+        store<f32>(at(variance, g * C + c), 0);
+        store<f32>(at(ig, c), <f32>(1 / Math.sqrt(eps)));
+      }
+    } else {
+      for (let c = 0; c < C; c++) store<f32>(at(mg, c), <f32>(load<f64>(at64(sum, c)) / n));
+      for (let t = t0; t < t1; t++) {
+        for (let r = 0; r < R; r++) {
+          if (!isValid(lengths, r, t)) continue;
+          const xr = at(x, (t * R + r) * C);
+          let c = 0;
+          for (; c + 4 <= C; c += 4) {
+            const d = f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c)));
+            addWide(at64(sq, c), f32x4.mul(d, d));
+          }
+          for (; c < C; c++) {
+            const d = <f64>load<f32>(at(xr, c)) - <f64>load<f32>(at(mg, c));
+            store<f64>(at64(sq, c), load<f64>(at64(sq, c)) + d * d);
+          }
+        }
+      }
+      for (let c = 0; c < C; c++) {
+        const v = load<f64>(at64(sq, c)) / n;
+        store<f32>(at(variance, g * C + c), <f32>v);
+        store<f32>(at(ig, c), <f32>(1 / Math.sqrt(v + eps)));
+      }
+    }
+    for (let t = t0; t < t1; t++) {
+      for (let r = 0; r < R; r++) {
+        const xr = at(x, (t * R + r) * C);
+        const yr = at(y, (t * R + r) * C);
+        if (!isValid(lengths, r, t)) {
+          memory.fill(yr, 0, <usize>C << 2);
+          continue;
+        }
+        let c = 0;
+        for (; c + 4 <= C; c += 4) {
+          const s = f32x4.mul(v128.load(at(ig, c)), v128.load(at(gamma, c)));
+          const d = f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c)));
+          v128.store(at(yr, c), f32x4.add(f32x4.mul(d, s), v128.load(at(beta, c))));
+        }
+        for (; c < C; c++) {
+          const s = load<f32>(at(ig, c)) * load<f32>(at(gamma, c));
+          const d = load<f32>(at(xr, c)) - load<f32>(at(mg, c));
+          store<f32>(at(yr, c), d * s + load<f32>(at(beta, c)));
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Backward of batchNormTrainMasked, per group with n valid rows and x̂ = (x - mean)·invStd:
+ *   dβ = Σ dy,  dγ = Σ dy·x̂,  dx = γ·invStd/n · (n·dy - Σdy - x̂·Σ(dy·x̂)),
+ * sums over valid rows; padded rows of dx are 0. Scratch: f64 [4C].
+ */
+export function batchNormGradMasked(
+  dy: usize, x: usize, T: i32, R: i32, C: i32, lengths: usize, perStep: i32, mean: usize, invStd: usize,
+  gamma: usize, dx: usize, dgamma: usize, dbeta: usize, scratch: usize,
+): void {
+  const G = perStep ? T : 1;
+  const sumDy = scratch;
+  const sumDyXhat = at64(scratch, C);
+  const dgAcc = at64(scratch, 2 * C);
+  const dbAcc = at64(scratch, 3 * C);
+  memory.fill(dgAcc, 0, <usize>(2 * C) << 3);
+  for (let g = 0; g < G; g++) {
+    const t0 = perStep ? g : 0;
+    const t1 = perStep ? g + 1 : T;
+    const mg = at(mean, g * C);
+    const ig = at(invStd, g * C);
+    memory.fill(sumDy, 0, <usize>(2 * C) << 3);
+    let n = 0;
+    for (let t = t0; t < t1; t++) {
+      for (let r = 0; r < R; r++) {
+        if (!isValid(lengths, r, t)) continue;
+        n++;
+        const o = (t * R + r) * C;
+        let c = 0;
+        for (; c + 4 <= C; c += 4) {
+          const d = v128.load(at(dy, o + c));
+          const xh = f32x4.mul(f32x4.sub(v128.load(at(x, o + c)), v128.load(at(mg, c))), v128.load(at(ig, c)));
+          addWide(at64(sumDy, c), d);
+          addWide(at64(sumDyXhat, c), f32x4.mul(d, xh));
+        }
+        for (; c < C; c++) {
+          const d = load<f32>(at(dy, o + c));
+          const xh = (load<f32>(at(x, o + c)) - load<f32>(at(mg, c))) * load<f32>(at(ig, c));
+          store<f64>(at64(sumDy, c), load<f64>(at64(sumDy, c)) + <f64>d);
+          store<f64>(at64(sumDyXhat, c), load<f64>(at64(sumDyXhat, c)) + <f64>(d * xh));
+        }
+      }
+    }
+    for (let c = 0; c < C; c++) {
+      store<f64>(at64(dgAcc, c), load<f64>(at64(dgAcc, c)) + load<f64>(at64(sumDyXhat, c)));
+      store<f64>(at64(dbAcc, c), load<f64>(at64(dbAcc, c)) + load<f64>(at64(sumDy, c)));
+    }
+    const nf = <f32>n;
+    for (let t = t0; t < t1; t++) {
+      for (let r = 0; r < R; r++) {
+        const o = (t * R + r) * C;
+        if (!isValid(lengths, r, t)) {
+          memory.fill(at(dx, o), 0, <usize>C << 2);
+          continue;
+        }
+        for (let c = 0; c < C; c++) {
+          const is = load<f32>(at(ig, c));
+          const xh = (load<f32>(at(x, o + c)) - load<f32>(at(mg, c))) * is;
+          const k = (load<f32>(at(gamma, c)) * is) / nf;
+          const sd = <f32>load<f64>(at64(sumDy, c));
+          const sdx = <f32>load<f64>(at64(sumDyXhat, c));
+          store<f32>(at(dx, o + c), k * (nf * load<f32>(at(dy, o + c)) - sd - xh * sdx));
+        }
+      }
+    }
+  }
+  for (let c = 0; c < C; c++) {
+    store<f32>(at(dgamma, c), <f32>load<f64>(at64(dgAcc, c)));
+    store<f32>(at(dbeta, c), <f32>load<f64>(at64(dbAcc, c)));
+  }
+}

@@ -63,6 +63,14 @@ const GRAD_READS: Record<UnaryOp, 'x' | 'y' | 'none'> = {
 };
 
 const isF32 = (...xs: TypedArray[]): boolean => xs.every((x) => x instanceof Float32Array);
+/** The op checks lengths; a kernel entry point does not trust them (R of them, each in [0, T]). */
+function checkLengths(kernel: string, lengths: Int32Array, R: number, T: number): void {
+  if (lengths.length < R) throw new Error(`wasm ${kernel}: lengths has ${lengths.length} entries, needs ${R}`);
+  for (let r = 0; r < R; r++) {
+    const len = lengths[r]!;
+    if (len < 0 || len > T) throw new Error(`wasm ${kernel}: lengths[${r}] = ${len} is outside [0, ${T}]`);
+  }
+}
 const size = (shape: Shape): number => shape.reduce((a, b) => a * b, 1);
 
 /**
@@ -459,6 +467,51 @@ export function createWasmBackend(
         dbeta,
         arena.f64(4 * channels),
       );
+      return {
+        dx: arena.takeF32(dx, dy.length),
+        dgamma: arena.takeF32(dgamma, channels),
+        dbeta: arena.takeF32(dbeta, channels),
+      };
+    },
+
+    batchNormTrainMasked(x, T, R, channels, lengths, perStep, gamma, beta, eps) {
+      if (!isF32(x, gamma, beta) || !(lengths instanceof Int32Array))
+        return ref.batchNormTrainMasked(x, T, R, channels, lengths, perStep, gamma, beta, eps);
+      checkLengths('batchNormTrainMasked', lengths, R, T);
+      arena.reset();
+      const stats = (perStep ? T : 1) * channels;
+      const px = arena.put(x);
+      const pl = arena.put(lengths);
+      const pg = arena.put(gamma);
+      const pb = arena.put(beta);
+      const y = arena.f32(x.length);
+      const mean = arena.f32(stats);
+      const variance = arena.f32(stats);
+      const invStd = arena.f32(stats);
+      k.batchNormTrainMasked(px, T, R, channels, pl, +perStep, pg, pb, eps, y, mean, variance, invStd, arena.f64(2 * channels));
+      return {
+        y: arena.takeF32(y, x.length),
+        mean: arena.takeF32(mean, stats),
+        variance: arena.takeF32(variance, stats),
+        invStd: arena.takeF32(invStd, stats),
+      };
+    },
+    batchNormGradMasked(dy, x, T, R, channels, lengths, perStep, mean, invStd, gamma) {
+      if (!isF32(dy, x, mean, invStd, gamma) || !(lengths instanceof Int32Array)) {
+        return ref.batchNormGradMasked(dy, x, T, R, channels, lengths, perStep, mean, invStd, gamma);
+      }
+      checkLengths('batchNormGradMasked', lengths, R, T);
+      arena.reset();
+      const pdy = arena.put(dy);
+      const px = arena.put(x);
+      const pl = arena.put(lengths);
+      const pm = arena.put(mean);
+      const pi = arena.put(invStd);
+      const pg = arena.put(gamma);
+      const dx = arena.f32(dy.length);
+      const dgamma = arena.f32(channels);
+      const dbeta = arena.f32(channels);
+      k.batchNormGradMasked(pdy, px, T, R, channels, pl, +perStep, pm, pi, pg, dx, dgamma, dbeta, arena.f64(4 * channels));
       return {
         dx: arena.takeF32(dx, dy.length),
         dgamma: arena.takeF32(dgamma, channels),

@@ -233,6 +233,38 @@ export interface KernelExports {
     dbeta: Ptr,
     scratch: Ptr,
   ): void;
+  batchNormTrainMasked(
+    x: Ptr,
+    T: number,
+    R: number,
+    C: number,
+    lengths: Ptr,
+    perStep: number,
+    gamma: Ptr,
+    beta: Ptr,
+    eps: number,
+    y: Ptr,
+    mean: Ptr,
+    variance: Ptr,
+    invStd: Ptr,
+    scratch: Ptr,
+  ): void;
+  batchNormGradMasked(
+    dy: Ptr,
+    x: Ptr,
+    T: number,
+    R: number,
+    C: number,
+    lengths: Ptr,
+    perStep: number,
+    mean: Ptr,
+    invStd: Ptr,
+    gamma: Ptr,
+    dx: Ptr,
+    dgamma: Ptr,
+    dbeta: Ptr,
+    scratch: Ptr,
+  ): void;
   adamStep(
     p: Ptr,
     grad: Ptr,

@@ -296,6 +296,42 @@ describe('wasm nn kernels against the reference', () => {
       assertAllClose(got, exp, { atol: rows === 1 ? 1e-2 : 1e-4, rtol: 1e-4 }, 'batchNormGrad');
     });
   }
+
+  // variable lengths: statistics over valid rows only (steps no row reaches included), padded rows 0
+  for (const [T, R, C, perStep] of [
+    [1, 1, 1, false],
+    [6, 5, 7, true],
+    [6, 5, 7, false],
+    [9, 3, 4, true],
+    [20, 33, 9, false],
+  ] as const) {
+    it(`batch norm over valid rows, [${T}, ${R}, ${C}] ${perStep ? 'per step' : 'over all steps'}`, () => {
+      const x = randn(gen, T * R * C, 2, 0.5); // padded rows hold random values: they must not count
+      const lengths = Int32Array.from({ length: R }, (_, r) => (r === 0 ? Math.max(0, T - 2) : gen.int(T + 1)));
+      const gamma = randn(gen, C, 0.5, 1);
+      const beta = randn(gen, C);
+      const want = ref.batchNormTrainMasked(x, T, R, C, lengths, perStep, gamma, beta, 1e-5);
+      const got = wasm.batchNormTrainMasked(x, T, R, C, lengths, perStep, gamma, beta, 1e-5);
+      assertAllClose(got, want, ACCUMULATED, 'batchNormTrainMasked');
+      const dy = randn(gen, x.length);
+      const dgot = wasm.batchNormGradMasked(dy, x, T, R, C, lengths, perStep, want.mean, want.invStd, gamma);
+      const dexp = ref.batchNormGradMasked(dy, x, T, R, C, lengths, perStep, want.mean, want.invStd, gamma);
+      assertAllClose(dgot, dexp, { atol: 1e-4, rtol: 1e-4 }, 'batchNormGradMasked');
+      for (let t = 0; t < T; t++) {
+        for (let r = 0; r < R; r++) {
+          if (t < lengths[r]!) continue;
+          const o = (t * R + r) * C;
+          assert.ok((got.y as Float32Array).subarray(o, o + C).every((v) => v === 0), `y is 0 on padded row (${t}, ${r})`);
+          assert.ok((dgot.dx as Float32Array).subarray(o, o + C).every((v) => v === 0), `dx is 0 on padded row (${t}, ${r})`);
+        }
+      }
+    });
+  }
+  it('batch norm over valid rows refuses lengths outside [0, T]', () => {
+    const x = randn(gen, 3 * 2 * 4);
+    const g = randn(gen, 4);
+    assert.throws(() => wasm.batchNormTrainMasked(x, 3, 2, 4, Int32Array.from([3, 4]), true, g, g, 1e-5), /wasm batchNormTrainMasked: lengths\[1\] = 4 is outside \[0, 3\]/);
+  });
 });
 
 /** Lengths for B sequences of up to T steps: full, short and (when T > 1) empty ones. */

@@ -17,7 +17,7 @@ import {
   type ModelConfig,
   type Tensor,
 } from 'indrnn';
-import { assertModelStepMatchesReference, MODEL_CHECK_CASES } from 'indrnn/testing';
+import { assertModelStepMatchesReference, MODEL_CHECK_CASES, PADDING_CHECK_CASES, assertPaddingInvariant } from 'indrnn/testing';
 import { initWasm } from '../src/index.js';
 import { assertClose, ints, randn, wasm } from './helpers.js';
 
@@ -169,4 +169,13 @@ describe('wasm backend: the shared whole-model cases (indrnn/testing) match the 
   for (const c of MODEL_CHECK_CASES) {
     it(c.name, () => assertModelStepMatchesReference('wasm', c.config, c.shape, { sgdSteps: 3 }));
   }
+});
+
+// padding invariance (issue 13): padded steps change no valid output, gradient or running statistic,
+// in training and eval mode
+describe('wasm backend: padding invariance, outputs, gradients and running statistics (atol 1e-5)', () => {
+  before(async () => {
+    await initWasm();
+  });
+  for (const c of PADDING_CHECK_CASES) it(c.name, () => assertPaddingInvariant('wasm', c, 1e-5));
 });

@@ -155,6 +155,23 @@ export interface Backend<S = unknown> {
   batchNormGrad(
     dy: S, x: S, groups: number, rows: number, channels: number, mean: S, invStd: S, gamma: S,
   ): { dx: S; dgamma: S; dbeta: S };
+  /**
+   * Batch norm in training mode over the valid rows of x [T, R, C] only: row r of step t is valid when
+   * t < lengths[r] (int32 [R], each in [0, T]). perStep false (sequence-wise): statistics per channel
+   * over every valid (t, r); true (frame-wise): per (t, channel) over the rows still valid at t. Padded
+   * rows of y are 0. Stats are [G, C] with G = T when perStep, else 1; a group without a valid row
+   * gets mean 0, variance 0 (and normalises nothing).
+   */
+  batchNormTrainMasked(
+    x: S, T: number, R: number, channels: number, lengths: S, perStep: boolean, gamma: S, beta: S, eps: number,
+  ): { y: S; mean: S; variance: S; invStd: S };
+  /**
+   * Backward of batchNormTrainMasked: with n the valid rows of a group, dx = γ·invStd/n ·
+   * (n·dy - Σdy - x̂·Σ(dy·x̂)) on valid rows (sums over valid rows only) and 0 on padded rows; dγ, dβ [C].
+   */
+  batchNormGradMasked(
+    dy: S, x: S, T: number, R: number, channels: number, lengths: S, perStep: boolean, mean: S, invStd: S, gamma: S,
+  ): { dx: S; dgamma: S; dbeta: S };
 
   // ---- recurrences (the fused time loops) ----
   /**

@@ -59,7 +59,7 @@ export abstract class Encoder extends Module {
 
   protected checkInput(x: Tensor): [number, number] {
     if (!(x instanceof Tensor) || x.rank < 1 || x.shape[0] === 0) checkSequenceArg(`${this.constructor.name}.forward`, 'x', x, 3, 'time-major [T, B, F]');
-    if (x.rank !== 3) fail(`${this.constructor.name}: input must be time-major [T, B, F], got ${fmtShape(x.shape)} (transpose batch-first input with x.transpose([1, 0, 2]))`);
+    if (x.rank !== 3) fail(`${this.constructor.name}: input must be time-major [T, B, F], got ${fmtShape(x.shape)} (for batch-first [B, T, F] data set batchFirst: true on the model, or convert with ops.toTimeMajor(x))`);
     if (x.shape[2] !== this.inputSize) {
       fail(`${this.constructor.name}: expected input size ${this.inputSize}, got ${x.shape[2]} in ${fmtShape(x.shape)}`);
     }

@@ -19,7 +19,7 @@ import { indrnnScan, indrnnScanProjected } from '../ops/recurrent.js';
 import { linear } from '../ops/matmul.js';
 import { concat } from '../ops/layout.js';
 import type { Activation } from '../backend/backend.js';
-import type { Tensor } from '../tensor/tensor.js';
+import { tensor, type Tensor } from '../tensor/tensor.js';
 import { noGrad } from '../autograd/tape.js';
 import { checkChoice, checkInt, checkNumber, fail } from '../util/errors.js';
 
@@ -108,11 +108,11 @@ export class IndRecurrent extends Module {
     let input = z;
     let scanBias = bias;
     if (this.norm && this.bnPosition === 'before') {
-      input = this.normalize(bias ? input.add(bias) : input, position);
+      input = this.normalize(bias ? input.add(bias) : input, position, lengths);
       scanBias = null;
     }
     // a per-unit bias folds into the scan kernel; per-channel conv biases are added by the caller
-    return this.finish(indrnnScan(input, this.fullU(), h0, lengths, this.activation, scanBias), position);
+    return this.finish(indrnnScan(input, this.fullU(), h0, lengths, this.activation, scanBias), position, lengths);
   }
 
   /**
@@ -125,23 +125,27 @@ export class IndRecurrent extends Module {
     if (!bias || (this.norm && this.bnPosition === 'before') || this.positions !== 1) {
       return this.forward(linear(x, weight, null), h0, lengths, position, bias);
     }
-    return this.finish(indrnnScanProjected(x, weight, bias, this.fullU(), h0, lengths, this.activation), position);
+    return this.finish(indrnnScanProjected(x, weight, bias, this.fullU(), h0, lengths, this.activation), position, lengths);
   }
 
   /** Records the hidden states, takes the last state and applies BN after the recurrence. */
-  private finish(h: Tensor, position: number): { output: Tensor; state: Tensor } {
+  private finish(h: Tensor, position: number, lengths: Tensor | null): { output: Tensor; state: Tensor } {
     this.onHidden?.(h);
     const T = h.shape[0]!;
     const state = h.slice([T - 1, 0, 0], [1, -1, -1]).reshape(h.shape.slice(1));
-    const output = this.norm && this.bnPosition === 'after' ? this.normalize(h, position) : h;
+    const output = this.norm && this.bnPosition === 'after' ? this.normalize(h, position, lengths) : h;
     return { output, state };
   }
 
-  /** BN per channel: positions are folded into the rows the statistics run over. */
-  private normalize(x: Tensor, position: number): Tensor {
-    if (this.positions === 1) return this.norm!.forward(x, position);
+  /**
+   * BN per channel over valid steps: positions are folded into the rows the statistics run over
+   * (each position of a sequence has the sequence's length).
+   */
+  private normalize(x: Tensor, position: number, lengths: Tensor | null): Tensor {
+    if (this.positions === 1) return this.norm!.forward(x, position, lengths);
     const [T, B] = x.shape as [number, number];
-    return this.norm!.forward(x.reshape([T, B * this.positions, this.channels]), position).reshape(x.shape);
+    const rowLengths = lengths ? repeatEach(lengths, this.positions) : null;
+    return this.norm!.forward(x.reshape([T, B * this.positions, this.channels]), position, rowLengths).reshape(x.shape);
   }
 
   /** u for every hidden unit: per-channel weights repeated over positions (differentiably). */
@@ -169,6 +173,14 @@ export class IndRecurrent extends Module {
     if (this.norm) parts.push(`bn ${this.bnPosition}`);
     return parts.join(', ');
   }
+}
+
+/** int32 [B·k]: each of lengths [B] repeated k times in a row. */
+function repeatEach(lengths: Tensor, k: number): Tensor {
+  const host = lengths.data();
+  const out = new Int32Array(host.length * k);
+  for (let b = 0; b < host.length; b++) out.fill(host[b]!, b * k, (b + 1) * k);
+  return tensor(out, [out.length], 'int32', lengths.backend);
 }
 
 /**

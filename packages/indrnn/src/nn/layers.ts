@@ -131,25 +131,32 @@ export class BatchNorm extends Module {
     this.runningVar = this.registerBuffer('runningVar', ones(rows));
   }
 
-  /** x: [T, B, C] or [N, C]; position: absolute index of step 0 (frame-wise only). */
-  forward(x: Tensor, position = 0): Tensor {
+  /**
+   * x: [T, B, C] or [N, C]; position: absolute index of step 0 (frame-wise only); lengths: int32 [B]
+   * valid steps per sequence of a [T, B, C] input. With lengths, statistics (and the running
+   * statistics they update) cover valid steps only: sequence-wise over every valid (t, b), frame-wise
+   * over the sequences still running at t. Padded outputs are 0 in training and eval mode alike.
+   */
+  forward(x: Tensor, position = 0, lengths: Tensor | null = null): Tensor {
     const C = this.channels;
     if (x.shape[x.rank - 1] !== C) fail(`BatchNorm: expected ${C} channels in the last axis, got shape ${fmtShape(x.shape)}`);
     const frame = this.mode === 'frame';
     if (frame && x.rank !== 3) fail(`BatchNorm: frame-wise mode needs [T, B, C] input, got ${fmtShape(x.shape)}`);
+    if (lengths && x.rank !== 3) fail(`BatchNorm: lengths need [T, B, C] input, got ${fmtShape(x.shape)}`);
     const T = frame ? x.shape[0]! : 1;
-    const rowsPerGroup = x.size / C / T;
     if (this.training) {
-      const stats = this.trainStatistics?.(x, T, this.weight, this.bias, this.eps, null);
-      const { y, mean, variance } = stats ?? batchNormTrain(x, T, this.weight, this.bias, this.eps);
-      this.updateRunning(mean, variance, stats ? stats.counts[0]! : rowsPerGroup, position);
+      // data-parallel training may take the statistics over every rank (trainStatistics)
+      const { y, mean, variance, counts } = (this.trainStatistics ?? batchNormTrain)(x, T, this.weight, this.bias, this.eps, lengths);
+      this.updateRunning(mean, variance, counts, position);
       return y;
     }
     // eval: y = (x - μ_run) · γ / sqrt(σ²_run + eps) + β, broadcast per position when frame-wise
     const [mean, variance] = frame ? this.positionStats(T, position) : [this.runningMean, this.runningVar];
     const statShape = frame ? [T, 1, C] : [C];
     const scale = variance.reshape(statShape).add(this.eps).sqrt();
-    return x.sub(mean.reshape(statShape)).div(scale).mul(this.weight).add(this.bias);
+    const y = x.sub(mean.reshape(statShape)).div(scale).mul(this.weight).add(this.bias);
+    const mask = lengths ? validMask(y, lengths) : null;
+    return mask ? y.mul(mask) : y;
   }
 
   private positionIndex(t: number, position: number): number {
@@ -192,18 +199,21 @@ export class BatchNorm extends Module {
     this.recalibrating = 0;
   }
 
-  private updateRunning(mean: Tensor, variance: Tensor, n: number, position: number): void {
+  /** counts: the rows each group's statistics came from; a group with none leaves its position alone. */
+  private updateRunning(mean: Tensor, variance: Tensor, counts: readonly number[], position: number): void {
     noGrad(() => {
       const C = this.channels;
       // the k-th batch of a recalibration gets weight 1/k: an equal average of all of them
       const mom = this.recalibrating > 0 ? 1 / this.recalibrating++ : this.momentum;
-      const unbias = n > 1 ? n / (n - 1) : 1;
       const rm = this.runningMean.data().slice();
       const rv = this.runningVar.data().slice();
       const bm = mean.data();
       const bv = variance.data();
       const groups = bm.length / C;
       for (let g = 0; g < groups; g++) {
+        const n = counts[g]!;
+        if (n === 0) continue;
+        const unbias = n > 1 ? n / (n - 1) : 1;
         const p = this.mode === 'frame' ? this.positionIndex(g, position) : 0;
         for (let c = 0; c < C; c++) {
           rm[p * C + c] = (1 - mom) * rm[p * C + c]! + mom * bm[g * C + c]!;
@@ -219,6 +229,19 @@ export class BatchNorm extends Module {
   protected override extraRepr(): string {
     return `${this.channels}, ${this.mode}-wise${this.mode === 'frame' ? `, positions=${this.maxPositions}` : ''}`;
   }
+}
+
+/**
+ * A float mask [T, R, 1] of x's dtype: 1 on rows with t < lengths[r], 0 on padded rows (or null when
+ * no row is padded). Eval-mode BN multiplies by it, so padded outputs are 0 in both modes.
+ */
+function validMask(x: Tensor, lengths: Tensor): Tensor | null {
+  const [T, R] = x.shape as [number, number];
+  const host = lengths.data();
+  if (host.every((len) => len >= T)) return null;
+  const m = arrayFor(x.dtype, T * R);
+  for (let r = 0; r < R; r++) for (let t = 0; t < Math.min(host[r]!, T); t++) m[t * R + r] = 1;
+  return new Tensor(x.backend.fromHost(m), [T, R, 1], x.dtype, x.backend);
 }
 
 /**

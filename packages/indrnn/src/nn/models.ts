@@ -12,7 +12,7 @@ import {
 import { Encoder, checkSequenceArg, type EncodeOptions } from './encoder.js';
 import { ConvIndRNN, type ConvIndRNNConfig } from './conv.js';
 import type { InitSpec } from '../init/init.js';
-import { gatherRows } from '../ops/layout.js';
+import { gatherRows, toTimeMajor } from '../ops/layout.js';
 import { dropoutMask } from '../ops/normalization.js';
 import { assertFinite } from '../ops/normalization.js';
 import { tensor, type Tensor } from '../tensor/tensor.js';
@@ -63,28 +63,44 @@ export interface SequenceModelConfig {
   outputSize: number;
   /** Init of the head's weight (default PyTorch's Linear init). */
   headInit?: InitSpec;
+  /**
+   * Inputs are batch-first [B, T, F], as most users' data is, instead of time-major [T, B, F]
+   * (default false). The model converts once (ops.toTimeMajor) and runs time-major inside; lengths
+   * stay [B] and the output stays [B, outputSize].
+   */
+  batchFirst?: boolean;
 }
 
 /**
- * Encoder + Linear head on the last valid step of each sequence: [T, B, F] → [B, outputSize].
- * Used for the adding problem (regression), sequential MNIST and NTU (classification).
+ * Encoder + Linear head on the last valid step of each sequence: [T, B, F] (or [B, T, F] with
+ * batchFirst) → [B, outputSize]. Used for the adding problem (regression), sequential MNIST and NTU
+ * (classification), and users' own sequences.
  */
 export class SequenceModel extends Module {
   readonly encoder: Encoder;
   readonly head: Linear;
+  readonly batchFirst: boolean;
 
   constructor(readonly config: SequenceModelConfig) {
     super();
+    if (config.batchFirst !== undefined && typeof config.batchFirst !== 'boolean') {
+      fail(`SequenceModel: batchFirst must be true or false, got ${JSON.stringify(config.batchFirst)}`);
+    }
+    this.batchFirst = config.batchFirst ?? false;
     this.encoder = this.registerModule('encoder', buildEncoder(config.encoder));
     const out = checkInt('SequenceModel', 'outputSize', config.outputSize, 1);
     this.head = this.registerModule('head', new Linear(this.encoder.outputSize, out, config.headInit ? { weightInit: config.headInit, biasInit: { kind: 'constant', value: 0 } } : {}));
   }
 
-  /** x: [T, B, F]; lengths: int32 [B] (optional). Returns [B, outputSize]. */
+  /**
+   * x: [T, B, F] ([B, T, F] with batchFirst); lengths: int32 [B] (optional): steps past a
+   * sequence's length are padding and change no output. Returns [B, outputSize].
+   */
   forward(x: Tensor, opts: EncodeOptions = {}): Tensor {
     checkSequenceArg('SequenceModel.forward', 'x', x, 3, 'time-major [T, B, F]');
     assertFinite('SequenceModel input', x);
-    const { output } = this.encoder.forward(x, opts);
+    if (this.batchFirst && x.rank !== 3) fail(`SequenceModel: input must be batch-first [B, T, F] (batchFirst is set), got ${fmtShape(x.shape)}`);
+    const { output } = this.encoder.forward(this.batchFirst ? toTimeMajor(x) : x, opts);
     return this.head.forward(lastValidStep(output, opts.lengths ?? null));
   }
 }
@@ -186,7 +202,7 @@ export class LanguageModel extends Module {
       output = last.output;
       states.push(last.state);
     }
-    if (this.outputNorm) output = this.outputNorm.forward(output, opts.position ?? 0);
+    if (this.outputNorm) output = this.outputNorm.forward(output, opts.position ?? 0, opts.lengths ?? null);
     const h = this.outDrop.forward(output);
     const logits = this.decoder
       ? this.decoder.forward(h)

@@ -1,7 +1,7 @@
 /** All differentiable ops, for `import { ops } from 'indrnn'`. */
 export * from './elementwise.js';
 export { sum, mean, argmax, sumTo } from './reduce.js';
-export { reshape, transpose, slice, concat, stack, broadcastTo, gatherRows } from './layout.js';
+export { reshape, transpose, slice, concat, stack, broadcastTo, gatherRows, toTimeMajor, toBatchFirst } from './layout.js';
 export { matmul, linear } from './matmul.js';
 export { softmaxCrossEntropy, mseLoss, softmax, type Reduction } from './loss.js';
 export { batchNormTrain, dropoutShared, dropoutMask, assertFinite, type BatchStats } from './normalization.js';

@@ -53,6 +53,24 @@ export function slice(x: Tensor, begin: readonly number[], size: readonly number
   return y;
 }
 
+/**
+ * Batch-first [N, T, ...] → time-major [T, N, ...], the layout every encoder and scan takes (one
+ * copy; differentiable). Users' data is usually [N, T, F]; SequenceModel's `batchFirst` does this for you.
+ */
+export function toTimeMajor(x: Tensor): Tensor {
+  return swapLeadingAxes('toTimeMajor', x, '[N, T, ...] batch-first');
+}
+
+/** Time-major [T, N, ...] → batch-first [N, T, ...]: the inverse of toTimeMajor (for per-step outputs). */
+export function toBatchFirst(x: Tensor): Tensor {
+  return swapLeadingAxes('toBatchFirst', x, '[T, N, ...] time-major');
+}
+
+function swapLeadingAxes(op: string, x: Tensor, layout: string): Tensor {
+  if (x.rank < 2) fail(`${op}: input must be ${layout} with at least 2 axes, got ${fmtShape(x.shape)}`);
+  return transpose(x, [1, 0, ...x.shape.slice(2).map((_, i) => i + 2)]);
+}
+
 /** Joins tensors along an existing axis. d = the matching slices of g. */
 export function concat(xs: readonly Tensor[], axis = 0): Tensor {
   if (xs.length === 0) fail('concat: needs at least one tensor');

@@ -4,24 +4,32 @@ import { Tensor } from '../tensor/tensor.js';
 import type { Generator } from '../util/random.js';
 import { defaultGenerator } from '../util/random.js';
 import { arrayFor } from '../tensor/dtype.js';
-import { fail } from '../util/errors.js';
-import { checkFloat, checkShape, sameBackend, wrap } from './util.js';
+import { fail, fmtShape } from '../util/errors.js';
+import { checkFloat, checkInt32, checkShape, sameBackend, wrap } from './util.js';
 
 export interface BatchStats {
-  /** Normalised and scaled output, same shape as x. */
+  /** Normalised and scaled output, same shape as x (0 on padded rows). */
   y: Tensor;
   /** Batch mean per (group, channel): [groups, C]. */
   mean: Tensor;
   /** Biased batch variance per (group, channel): [groups, C]. */
   variance: Tensor;
+  /** Rows each group's statistics were taken over (fewer than the group's rows when padded). */
+  counts: number[];
 }
 
 /**
  * Training-mode batch norm on x viewed as [groups, rows, C]: y = γ (x - μ) / sqrt(σ² + eps) + β with
  * μ, σ² per (group, channel) over rows. Gradients flow to x, γ and β (mean and variance are returned
  * detached, for running statistics).
+ *
+ * With `lengths` (int32 [R]) x must be [T, R, C] and groups 1 (sequence-wise) or T (frame-wise):
+ * row r of step t is padding when t >= lengths[r]. Statistics are then taken over valid rows only,
+ * padded rows of y are 0 and get no gradient, so padding changes no valid output.
  */
-export function batchNormTrain(x: Tensor, groups: number, gamma: Tensor, beta: Tensor, eps: number): BatchStats {
+export function batchNormTrain(
+  x: Tensor, groups: number, gamma: Tensor, beta: Tensor, eps: number, lengths: Tensor | null = null,
+): BatchStats {
   const op = 'batchNorm';
   checkFloat(op, 'input', x);
   sameBackend(op, x, gamma, beta);
@@ -30,13 +38,54 @@ export function batchNormTrain(x: Tensor, groups: number, gamma: Tensor, beta: T
   checkShape(op, 'bias', beta, [C]);
   const rows = x.size / C / groups;
   if (!Number.isInteger(rows) || rows < 1) fail(`${op}: cannot split ${x.size / C} rows into ${groups} groups`);
+  const counts = lengths ? validCounts(op, x, groups, lengths) : null;
+  if (counts) {
+    const [T, R] = x.shape as [number, number];
+    const lens = lengths!.storage;
+    const perStep = groups === T && T > 1;
+    const k = x.backend.batchNormTrainMasked(x.storage, T, R, C, lens, perStep, gamma.storage, beta.storage, eps);
+    const y = wrap(k.y, x.shape, x);
+    record(op, [x, gamma, beta], [y], ([g]) => {
+      const d = x.backend.batchNormGradMasked(g!.storage, x.storage, T, R, C, lens, perStep, k.mean, k.invStd, gamma.storage);
+      return [wrap(d.dx, x.shape, x), wrap(d.dgamma, [C], x), wrap(d.dbeta, [C], x)];
+    });
+    return { y, mean: wrap(k.mean, [groups, C], x), variance: wrap(k.variance, [groups, C], x), counts };
+  }
   const k = x.backend.batchNormTrain(x.storage, groups, rows, C, gamma.storage, beta.storage, eps);
   const y = wrap(k.y, x.shape, x);
   record(op, [x, gamma, beta], [y], ([g]) => {
     const d = x.backend.batchNormGrad(g!.storage, x.storage, groups, rows, C, k.mean, k.invStd, gamma.storage);
     return [wrap(d.dx, x.shape, x), wrap(d.dgamma, [C], x), wrap(d.dbeta, [C], x)];
   });
-  return { y, mean: wrap(k.mean, [groups, C], x), variance: wrap(k.variance, [groups, C], x) };
+  return { y, mean: wrap(k.mean, [groups, C], x), variance: wrap(k.variance, [groups, C], x), counts: new Array<number>(groups).fill(rows) };
+}
+
+/**
+ * Checks lengths against x [T, R, C] and returns the valid rows of each group, or null when no row
+ * is padded (then the plain kernel gives the same result).
+ */
+function validCounts(op: string, x: Tensor, groups: number, lengths: Tensor): number[] | null {
+  checkInt32(op, 'lengths', lengths);
+  sameBackend(op, x, lengths);
+  if (x.rank !== 3) fail(`${op}: with lengths the input must be [T, R, C], got ${fmtShape(x.shape)}`);
+  const [T, R] = x.shape as [number, number];
+  checkShape(op, 'lengths', lengths, [R], 'one length per row of a step');
+  if (groups !== 1 && groups !== T) fail(`${op}: with lengths, groups must be 1 (sequence-wise) or T = ${T} (frame-wise), got ${groups}`);
+  const host = lengths.data();
+  let padded = false;
+  for (let r = 0; r < R; r++) {
+    const len = host[r]!;
+    if (!(len >= 0 && len <= T)) fail(`${op}: lengths[${r}] = ${len} is outside [0, ${T}]`);
+    if (len < T) padded = true;
+  }
+  if (!padded) return null;
+  const counts = new Array<number>(groups).fill(0);
+  for (let r = 0; r < R; r++) {
+    const len = host[r]!;
+    if (groups === 1) counts[0]! += len;
+    else for (let t = 0; t < len; t++) counts[t]!++;
+  }
+  return counts;
 }
 
 /**

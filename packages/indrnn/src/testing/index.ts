@@ -260,3 +260,9 @@ export function randomizeBatchNorm(model: Module, gen: Generator): void {
     }
   });
 }
+
+// ---- padding invariance (issue 13): PADDING_CHECK_CASES and their checks live in ./padding.ts ----
+export {
+  PADDING_CHECK_CASES, PADDING_BN_CASES, assertPaddingInvariant, trainPaddingDrift, evalPaddingDrift,
+  type PaddingCheckCase, type PaddingCheckShape, type PaddingDrift,
+} from './padding.js';

@@ -48,6 +48,8 @@ export function createReferenceBackend(): Backend<TypedArray> {
     softmaxCrossEntropyGrad: nn.softmaxCrossEntropyGrad,
     batchNormTrain: nn.batchNormTrain,
     batchNormGrad: nn.batchNormGrad,
+    batchNormTrainMasked: nn.batchNormTrainMasked,
+    batchNormGradMasked: nn.batchNormGradMasked,
     indrnnScan,
     indrnnScanGrad,
     indrnnScanBias,

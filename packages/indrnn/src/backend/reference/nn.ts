@@ -160,3 +160,86 @@ export function batchNormGrad(
   dbeta.set(dbetaAcc);
   return { dx, dgamma, dbeta };
 }
+
+/**
+ * The valid rows of masked batch norm's group g, as offsets of rows in x [T, R, C]: steps
+ * t0..t1-1 (one step when per step, all T otherwise) and, within each, the rows r with t < lengths[r].
+ */
+function validRows(g: number, T: number, R: number, lengths: TypedArray, perStep: boolean): number[] {
+  const rows: number[] = [];
+  const t1 = perStep ? g + 1 : T;
+  for (let t = perStep ? g : 0; t < t1; t++) {
+    for (let r = 0; r < R; r++) if (t < lengths[r]!) rows.push(t * R + r);
+  }
+  return rows;
+}
+
+export function batchNormTrainMasked(
+  x: TypedArray, T: number, R: number, C: number, lengths: TypedArray, perStep: boolean,
+  gamma: TypedArray, beta: TypedArray, eps: number,
+): { y: TypedArray; mean: TypedArray; variance: TypedArray; invStd: TypedArray } {
+  const G = perStep ? T : 1;
+  const y = like(x, T * R * C); // padded rows stay 0
+  const mean = like(x, G * C);
+  const variance = like(x, G * C);
+  const invStd = like(x, G * C);
+  for (let g = 0; g < G; g++) {
+    const rows = validRows(g, T, R, lengths, perStep);
+    const n = rows.length;
+    for (let c = 0; c < C; c++) {
+      const s = g * C + c;
+      if (n === 0) {
+        invStd[s] = 1 / Math.sqrt(eps);
+        continue;
+      }
+      let sum = 0;
+      for (const row of rows) sum += x[row * C + c]!;
+      const mu = sum / n;
+      let sq = 0;
+      for (const row of rows) {
+        const d = x[row * C + c]! - mu;
+        sq += d * d;
+      }
+      const v = sq / n;
+      mean[s] = mu;
+      variance[s] = v;
+      invStd[s] = 1 / Math.sqrt(v + eps);
+      for (const row of rows) y[row * C + c] = (x[row * C + c]! - mu) * invStd[s]! * gamma[c]! + beta[c]!;
+    }
+  }
+  return { y, mean, variance, invStd };
+}
+
+export function batchNormGradMasked(
+  dy: TypedArray, x: TypedArray, T: number, R: number, C: number, lengths: TypedArray, perStep: boolean,
+  mean: TypedArray, invStd: TypedArray, gamma: TypedArray,
+): { dx: TypedArray; dgamma: TypedArray; dbeta: TypedArray } {
+  const G = perStep ? T : 1;
+  const dx = like(dy, T * R * C); // padded rows get no gradient
+  const dgammaAcc = new Float64Array(C);
+  const dbetaAcc = new Float64Array(C);
+  for (let g = 0; g < G; g++) {
+    const rows = validRows(g, T, R, lengths, perStep);
+    const n = rows.length;
+    if (n === 0) continue;
+    for (let c = 0; c < C; c++) {
+      const s = g * C + c;
+      const xhat = (row: number): number => (x[row * C + c]! - mean[s]!) * invStd[s]!;
+      let sumDy = 0;
+      let sumDyXhat = 0;
+      for (const row of rows) {
+        sumDy += dy[row * C + c]!;
+        sumDyXhat += dy[row * C + c]! * xhat(row);
+      }
+      dgammaAcc[c] += sumDyXhat;
+      dbetaAcc[c] += sumDy;
+      const k = (gamma[c]! * invStd[s]!) / n;
+      for (const row of rows) dx[row * C + c] = k * (n * dy[row * C + c]! - sumDy - xhat(row) * sumDyXhat);
+    }
+  }
+  const dgamma = like(dy, C);
+  const dbeta = like(dy, C);
+  dgamma.set(dgammaAcc);
+  dbeta.set(dbetaAcc);
+  return { dx, dgamma, dbeta };
+}
