@@ -14,6 +14,7 @@ import { mpiLaunch } from '../src/testing/node.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const worker = path.join(here, 'mpi-worker.js');
+const hang = path.join(here, 'mpi-hang.js');
 
 interface WorkerResult {
   size: number;
@@ -56,6 +57,19 @@ for (const ranks of [2, 3]) {
         }
         assert.ok(res.bnSyncOffDiffers, 'with bn-sync off each rank normalises with its own rows, so gradients must differ');
       }
+    });
+
+    it('a rank that stops answering ends the job: the waiting rank\'s watchdog (INDRNN_MPI_TIMEOUT) says so and exits', { skip: ranks !== 2 }, () => {
+      if ('skip' in launch) return;
+      const [cmd, ...args] = launch.prefix;
+      const t0 = Date.now();
+      const r = spawnSync(cmd!, [...args, process.execPath, hang], { encoding: 'utf8', env: { ...launch.env, INDRNN_MPI_TIMEOUT: '2' }, timeout: 60_000 });
+      const seconds = (Date.now() - t0) / 1000;
+      console.log(`# watchdog: the job ended after ${seconds.toFixed(1)} s (rank 1 hung for 20 s)`);
+      assert.notEqual(r.status, 0);
+      assert.ok(seconds < 15, `the job took ${seconds} s to end`);
+      assert.match(r.stderr, /indrnn \(rank 0 of 2\): no answer from the other ranks for \d+ s in MPI_Barrier/);
+      assert.doesNotMatch(r.stdout, /passed the barrier/);
     });
 
     it('gather undoes take; rank 0\'s weights and optimizer state reach every rank; flags and rank 0\'s errors are shared', () => {
