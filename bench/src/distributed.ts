@@ -21,7 +21,7 @@ import { readFileSync } from 'node:fs';
 import * as os from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
-  buildModel, distributed, manualSeed, ops, randn, setBackend, tensor, Trainer, type SequenceModel, type LanguageModel, type Task,
+  BatchNorm, buildModel, distributed, manualSeed, ops, randn, setBackend, tensor, Trainer, type SequenceModel, type LanguageModel, type Task,
 } from 'indrnn';
 import { initDistributed } from 'indrnn/node';
 import { CONFIGS, type StepShape } from './configs.js';
@@ -47,6 +47,9 @@ interface WorkerReply {
   threads: number;
   parameters: number;
   allreduceBytes: number;
+  /** With bn-sync on: the batch-norm statistics' all-reduces per step, and their bytes (float64). */
+  bnAllreduces: number;
+  bnBytes: number;
   msPerStep: number;
   mpiMsPerStep: number;
   samplesMs: number[];
@@ -126,11 +129,19 @@ function worker(): void {
     samples.push(performance.now() - t0);
   }
   const params = task.model.numParameters();
+  // per BN layer: Σx with the counts and Σ(x-μ)² in the forward, Σdy and Σdy·x̂ in the backward
+  const T = shape?.T ?? WORD_LM.T;
+  const norms = task.model.namedModules().map(([, m]) => m).filter((m): m is BatchNorm => m instanceof BatchNorm);
+  const bnBytes = norms.reduce((n, m) => {
+    const G = m.mode === 'frame' ? T : 1;
+    return n + 8 * ((G * m.channels + G) + G * m.channels + 2 * G * m.channels);
+  }, 0);
   const reply: WorkerReply = {
     config: name, batch: shape?.B ?? WORD_LM.B, ranks: comm?.size ?? 1, threads: Number(process.env['INDRNN_NUM_THREADS'] ?? os.availableParallelism()),
     parameters: params,
     // the flat buffer: every gradient, one presence flag per parameter tensor, the loss (float32)
     allreduceBytes: 4 * (params + task.model.parameters().length + 1),
+    bnAllreduces: 3 * norms.length, bnBytes,
     msPerStep: round(median(samples), 2), mpiMsPerStep: round(mpiMs / steps, 3), samplesMs: samples.map((s) => round(s, 2)),
     load: round(os.loadavg()[0]!, 2),
   };
@@ -170,13 +181,16 @@ function scaling(file: string): void {
   const out: string[] = [];
   for (const link of LINKS) {
     out.push('', `**${link.name}** (${(link.bytesPerS / 1e9).toFixed(2)} GB/s effective, ${link.latencyS * 1e6} µs a message)`, '',
-      '| config | all-reduce per step | compute per step (batch, measured) | all-reduce ms at 8 / 64 / 512 ranks | batch per rank for ≤10% at 8 / 64 / 512 |',
+      '| config | all-reduce per step (+ BN sync) | compute per step (batch, measured) | communication ms at 8 / 64 / 512 ranks | batch per rank for ≤10% at 8 / 64 / 512 |',
       '|---|---|---|---|---|');
     for (const r of rows) {
-      const ms = RANKS.map((n) => allreduceSeconds(r.allreduceBytes, n, link) * 1e3);
+      // the gradient all-reduce, plus the BN statistics' (bn-sync on), each of its share of the bytes
+      const bn = (n: number): number => (r.bnAllreduces > 0 ? r.bnAllreduces * allreduceSeconds(r.bnBytes / r.bnAllreduces, n, link) : 0);
+      const ms = RANKS.map((n) => (allreduceSeconds(r.allreduceBytes, n, link) + bn(n)) * 1e3);
       // t_c(b) = t_ref · b / B_ref; communication ≤ 10% of the step when t_c ≥ 9 · t_ar
       const batch = ms.map((t) => Math.max(1, Math.ceil((9 * t * r.batch) / r.msPerStep)));
-      out.push(`| ${r.config} | ${(r.allreduceBytes / 1e6).toFixed(3)} MB | ${r.msPerStep.toFixed(0)} ms (B=${r.batch}) | ${ms.map((t) => t.toFixed(t < 1 ? 3 : 1)).join(' / ')} | ${batch.join(' / ')} |`);
+      const bnNote = r.bnAllreduces > 0 ? ` (+ ${r.bnAllreduces} × ${(r.bnBytes / r.bnAllreduces / 1e3).toFixed(1)} kB)` : '';
+      out.push(`| ${r.config} | ${(r.allreduceBytes / 1e6).toFixed(3)} MB${bnNote} | ${r.msPerStep.toFixed(0)} ms (B=${r.batch}) | ${ms.map((t) => t.toFixed(t < 1 ? 3 : 1)).join(' / ')} | ${batch.join(' / ')} |`);
     }
   }
   process.stdout.write(out.join('\n') + '\n');
