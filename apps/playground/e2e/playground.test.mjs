@@ -1,13 +1,15 @@
 // End-to-end tests of the built playground in Debian's Chromium, driven by playwright-core (no
 // browser download): train the adding problem and see the loss fall, read a drawn '1' and real
 // MNIST digits, generate text. Every request outside the page's own server is blocked and counted.
-// Screenshots go to test-results/. Skips (does not fail) when Chromium is not installed.
+// Screenshots go to test-results/. Skips when Chromium is not installed, and fails instead under
+// CI=true (.ci/run installs it).
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { skipOrFailInCI } from 'indrnn/testing/node';
 import { mnistSamples } from './mnist-samples.mjs';
 import { serve } from './static-server.mjs';
 
@@ -27,9 +29,12 @@ const FLAGS = [
 ];
 const MNIST_DIR = join(here, '..', '..', '..', '..', 'shared', 'data', 'mnist');
 
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`;
+// under CI=true a missing Chromium fails the suite: .ci/run installs it
+const skip = skipOrFailInCI(
+  existsSync(CHROMIUM)
+    ? false
+    : `Chromium not found at ${CHROMIUM} (apt-get install -y chromium, or set CHROMIUM_PATH)`,
+);
 if (skip) console.log(`# skipped: ${skip}`);
 
 describe('playground in Chromium', { skip }, () => {
@@ -105,9 +110,15 @@ describe('playground in Chromium', { skip }, () => {
     await page.fill('#adding-steps', '30');
     await page.click('#adding-start');
     await page.waitForSelector('#adding-status[data-done="true"]', { timeout: 120_000 });
-    const d = await page.$eval('#adding-status', (el) => ({ ...el.dataset }));
+    const d = await page.$eval('#adding-status', (el) => ({ ...el.dataset, text: el.textContent }));
+    console.log(`# adding, LSTM: ${d.text}`);
     assert.equal(d.step, '30');
-    assert.ok(Number.isFinite(Number(d.recent)), `LSTM loss ${d.recent}`);
+    // the untrained LSTM predicts ~0 (MSE ~1.4 on the first batch); within 30 steps it learns to
+    // predict about the mean (the last 20 steps average ~0.18 in the same setup on the reference backend)
+    assert.ok(
+      Number(d.recent) < 0.5 * Number(d.first),
+      `LSTM loss did not fall: first ${d.first}, recent ${d.recent}`,
+    );
     await page.selectOption('#adding-model', 'indrnn');
   });
 
@@ -139,7 +150,8 @@ describe('playground in Chromium', { skip }, () => {
     const indices = Array.from({ length: 20 }, (_, i) => 9000 + i);
     const samples = mnistSamples(MNIST_DIR, indices);
     if (!samples) {
-      t.skip(`no MNIST data at ${MNIST_DIR}`);
+      // under CI=true this throws: CI always has ../shared/data
+      t.skip(skipOrFailInCI(`no MNIST data at ${MNIST_DIR}`));
       return;
     }
     let correct = 0;

@@ -92,7 +92,8 @@ export interface CudaAddon {
   ): void;
 
   gatherRows(out: H, table: H, cols: number, idx: H): void;
-  scatterAddRows(out: H, dy: H, cols: number, idx: H, rows: number): void;
+  /** out (zeroed) += dy's rows grouped as `plan` says (layout.ts scatterPlan): segments rows, valid positions. */
+  scatterAddRows(out: H, dy: H, cols: number, plan: H, segments: number, valid: number): void;
   softmax(out: H, x: H, rows: number, cols: number): void;
   softmaxCrossEntropy(
     loss: H,

@@ -39,7 +39,7 @@ import {
   type MemoryStats,
   type ProfileTotal,
 } from './addon.js';
-import { broadcastStrides, coalesce, reducePlan, sizeOf, stridesOf } from './layout.js';
+import { broadcastStrides, coalesce, reducePlan, scatterPlan, sizeOf, stridesOf } from './layout.js';
 
 type DeviceDType = 'float32' | 'int32';
 
@@ -450,7 +450,10 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
         return upload(ref().scatterAddRows(download(dy), cols, download(idx), rows));
       }
       const out = fresh('float32', rows * cols, true);
-      k.scatterAddRows(out, dy, cols, idx, rows);
+      // the plan needs idx on the host: an input's cached copy (embedding ids, the reversal and
+      // last-step indices are all made on the host), else a download that synchronises
+      const { plan, segments, valid } = scatterPlan(download(idx) as Int32Array, rows);
+      if (segments > 0 && cols > 0) k.scatterAddRows(out, dy, cols, upload(plan), segments, valid);
       return out;
     },
     softmax(x, rows, cols) {

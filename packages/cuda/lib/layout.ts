@@ -108,3 +108,46 @@ export function reducePlan(shape: Shape, axes: readonly number[]): ReducePass[] 
     groups.push(...before);
   }
 }
+
+/**
+ * The plan of a deterministic row scatter-add (the embedding gradient): the positions of `idx`
+ * grouped by the row they add into, rows ascending, positions ascending within a row (a stable
+ * counting sort). One int32 array: segment starts [segments + 1], then each segment's row
+ * [segments], then the positions [valid]. Indices outside [0, rows) are left out. The kernel sums
+ * each segment in this order, so a repeated row's sum is the same on every run (and, being the
+ * reference's order, the same as the reference's float32 sum).
+ */
+export function scatterPlan(idx: Int32Array, rows: number): { plan: Int32Array; segments: number; valid: number } {
+  const counts = new Int32Array(rows);
+  let valid = 0;
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i]!;
+    if (r >= 0 && r < rows) {
+      counts[r]!++;
+      valid++;
+    }
+  }
+  let segments = 0;
+  for (let r = 0; r < rows; r++) if (counts[r]! > 0) segments++;
+  const plan = new Int32Array(2 * segments + 1 + valid);
+  const rowOf = 0 + segments + 1;
+  const positions = rowOf + segments;
+  // segment starts, rows, and each row's next free slot (reusing counts)
+  let s = 0;
+  let at = 0;
+  for (let r = 0; r < rows; r++) {
+    const c = counts[r]!;
+    if (c === 0) continue;
+    plan[s] = at;
+    plan[rowOf + s] = r;
+    counts[r] = at;
+    at += c;
+    s++;
+  }
+  plan[segments] = at;
+  for (let i = 0; i < idx.length; i++) {
+    const r = idx[i]!;
+    if (r >= 0 && r < rows) plan[positions + counts[r]!++] = i;
+  }
+  return { plan, segments, valid };
+}

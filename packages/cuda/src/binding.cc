@@ -583,12 +583,21 @@ napi_value gatherRowsFn(Args& a) {
   return undefined(a.env());
 }
 
-// scatterAddRows(out, dy, cols, idx, rows): out must be zeroed.
+// scatterAddRows(out, dy, cols, plan, segments, valid): out must be zeroed; plan is
+// lib/layout.ts scatterPlan's [segments + 1 starts | segments rows | valid positions].
 napi_value scatterAddRowsFn(Args& a) {
-  const int64_t cols = a.size(2, "cols"), rows = a.size(4, "rows");
-  const int64_t nIdx = a.buf(3, "idx")->size;
-  scatterAddRows(a.f32(1, "dy", nIdx * cols), cols, a.i32(3, "idx", nIdx), nIdx, rows,
-                 a.f32(0, "out", rows * cols));
+  const int64_t cols = a.size(2, "cols"), segments = a.size(4, "segments"),
+                valid = a.size(5, "valid");
+  const DevBuf* out = a.buf(0, "out");
+  const DevBuf* dy = a.buf(1, "dy");
+  const int64_t rows = cols > 0 ? out->size / cols : 0;
+  const int64_t nIdx = cols > 0 ? dy->size / cols : 0;
+  if (valid > nIdx || segments > valid) {
+    a.fail("plan of " + std::to_string(segments) + " rows and " + std::to_string(valid) +
+           " positions does not fit " + std::to_string(nIdx) + " rows of dy");
+  }
+  scatterAddRows(a.f32(1, "dy", nIdx * cols), cols, a.i32(3, "plan", 2 * segments + 1 + valid),
+                 segments, a.f32(0, "out", rows * cols));
   return undefined(a.env());
 }
 

@@ -48,9 +48,11 @@ void stridedScatter(const uint32_t* src, uint32_t* dst, const Strides& s, int64_
 /** out[i, :] = table[idx[i], :]; rows outside [0, tableRows) give zeros. */
 void gatherRows(const float* table, int64_t tableRows, int64_t cols, const int32_t* idx,
                 int64_t nIdx, float* out);
-/** out (zeroed by the caller) [rows, cols] += dy[i, :] at row idx[i]; idx outside [0, rows)
- * dropped. */
-void scatterAddRows(const float* dy, int64_t cols, const int32_t* idx, int64_t nIdx, int64_t rows,
+/** out (zeroed by the caller) [rows, cols]: row plan_row[s] = the sum of dy's rows plan_pos[start[s]
+ * .. start[s + 1]) in that order, for each of `segments` segments (lib/layout.ts scatterPlan: plan =
+ * [starts (segments + 1) | rows (segments) | positions]), which the caller checked against dy and
+ * out. Deterministic: no atomics. */
+void scatterAddRows(const float* dy, int64_t cols, const int32_t* plan, int64_t segments,
                     float* out);
 
 // ---- reduce.cu ----

@@ -1,6 +1,7 @@
 // Layout kernels: strided gather/scatter copies (transpose, slice, padSlice, broadcastTo all reduce
 // to one of them after lib/layout.ts coalesces the shape), and the row gather/scatter-add of
-// embeddings. Elements are moved as 32-bit words: float32 and int32 share these kernels.
+// embeddings (a deterministic segmented sum, no atomics). Elements are moved as 32-bit words:
+// float32 and int32 share these kernels.
 #include "device_util.cuh"
 #include "kernels.h"
 
@@ -41,15 +42,22 @@ __global__ void gatherRowsKernel(const float* __restrict__ table, int64_t tableR
   }
 }
 
-// Rows repeat in idx (a word used twice in a batch), so the adds are atomic; their order, and so
-// the last bits of a repeated row's sum, may vary between runs.
+// One thread per (segment, column): a segment is every position that adds into one table row (a word
+// used several times in a batch), listed in ascending order by the host plan, and the thread sums
+// them in that order. No atomics, so a repeated row's sum has the same bits on every run (atomicAdd
+// would add them in whatever order the threads happened to run). Consecutive threads read
+// consecutive columns of a dy row.
 __global__ void scatterAddRowsKernel(const float* __restrict__ dy, int64_t cols,
-                                     const int32_t* __restrict__ idx, int64_t rows,
+                                     const int32_t* __restrict__ plan, int64_t segments,
                                      float* __restrict__ out, int64_t n) {
+  const int32_t* starts = plan;
+  const int32_t* rowOf = plan + segments + 1;
+  const int32_t* positions = rowOf + segments;
   GRID_STRIDE(i, n) {
-    const int64_t row = i / cols, col = i - row * cols;
-    const int32_t r = idx[row];
-    if (r >= 0 && r < rows) atomicAdd(out + int64_t(r) * cols + col, dy[i]);
+    const int64_t s = i / cols, col = i - s * cols;
+    float sum = 0.f;
+    for (int32_t k = starts[s]; k < starts[s + 1]; k++) sum += dy[int64_t(positions[k]) * cols + col];
+    out[int64_t(rowOf[s]) * cols + col] = sum;
   }
 }
 
@@ -76,12 +84,12 @@ void gatherRows(const float* table, int64_t tableRows, int64_t cols, const int32
   CHECK_LAUNCH("gatherRows", "gatherRowsKernel");
 }
 
-void scatterAddRows(const float* dy, int64_t cols, const int32_t* idx, int64_t nIdx, int64_t rows,
+void scatterAddRows(const float* dy, int64_t cols, const int32_t* plan, int64_t segments,
                     float* out) {
-  const int64_t n = nIdx * cols;
+  const int64_t n = segments * cols;
   if (n == 0) return;
-  scatterAddRowsKernel<<<gridFor(n, kThreads), kThreads, 0, stream()>>>(dy, cols, idx, rows, out,
-                                                                        n);
+  scatterAddRowsKernel<<<gridFor(n, kThreads), kThreads, 0, stream()>>>(dy, cols, plan, segments,
+                                                                        out, n);
   CHECK_LAUNCH("scatterAddRows", "scatterAddRowsKernel");
 }
 

@@ -22,6 +22,7 @@ import {
   nonZeroUniform,
   randomInts,
 } from 'indrnn/testing';
+import { describe, it } from 'node:test';
 import { createCudaBackend, cudaInfo, type CudaBackend, type CudaStorage } from '../lib/index.js';
 
 const info = cudaInfo();
@@ -31,6 +32,19 @@ export const skipReason: string | false = info.available
   ? false
   : `no usable GPU, CUDA kernel tests skipped: ${info.error}`;
 if (skipReason) console.log(`# ${skipReason}`);
+
+/**
+ * The describe() of a GPU test file. Without a usable GPU, by design, its suites are not
+ * registered here: the CUDA emulator suite (emulator.test.mjs) runs this same file on the CPU and
+ * requires 0 skips there. The file then registers one skipped test instead, named after it, so
+ * the runner counts the skip and says why and where the tests do run (a skipped describe is
+ * listed but not counted).
+ */
+export function gpuFile(file: string): (name: string, fn: () => void) => void {
+  if (!skipReason) return (name, fn) => describe(name, fn);
+  it(`${file}: the CUDA tests on a real GPU`, { skip: `${skipReason}; emulator.test.mjs runs this file on the CUDA emulator` }, () => {});
+  return () => undefined;
+}
 
 export const cuda: CudaBackend | null = info.available
   ? createCudaBackend({ reference: referenceBackend() })

@@ -9,7 +9,7 @@
  * kernels, argmax, casts and gathers move values and must be exact.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import { Generator, type BinaryOp } from 'indrnn';
 import { UNARY_OPS } from 'indrnn/testing';
 import {
@@ -20,15 +20,17 @@ import {
   ints,
   reference as R,
   rnd,
-  skipReason,
+  gpuFile,
   uniform,
   up,
 } from './helpers.mjs';
 
+const gpuDescribe = gpuFile('kernels.test');
+
 const gen = new Generator(2024);
 const C = cuda!;
 
-describe('cuda storage', { skip: skipReason }, () => {
+gpuDescribe('cuda storage', () => {
   it('fromHost / toHost round-trip float32 and int32 on every upload path', () => {
     for (const n of [0, 1, 7, 256, 257, 5000, 1_100_000, 1_500_000]) {
       const f = rnd(n, gen);
@@ -85,7 +87,7 @@ describe('cuda storage', { skip: skipReason }, () => {
   });
 });
 
-describe('cuda elementwise', { skip: skipReason }, () => {
+gpuDescribe('cuda elementwise', () => {
   const unaryOps = UNARY_OPS;
   for (const n of [1, 1023, 40_001]) {
     it(`unary and unaryGrad, n=${n}`, () => {
@@ -198,7 +200,7 @@ describe('cuda elementwise', { skip: skipReason }, () => {
   });
 });
 
-describe('cuda reductions', { skip: skipReason }, () => {
+gpuDescribe('cuda reductions', () => {
   const cases: [number[], number[]][] = [
     [[131, 67], [0]], // column sums (bias gradient)
     [[131, 67], [1]], // row sums
@@ -265,7 +267,7 @@ describe('cuda reductions', { skip: skipReason }, () => {
   });
 });
 
-describe('cuda layout', { skip: skipReason }, () => {
+gpuDescribe('cuda layout', () => {
   it('transpose, slice, padSlice, broadcastTo, concat (float32 and int32)', () => {
     for (const make of [(n: number) => rnd(n, gen), (n: number) => ints(n, gen, -9, 9)]) {
       const shape = [3, 5, 7, 2];
@@ -344,7 +346,7 @@ describe('cuda layout', { skip: skipReason }, () => {
   });
 });
 
-describe('cuda matmul (cuBLAS)', { skip: skipReason }, () => {
+gpuDescribe('cuda matmul (cuBLAS)', () => {
   const sizes: [number, number, number][] = [
     [1, 1, 1],
     [1, 7, 3],
@@ -372,7 +374,7 @@ describe('cuda matmul (cuBLAS)', { skip: skipReason }, () => {
   }
 });
 
-describe('cuda nn kernels', { skip: skipReason }, () => {
+gpuDescribe('cuda nn kernels', () => {
   it('gatherRows and scatterAddRows (repeated, negative and out-of-range rows)', () => {
     const rows = 11;
     const cols = 13;
@@ -386,13 +388,31 @@ describe('cuda nn kernels', { skip: skipReason }, () => {
       0,
     );
     const dy = rnd(idx.length * cols, gen);
-    assertClose(
-      C.scatterAddRows(up(dy), cols, up(idx), rows),
-      R.scatterAddRows(dy, cols, idx, rows),
+    // the same float32 sums in the same order (positions ascending) as the reference: the same bits
+    assertEqualInts(
+      new Int32Array((down(C.scatterAddRows(up(dy), cols, up(idx), rows)) as Float32Array).buffer),
+      new Int32Array(R.scatterAddRows(dy, cols, idx, rows).buffer as ArrayBuffer),
       'scatterAddRows',
-      1e-6,
-      1e-6,
     );
+  });
+
+  it('scatterAddRows sums a row repeated across many blocks in one fixed order: the bits of every run', () => {
+    // 5 rows hit 2000 times over 37 columns: 74 000 adds, most into the same few rows; atomics
+    // would add them in the order the threads ran
+    const rows = 5;
+    const cols = 37;
+    const idx = Int32Array.from({ length: 2000 }, (_, i) => (i * 7) % rows);
+    const dy = rnd(idx.length * cols, gen);
+    const want = new Int32Array(R.scatterAddRows(dy, cols, idx, rows).buffer as ArrayBuffer);
+    for (let run = 0; run < 2; run++) {
+      const got = down(C.scatterAddRows(up(dy), cols, up(idx), rows)) as Float32Array;
+      assertEqualInts(new Int32Array(got.buffer), want, `run ${run}`);
+    }
+    // indices made on the device (no host copy): the plan downloads them first
+    const onDevice = up(idx);
+    onDevice.host = null;
+    const got = down(C.scatterAddRows(up(dy), cols, onDevice, rows)) as Float32Array;
+    assertEqualInts(new Int32Array(got.buffer), want, 'indices without a host copy');
   });
 
   for (const [rows, cols] of [
@@ -520,7 +540,7 @@ describe('cuda nn kernels', { skip: skipReason }, () => {
   });
 });
 
-describe('cuda optimizers', { skip: skipReason }, () => {
+gpuDescribe('cuda optimizers', () => {
   it('Adam over several steps, with weight decay', () => {
     const n = 10_001;
     const p = rnd(n, gen);

@@ -10,16 +10,15 @@
 import assert from 'node:assert/strict';
 import * as v8 from 'node:v8';
 import * as vm from 'node:vm';
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import { randn, setBackend, tidy, zeros } from 'indrnn';
 import { assertModelStepMatchesReference, MODEL_CHECK_CASES, PADDING_BN_CASES, assertPaddingInvariant } from 'indrnn/testing';
-import { cuda, skipReason, smallIndrnnTrainer } from './helpers.mjs';
+import { cuda, gpuFile, smallIndrnnTrainer } from './helpers.mjs';
+
+const gpuDescribe = gpuFile('model.test');
 import type { CudaBackend, CudaStorage } from '../lib/index.js';
 
-describe(
-  'cuda end to end: loss, every parameter gradient and the parameters after 3 SGD steps match the reference',
-  { skip: skipReason },
-  () => {
+gpuDescribe('cuda end to end: loss, every parameter gradient and the parameters after 3 SGD steps match the reference', () => {
     for (const c of MODEL_CHECK_CASES) {
       it(c.name, () => assertModelStepMatchesReference('cuda', c.config, c.shape, { sgdSteps: 3 }));
     }
@@ -30,15 +29,11 @@ describe(
 // in training and eval mode, up to float rounding (row chunks of the BN sums follow the batch
 // size). The four BN cases (sequence- and frame-wise, before and after the recurrence): the other
 // model kinds add no GPU kernel of their own, and each case costs a minute on the CPU emulator.
-describe(
-  'cuda padding invariance: outputs, gradients and running statistics do not move with padding (atol 1e-5)',
-  { skip: skipReason },
-  () => {
-    for (const c of PADDING_BN_CASES) it(c.name, () => assertPaddingInvariant('cuda', c, 1e-5));
-  },
-);
+gpuDescribe('cuda padding invariance: outputs, gradients and running statistics do not move with padding (atol 1e-5)', () => {
+  for (const c of PADDING_BN_CASES) it(c.name, () => assertPaddingInvariant('cuda', c, 1e-5));
+});
 
-describe('cuda memory', { skip: skipReason }, () => {
+gpuDescribe('cuda memory', () => {
   it('a loop that never disposes stays bounded: garbage collection returns device memory', () => {
     const C = cuda!;
     setBackend('cuda');
@@ -79,8 +74,7 @@ describe('cuda memory', { skip: skipReason }, () => {
     assert.equal(C.memoryStats().liveBytes - live0, 2 * (4 << 16), 'only y and kept are live');
     assert.throws(() => C.toHost(dropped.storage as CudaStorage), /after free/);
     const xs = C.toHost(x.storage as CudaStorage);
-    // float32 sums: x + 1 rounds (×2 does not), so compare with the float32 result
-    assert.equal(C.toHost(out.y.storage as CudaStorage)[7], Math.fround(xs[7]! + 1));
+    assert.equal(C.toHost(out.y.storage as CudaStorage)[7], Math.fround(xs[7]! + 1)); // float32 addition
     assert.equal(C.toHost(out.kept.storage as CudaStorage)[7], xs[7]! * 2);
   });
 
@@ -107,7 +101,7 @@ describe('cuda memory', { skip: skipReason }, () => {
   });
 });
 
-describe('cuda profiling', { skip: skipReason }, () => {
+gpuDescribe('cuda profiling', () => {
   it('times each entry point while on, nothing while off, and resets on take', () => {
     const C = cuda!;
     const [T, B, N] = [6, 3, 40];

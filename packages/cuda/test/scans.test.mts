@@ -15,9 +15,11 @@
  * atol 1e-4·√(T·B), rtol 1e-3.
  */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { it } from 'node:test';
 import { Generator, type Activation } from 'indrnn';
-import { assertClose, cuda, reference as R, rnd, skipReason, uniform, up } from './helpers.mjs';
+import { assertClose, cuda, reference as R, rnd, gpuFile, uniform, up } from './helpers.mjs';
+
+const gpuDescribe = gpuFile('scans.test');
 
 const gen = new Generator(99);
 const C = cuda!;
@@ -39,7 +41,7 @@ function lengthsFor(T: number, B: number): Int32Array {
   return Int32Array.from({ length: B }, (_, b) => (b === 0 ? T : b === 1 ? 0 : 1 + ((b * 7) % T)));
 }
 
-describe('cuda IndRNN scan', { skip: skipReason }, () => {
+gpuDescribe('cuda IndRNN scan', () => {
   for (const [T, B, H] of SIZES) {
     for (const act of ACTS) {
       for (const withLengths of [false, true]) {
@@ -101,7 +103,7 @@ describe('cuda IndRNN scan', { skip: skipReason }, () => {
   }
 });
 
-describe('cuda RNN scan', { skip: skipReason }, () => {
+gpuDescribe('cuda RNN scan', () => {
   for (const [T, B, H] of SIZES.slice(0, 6)) {
     for (const act of ACTS) {
       for (const withLengths of [false, true]) {
@@ -125,7 +127,7 @@ describe('cuda RNN scan', { skip: skipReason }, () => {
   }
 });
 
-describe('cuda LSTM scan', { skip: skipReason }, () => {
+gpuDescribe('cuda LSTM scan', () => {
   for (const [T, B, H] of SIZES.slice(0, 6)) {
     for (const withLengths of [false, true]) {
       it(`T=${T} B=${B} H=${H}${withLengths ? ' with lengths' : ''}`, () => {

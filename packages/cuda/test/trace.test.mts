@@ -11,10 +11,15 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { setBackend } from 'indrnn';
-import { cuda, skipReason, smallIndrnnTrainer } from './helpers.mjs';
+import { cuda, gpuFile, skipReason, smallIndrnnTrainer } from './helpers.mjs';
 
 const emulated = !skipReason && /emulator/i.test(String(cuda!.info().name));
-const skip = skipReason || (emulated ? false : 'needs the CPU emulator (its trace of device calls)');
+/** Without a GPU: one counted skip (gpuFile); on a real GPU the trace needs the emulator instead. */
+const traceDescribe = skipReason
+  ? gpuFile('trace.test')
+  : (name: string, fn: () => void): void => {
+      describe(name, { skip: emulated ? false : 'needs the CPU emulator (its trace of device calls)' }, fn);
+    };
 
 interface StepTrace {
   launches: Map<string, number>;
@@ -64,7 +69,7 @@ function traceStep(T: number, B = 4, hidden = 32): StepTrace {
   return t;
 }
 
-describe('a training step on the device, as the emulator traces it', { skip }, () => {
+traceDescribe('a training step on the device, as the emulator traces it', () => {
   it('waits once (for the 4-byte loss) and copies nothing else between host and device', () => {
     const t = traceStep(16);
     assert.ok(t.launchCount > 10, `the trace recorded the step (${t.launchCount} launches)`);

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { IndrnnError, type Generator } from '../src/index.js';
+import { skipOrFailInCI } from '../src/testing/node.js';
 
 /** The repo root: this file runs from packages/indrnn/dist/test/. */
 export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -16,12 +17,15 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../../', import.meta.url))
 /** ../shared/data relative to the repo root (read-only real data; absent on some machines). */
 export const SHARED_DATA = resolve(REPO_ROOT, '../shared/data');
 
-/** A node:test `skip` value: false when every path exists, else a message naming what is missing. */
+/**
+ * A node:test `skip` value: false when every path exists, else a message naming what is missing.
+ * Under CI=true a missing path throws instead (skipOrFailInCI): CI always has ../shared/data.
+ */
 export function skipUnless(...paths: string[]): string | false {
   const missing = paths.filter((p) => !existsSync(p));
-  return missing.length
-    ? `real data absent: ${missing.join(', ')} (tests read it from ../shared/data)`
-    : false;
+  return skipOrFailInCI(
+    missing.length ? `real data absent: ${missing.join(', ')} (tests read it from ../shared/data)` : false,
+  );
 }
 
 /** A fresh temp directory, removed after the callback. */

@@ -2,7 +2,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
-  BatchNorm, Bidirectional, Dropout, Generator, PlainIndRNN, buildEncoder, buildModel, deserializeModel, manualSeed,
+  BatchNorm, Bidirectional, Dropout, Generator, IndRecurrent, PlainIndRNN, applyRecurrentConstraints, buildEncoder, buildModel, deserializeModel, manualSeed,
   noGrad, ops, randn, serializeModel, tensor, reverseSequences, type SequenceModel, type SequenceModelConfig, type Tensor,
 } from '../src/index.js';
 import { assertClose } from './helpers.js';
@@ -59,6 +59,33 @@ describe('IndRNN layer', () => {
     const full = noGrad(() => enc.forward(x, { lengths }));
     const short = noGrad(() => enc.forward(x.slice([0, 1, 0], [3, 1, 2])));
     assertClose(full.states[1]!.slice([1, 0], [1, 3]).data(), short.states[1]!.data(), 1e-6, 1e-6, 'last state of the short sequence');
+  });
+});
+
+describe('the |u| constraint', () => {
+  it('IndRecurrent keeps |u| within its bound after the constraint', () => {
+    manualSeed(9);
+    // an init far outside the bound: the constructor applies the constraint once
+    const rec = new IndRecurrent(64, { uBound: 0.5, recurrentInit: { kind: 'uniform', low: -2, high: 2 } });
+    const init = Array.from(rec.weightHh.data());
+    assert.ok(init.every((v) => Math.abs(v) <= 0.5), `|u| <= 0.5 after construction: ${init}`);
+    assert.ok(init.includes(0.5) && init.includes(-0.5), 'values beyond the bound were clamped to it, on both sides');
+    assert.ok(init.some((v) => Math.abs(v) < 0.5), 'values inside the bound were left alone');
+    // an update that pushes u out again: applyConstraint clamps exactly those entries, keeping signs
+    const pushed = Float32Array.from([-2, -0.7, -0.5, -0.1, 0.25, 0.5, 0.75, 3]);
+    const small = new IndRecurrent(8, { uBound: 0.5 });
+    small.weightHh.assign(tensor(pushed, [8]));
+    small.applyConstraint();
+    assert.deepEqual(Array.from(small.weightHh.data()), Array.from(Float32Array.from([-0.5, -0.5, -0.5, -0.1, 0.25, 0.5, 0.5, 0.5])));
+    // applyRecurrentConstraints reaches every layer of a model; constrain: false opts out
+    const enc = new PlainIndRNN({ type: 'indrnn', inputSize: 2, hiddenSize: 8, numLayers: 2, uBound: 0.5 });
+    for (const layer of [enc.layers.at(0), enc.layers.at(1)]) layer.rec.weightHh.assign(tensor(pushed, [8]));
+    applyRecurrentConstraints(enc);
+    for (const layer of [enc.layers.at(0), enc.layers.at(1)]) assert.ok(layer.rec.weightHh.data().every((v) => Math.abs(v) <= 0.5));
+    const free = new IndRecurrent(8, { uBound: 0.5, constrain: false });
+    free.weightHh.assign(tensor(pushed, [8]));
+    free.applyConstraint();
+    assert.deepEqual(Array.from(free.weightHh.data()), Array.from(pushed));
   });
 });
 

@@ -8,32 +8,39 @@ import { Generator, referenceBackend, registerBackend, type Backend, type TypedA
 import {
   assertClose,
   assertModelStepMatchesReference,
+  assertSameBits,
+  assertStepMatches,
+  maxAbs,
   MODEL_CHECK_CASES,
+  modelStepOn,
   nonZeroNormal,
   nonZeroUniform,
   randomInts,
+  registerPerturbedBackend,
+  relativeError,
+  relativeTo,
+  seededTraining,
+  perturbableKernels,
+  recordingBackend,
 } from '../src/testing/index.js';
+import { skipOrFailInCI, underCI } from '../src/testing/node.js';
 
-/** The reference backend with every matmul output scaled by 1.001: a subtly wrong kernel. */
-function registerSkewedMatmulBackend(): void {
-  registerBackend(
-    'skewed-matmul',
-    () => {
-      const ref = referenceBackend() as Backend<TypedArray>;
-      const skewed = Object.create(ref) as Backend<TypedArray>;
-      Object.assign(skewed, {
-        name: 'skewed-matmul',
-        matmul: (...args: Parameters<Backend<TypedArray>['matmul']>) => {
-          const out = ref.matmul(...args);
-          for (let i = 0; i < out.length; i++) out[i] = out[i]! * 1.001;
-          return out;
-        },
-      });
-      return skewed;
-    },
-    -1, // never chosen automatically
-  );
+/** The reference backend, registered as 'counting', recording the name of every kernel called. */
+function registerCountingBackend(): Set<string> {
+  const called = new Set<string>();
+  registerBackend('counting', () => Object.assign(recordingBackend(referenceBackend() as Backend<TypedArray>, called), { name: 'counting' }), -1);
+  return called;
 }
+
+/**
+ * (kernel, case) pairs whose output no loss or gradient reads: a classifier with per-sequence lengths
+ * reads each sequence's last valid step (a gather), so the slice of the last layer's final state,
+ * which every recurrent layer returns, goes unused there.
+ */
+const UNREAD = [
+  'slice in "2-layer IndRNN classifier (relu), variable lengths"',
+  'slice in "2-layer LSTM baseline with dropout, variable lengths"',
+];
 
 describe('indrnn/testing', () => {
   it('assertClose accepts values within atol + rtol·|expected| and treats NaN and ±Inf exactly', () => {
@@ -70,11 +77,108 @@ describe('indrnn/testing', () => {
   });
 
   it('a backend whose matmul is off by 0.1% fails the model check, naming the backend', () => {
-    registerSkewedMatmulBackend();
+    registerPerturbedBackend('skewed-matmul', () => referenceBackend() as Backend<TypedArray>, 'matmul');
     const c = MODEL_CHECK_CASES[0]!;
     assert.throws(
       () => assertModelStepMatchesReference('skewed-matmul', c.config, c.shape),
       /^Error: (loss|gradient of [\w.]+): \d+ of \d+ values differ[\s\S]*skewed-matmul/,
     );
   });
+
+  it('every kernel a model case uses, off by 0.1%, fails the model check of that case', () => {
+    // the tolerances of the whole-model check (relative to each tensor) must catch a subtly wrong
+    // kernel wherever it sits in any model; reproduce with
+    //   node --test --test-name-pattern='off by 0.1%' packages/indrnn/dist/test/testing.test.js
+    const called = registerCountingBackend();
+    const failures: string[] = [];
+    let checked = 0;
+    for (const c of MODEL_CHECK_CASES) {
+      called.clear();
+      const want = modelStepOn('counting', c.config, c.shape, 3);
+      for (const kernel of perturbableKernels(called)) {
+        const name = registerPerturbedBackend(`off-${kernel}`, () => referenceBackend() as Backend<TypedArray>, kernel);
+        const got = modelStepOn(name, c.config, c.shape, 3);
+        checked++;
+        try {
+          assertStepMatches(got, want, name);
+          failures.push(`${kernel} in "${c.name}"`);
+        } catch {
+          // caught, as it must be
+        }
+      }
+    }
+    assert.deepEqual(failures, UNREAD, `a 0.1% error in these kernels passed the model check (of ${checked} tried)`);
+    console.log(`# ${checked} (kernel, case) pairs perturbed by 0.1%: ${checked - UNREAD.length} failed the check, ${UNREAD.length} unread outputs`);
+    assert.ok(checked > 100, `every case used kernels (${checked} pairs)`);
+  });
+
+  it('relativeTo scales atol with the tensor; a tensor that is all zeros is compared exactly', () => {
+    assert.deepEqual(relativeTo([0.5, -4, 2], 1e-3), { atol: 4e-3, rtol: 1e-3 });
+    assert.throws(() => assertClose([1e-30], [0], relativeTo([0], 1e-3), 'z'), /z: 1 of 1 values differ/);
+    assert.equal(maxAbs([NaN, -3, Infinity, 2]), 3);
+    assert.ok(Math.abs(relativeError([1, 2.002], [1, 2]) - 1e-3) < 1e-12);
+    assert.equal(relativeError([0, 0], [0, 0]), 0);
+  });
+
+  it('assertSameBits tells bits apart that a closeness check would accept', () => {
+    assertSameBits(Float32Array.of(1, -0, NaN), Float32Array.of(1, -0, NaN), 'same');
+    assert.throws(() => assertSameBits([0], [-0], 'signed zero'), /signed zero: 1 of 1 values are not bit-identical; first at \[0\]/);
+    const x = Math.fround(0.1);
+    const next = new Float32Array(new Uint32Array([new Uint32Array(Float32Array.of(x).buffer)[0]! + 1]).buffer)[0]!;
+    assert.throws(() => assertSameBits([1, next], [1, x], 'one ulp'), /one ulp: 1 of 2 values are not bit-identical; first at \[1\]/);
+  });
+
+  it('seeded training is bit-identical on the reference, differs with another seed, and a drifting kernel is caught', () => {
+    for (const c of [MODEL_CHECK_CASES[1]!, MODEL_CHECK_CASES[MODEL_CHECK_CASES.length - 3]!]) {
+      const a = seededTraining('reference', c);
+      const b = seededTraining('reference', c);
+      assert.deepEqual(a.losses, b.losses, c.name);
+      for (const [name, p] of a.params) assertSameBits(b.params.get(name)!, p, `${c.name}: ${name}`);
+      const other = seededTraining('reference', c, 3, 8);
+      assert.notDeepEqual(other.losses, a.losses, 'another seed gives another run');
+      assert.ok(a.losses[2] !== a.losses[0], 'training changed the model');
+    }
+    // a kernel whose result depends on how often it ran (as a race or a timing-dependent choice would):
+    // one call of the second run is a few ulps off
+    let calls = 0;
+    let driftAt = -1;
+    registerBackend('drifting', () => {
+      const ref = referenceBackend() as Backend<TypedArray>;
+      const drifting = Object.create(ref) as Backend<TypedArray>;
+      Object.assign(drifting, {
+        name: 'drifting',
+        matmul: (...args: Parameters<Backend<TypedArray>['matmul']>) => {
+          const out = ref.matmul(...args);
+          if (calls++ === driftAt) for (let i = 0; i < out.length; i++) out[i] = Math.fround(out[i]! * (1 + 2 ** -20));
+          return out;
+        },
+      });
+      return drifting;
+    }, -1);
+    const c = MODEL_CHECK_CASES[0]!;
+    const first = seededTraining('drifting', c);
+    driftAt = calls + 5; // in the second run's first step
+    const second = seededTraining('drifting', c);
+    assert.ok(calls > driftAt, `matmul ran ${calls} times`);
+    assert.throws(() => {
+      for (const [name, p] of first.params) assertSameBits(second.params.get(name)!, p, name);
+    }, /not bit-identical/);
+  });
 });
+
+describe('indrnn/testing/node: skips under CI', () => {
+  it('underCI reads CI=true or 1', () => {
+    assert.equal(underCI({ CI: 'true' }), true);
+    assert.equal(underCI({ CI: '1' }), true);
+    assert.equal(underCI({ CI: 'TRUE' }), true);
+    assert.equal(underCI({}), false);
+    assert.equal(underCI({ CI: 'false' }), false);
+  });
+
+  it('skipOrFailInCI skips with the reason on a user machine and throws it under CI', () => {
+    assert.equal(skipOrFailInCI(false, { CI: 'true' }), false, 'nothing missing: the test runs');
+    assert.equal(skipOrFailInCI('no Chromium', {}), 'no Chromium');
+    assert.throws(() => skipOrFailInCI('no Chromium', { CI: 'true' }), /^Error: CI=true, so this is a failure, not a skip: no Chromium$/);
+  });
+});
+

@@ -4,8 +4,8 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Generator, type Activation, type BinaryOp, type Shape, type TypedArray } from 'indrnn';
-import { UNARY_OPS } from 'indrnn/testing';
+import { Generator, type Activation, type Backend, type BinaryOp, type Shape, type TypedArray } from 'indrnn';
+import { perturbedBackend, relativeTo, UNARY_OPS } from 'indrnn/testing';
 import {
   assertAllClose,
   assertClose,
@@ -241,6 +241,15 @@ describe('wasm elementwise kernels against the reference', () => {
   });
 });
 
+/** Shapes [groups, rows, channels] of the BN checks: rows = 1 is the zero-variance edge. */
+const BN_SHAPES = [
+  [1, 5, 7],
+  [3, 4, 9],
+  [1, 1, 1],
+  [2, 33, 4],
+  [2, 1, 9],
+] as const;
+
 describe('wasm nn kernels against the reference', () => {
   it('softmax, cross-entropy (with ignored rows) and its gradient', () => {
     for (const [rows, cols] of [
@@ -271,30 +280,8 @@ describe('wasm nn kernels against the reference', () => {
     }
   });
 
-  for (const [groups, rows, channels] of [
-    [1, 5, 7],
-    [3, 4, 9],
-    [1, 1, 1],
-    [2, 33, 4],
-  ] as const) {
-    it(`batch norm train and backward, [${groups}, ${rows}, ${channels}]`, () => {
-      const x = randn(gen, groups * rows * channels, 2, 0.5);
-      const gamma = randn(gen, channels, 0.5, 1);
-      const beta = randn(gen, channels);
-      const want = ref.batchNormTrain(x, groups, rows, channels, gamma, beta, 1e-5);
-      // rows = 1 has zero variance: invStd = 1/sqrt(eps) amplifies rounding, so compare relatively
-      const tol = rows === 1 ? { atol: 1e-3, rtol: 1e-4 } : ACCUMULATED;
-      assertAllClose(
-        wasm.batchNormTrain(x, groups, rows, channels, gamma, beta, 1e-5),
-        want,
-        tol,
-        'batchNormTrain',
-      );
-      const dy = randn(gen, x.length);
-      const got = wasm.batchNormGrad(dy, x, groups, rows, channels, want.mean, want.invStd, gamma);
-      const exp = ref.batchNormGrad(dy, x, groups, rows, channels, want.mean, want.invStd, gamma);
-      assertAllClose(got, exp, { atol: rows === 1 ? 1e-2 : 1e-4, rtol: 1e-4 }, 'batchNormGrad');
-    });
+  for (const [groups, rows, channels] of BN_SHAPES) {
+    it(`batch norm train and backward, [${groups}, ${rows}, ${channels}]`, () => checkBatchNorm(wasm, groups, rows, channels));
   }
 
   // variable lengths: statistics over valid rows only (steps no row reaches included), padded rows 0
@@ -312,11 +299,16 @@ describe('wasm nn kernels against the reference', () => {
       const beta = randn(gen, C);
       const want = ref.batchNormTrainMasked(x, T, R, C, lengths, perStep, gamma, beta, 1e-5);
       const got = wasm.batchNormTrainMasked(x, T, R, C, lengths, perStep, gamma, beta, 1e-5);
-      assertAllClose(got, want, ACCUMULATED, 'batchNormTrainMasked');
+      // relative to each output (measured: the same 1e-7 level as the unpadded kernels)
+      for (const k of ['y', 'mean', 'variance', 'invStd'] as const) {
+        assertClose(got[k], want[k], relativeTo(want[k], 1e-6), `batchNormTrainMasked.${k}`);
+      }
       const dy = randn(gen, x.length);
       const dgot = wasm.batchNormGradMasked(dy, x, T, R, C, lengths, perStep, want.mean, want.invStd, gamma);
       const dexp = ref.batchNormGradMasked(dy, x, T, R, C, lengths, perStep, want.mean, want.invStd, gamma);
-      assertAllClose(dgot, dexp, { atol: 1e-4, rtol: 1e-4 }, 'batchNormGradMasked');
+      for (const k of ['dx', 'dgamma', 'dbeta'] as const) {
+        assertClose(dgot[k], dexp[k], relativeTo(dexp[k], 1e-6), `batchNormGradMasked.${k}`);
+      }
       for (let t = 0; t < T; t++) {
         for (let r = 0; r < R; r++) {
           if (t < lengths[r]!) continue;
@@ -332,7 +324,60 @@ describe('wasm nn kernels against the reference', () => {
     const g = randn(gen, 4);
     assert.throws(() => wasm.batchNormTrainMasked(x, 3, 2, 4, Int32Array.from([3, 4]), true, g, g, 1e-5), /wasm batchNormTrainMasked: lengths\[1\] = 4 is outside \[0, 3\]/);
   });
+
+  it('batch norm: each output off by 0.1% fails its check', () => {
+    // reproduce: node --test --test-name-pattern='off by 0.1%' packages/wasm/dist/test/kernels.test.js
+    const caught: string[] = [];
+    for (const [kernel, outputs] of [
+      ['batchNormTrain', ['y', 'mean', 'variance', 'invStd']],
+      ['batchNormGrad', ['dx', 'dgamma', 'dbeta']],
+    ] as const) {
+      for (const output of outputs) {
+        for (const [groups, rows, channels] of BN_SHAPES) {
+          const wrong = perturbedBackend(wasm, kernel, { output });
+          const label = `${kernel}.${output} [${groups}, ${rows}, ${channels}]`;
+          const threw = (() => {
+            try {
+              checkBatchNorm(wrong, groups, rows, channels);
+              return false;
+            } catch {
+              return true;
+            }
+          })();
+          // with one row the variance, dx and dgamma are exactly 0 (x equals its mean), which no
+          // scaling changes; they are compared exactly (atol = 1e-6 · max|0| = 0)
+          const exactZero = rows === 1 && ['variance', 'dx', 'dgamma'].includes(output);
+          if (threw !== !exactZero) caught.push(`${label}: ${threw ? 'caught' : 'passed'}`);
+        }
+      }
+    }
+    assert.deepEqual(caught, [], 'every perturbed output with a nonzero value fails the check');
+    console.log(`# ${7 * BN_SHAPES.length} (output, shape) pairs perturbed by 0.1%: all failed but the 6 exactly-zero outputs of rows = 1`);
+  });
 });
+
+/**
+ * BN forward and backward on `backend` against the reference, on inputs seeded by the shape. Every
+ * output within 1e-6 of its own largest entry (measured: at most 1.1e-7, float32 products and sums in
+ * another order; with one row every output is exact).
+ */
+function checkBatchNorm(backend: Backend<TypedArray>, groups: number, rows: number, channels: number): void {
+  const g = new Generator(1000 * groups + 100 * rows + channels);
+  const x = randn(g, groups * rows * channels, 2, 0.5);
+  const gamma = randn(g, channels, 0.5, 1);
+  const beta = randn(g, channels);
+  const want = ref.batchNormTrain(x, groups, rows, channels, gamma, beta, 1e-5);
+  const got = backend.batchNormTrain(x, groups, rows, channels, gamma, beta, 1e-5);
+  for (const k of ['y', 'mean', 'variance', 'invStd'] as const) {
+    assertClose(got[k], want[k], relativeTo(want[k], 1e-6), `batchNormTrain.${k}`);
+  }
+  const dy = randn(g, x.length);
+  const gotGrad = backend.batchNormGrad(dy, x, groups, rows, channels, want.mean, want.invStd, gamma);
+  const wantGrad = ref.batchNormGrad(dy, x, groups, rows, channels, want.mean, want.invStd, gamma);
+  for (const k of ['dx', 'dgamma', 'dbeta'] as const) {
+    assertClose(gotGrad[k], wantGrad[k], relativeTo(wantGrad[k], 1e-6), `batchNormGrad.${k}`);
+  }
+}
 
 /** Lengths for B sequences of up to T steps: full, short and (when T > 1) empty ones. */
 function lengthsFor(T: number, B: number): Int32Array {

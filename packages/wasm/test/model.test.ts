@@ -1,7 +1,12 @@
 /**
  * Model-level agreement: the same models (same seed, same weights) on the reference and wasm
  * backends give the same loss and the same gradient for every parameter, through the whole
- * stack (GEMM projections, BN, the fused scans, heads and losses).
+ * stack (GEMM projections, BN, the fused scans, heads and losses); and every kernel these models
+ * use, off by 0.1%, makes them disagree (the tolerance can fail).
+ *
+ * Tolerance: every gradient within 1e-5 of its own largest entry (measured: at most 9.5e-7), the
+ * loss within 1e-5 relative; a gradient that is zero up to rounding (the projection bias right
+ * before frame-wise BN in the language model) only below the kit's ROUNDING_ZERO bound.
  */
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
@@ -16,149 +21,132 @@ import {
   type Model,
   type ModelConfig,
   type Tensor,
+  type TypedArray,
 } from 'indrnn';
-import { assertModelStepMatchesReference, MODEL_CHECK_CASES, PADDING_CHECK_CASES, assertPaddingInvariant } from 'indrnn/testing';
+import {
+  assertModelStepMatchesReference,
+  assertStepMatches,
+  MODEL_CHECK_CASES,
+  PADDING_CHECK_CASES,
+  assertPaddingInvariant,
+  perturbableKernels,
+  perturbedBackend,
+  recordingBackend,
+  type StepResult,
+} from 'indrnn/testing';
 import { initWasm } from '../src/index.js';
-import { assertClose, ints, randn, wasm } from './helpers.js';
+import { ints, randn, wasm } from './helpers.js';
 
 const T = 11;
 const B = 5;
 const F = 3;
+const TWIN_REL = 1e-5;
 
-/** Builds the model twice from one seed: one copy per backend. */
-function twins(config: ModelConfig): [Model, Model] {
-  const make = (b: Backend): Model => {
-    manualSeed(7);
-    return buildModel(config).to('float32', b);
-  };
-  return [make(referenceBackend()), make(wasm)];
-}
-
-/** Loss and gradients of every parameter, by name. */
-function lossAndGrads(
-  model: Model,
-  loss: (m: Model, b: Backend) => Tensor,
-): { loss: number; grads: Map<string, Float32Array> } {
+/** Loss and gradients of every parameter, by name, of `config` built from seed 7 on backend b. */
+function lossAndGrads(config: ModelConfig, b: Backend, loss: (m: Model, b: Backend) => Tensor): StepResult {
+  manualSeed(7);
+  const model = buildModel(config).to('float32', b);
   model.train();
   model.zeroGrad();
-  const backend = model.parameters()[0]!.backend;
-  const l = loss(model, backend);
+  assert.equal(model.parameters()[0]!.backend, b);
+  const l = loss(model, b);
   l.backward();
   const grads = new Map<string, Float32Array>();
   for (const [name, p] of model.namedParameters()) {
     assert.ok(p.grad, `parameter ${name} got no gradient`);
     grads.set(name, Float32Array.from(p.grad.data()));
   }
-  return { loss: l.item(), grads };
+  return { loss: l.item(), grads, after: new Map() };
 }
 
-function assertTwinsAgree(config: ModelConfig, loss: (m: Model, b: Backend) => Tensor): void {
-  const [onRef, onWasm] = twins(config);
-  const want = lossAndGrads(onRef, loss);
-  const got = lossAndGrads(onWasm, loss);
-  assert.equal(onWasm.parameters()[0]!.backend.name, 'wasm');
-  assertClose([got.loss], [want.loss], { atol: 1e-6, rtol: 1e-5 }, 'loss');
-  assert.deepEqual([...got.grads.keys()], [...want.grads.keys()]);
-  const largest = (g: Float32Array): number => g.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
-  const overall = Math.max(...[...want.grads.values()].map(largest));
-  for (const [name, g] of want.grads) {
-    // relative to the largest entry of this gradient, with a floor relative to the whole model's:
-    // a bias just before BN has an exactly-zero gradient, which both backends round to ~1e-6 noise
-    const atol = 1e-4 * largest(g) + 2e-5 * overall;
-    assertClose(got.grads.get(name)!, g, { atol, rtol: 1e-4 }, `grad of ${name}`);
-  }
+/** One model and its loss, run on the reference and on a backend under test. */
+interface TwinCase {
+  name: string;
+  config: ModelConfig;
+  loss: (m: Model, b: Backend) => Tensor;
 }
+
+function assertTwinsAgree(c: TwinCase, backend: Backend = wasm): void {
+  const want = lossAndGrads(c.config, referenceBackend(), c.loss);
+  const got = lossAndGrads(c.config, backend, c.loss);
+  assertStepMatches(got, want, backend.name, { rel: TWIN_REL });
+}
+
+const gen = new Generator(99);
+const x = randn(gen, T * B * F);
+const labels = ints(gen, B, 0, 4);
+const y = randn(gen, B);
+const lengths = Int32Array.from([T, 1, 6, T, 3]);
+const V = 17;
+const ids = ints(gen, T * B, 0, V);
+const targets = ints(gen, T * B, 0, V);
+const head = (m: Model): Extract<Model, { head: unknown }> => m as Extract<Model, { head: unknown }>;
+
+const TWIN_CASES: TwinCase[] = [
+  {
+    name: '2-layer IndRNN classifier with sequence-wise BN: loss and every parameter gradient',
+    config: {
+      kind: 'sequence', outputSize: 4,
+      encoder: { type: 'indrnn', inputSize: F, hiddenSize: 13, numLayers: 2, bn: 'sequence', seqLen: T, lastLayerInit: true },
+    },
+    loss: (m, b) => ops.softmaxCrossEntropy(head(m).forward(tensor(x, [T, B, F], 'float32', b)), tensor(labels, [B], 'int32', b)),
+  },
+  {
+    name: 'IndRNN regression with variable lengths (masked steps) and tanh',
+    config: { kind: 'sequence', outputSize: 1, encoder: { type: 'indrnn', inputSize: F, hiddenSize: 6, numLayers: 2, activation: 'tanh', seqLen: T } },
+    loss: (m, b) => ops.mseLoss(
+      head(m).forward(tensor(x, [T, B, F], 'float32', b), { lengths: tensor(lengths, [B], 'int32', b) }),
+      tensor(y, [B, 1], 'float32', b),
+    ),
+  },
+  {
+    name: 'LSTM regression: loss and every parameter gradient',
+    config: { kind: 'sequence', outputSize: 1, encoder: { type: 'lstm', inputSize: F, hiddenSize: 7, numLayers: 2, forgetBias: 1 } },
+    loss: (m, b) => ops.mseLoss(head(m).forward(tensor(x, [T, B, F], 'float32', b)), tensor(y, [B, 1], 'float32', b)),
+  },
+  {
+    name: 'character language model with frame-wise BN and an embedding',
+    config: {
+      kind: 'lm', vocabSize: V, embedSize: 8,
+      encoder: { type: 'indrnn', inputSize: 8, hiddenSize: 12, numLayers: 2, bn: 'frame', bnPosition: 'before', uBound: 0.99 },
+    },
+    loss: (m, b) => {
+      const { logits } = (m as Extract<Model, { embedding: unknown }>).forward(tensor(ids, [T, B], 'int32', b));
+      return ops.softmaxCrossEntropy(logits, tensor(targets, [T, B], 'int32', b));
+    },
+  },
+];
 
 describe('wasm backend: whole models agree with the reference', () => {
-  const gen = new Generator(99);
-  const x = randn(gen, T * B * F);
-  const labels = ints(gen, B, 0, 4);
+  for (const c of TWIN_CASES) it(c.name, () => assertTwinsAgree(c));
 
-  it('2-layer IndRNN classifier with sequence-wise BN: loss and every parameter gradient', () => {
-    const config: ModelConfig = {
-      kind: 'sequence',
-      outputSize: 4,
-      encoder: {
-        type: 'indrnn',
-        inputSize: F,
-        hiddenSize: 13,
-        numLayers: 2,
-        bn: 'sequence',
-        seqLen: T,
-        lastLayerInit: true,
-      },
-    };
-    assertTwinsAgree(config, (m, b) => {
-      const logits = (m as Extract<Model, { head: unknown }>).forward(
-        tensor(x, [T, B, F], 'float32', b),
-      );
-      return ops.softmaxCrossEntropy(logits, tensor(labels, [B], 'int32', b));
-    });
-  });
-
-  it('IndRNN regression with variable lengths (masked steps) and tanh', () => {
-    const lengths = Int32Array.from([T, 1, 6, T, 3]);
-    const y = randn(gen, B);
-    const config: ModelConfig = {
-      kind: 'sequence',
-      outputSize: 1,
-      encoder: {
-        type: 'indrnn',
-        inputSize: F,
-        hiddenSize: 6,
-        numLayers: 2,
-        activation: 'tanh',
-        seqLen: T,
-      },
-    };
-    assertTwinsAgree(config, (m, b) => {
-      const model = m as Extract<Model, { head: unknown }>;
-      const pred = model.forward(tensor(x, [T, B, F], 'float32', b), {
-        lengths: tensor(lengths, [B], 'int32', b),
-      });
-      return ops.mseLoss(pred, tensor(y, [B, 1], 'float32', b));
-    });
-  });
-
-  it('LSTM regression: loss and every parameter gradient', () => {
-    const y = randn(gen, B);
-    const config: ModelConfig = {
-      kind: 'sequence',
-      outputSize: 1,
-      encoder: { type: 'lstm', inputSize: F, hiddenSize: 7, numLayers: 2, forgetBias: 1 },
-    };
-    assertTwinsAgree(config, (m, b) => {
-      const pred = (m as Extract<Model, { head: unknown }>).forward(
-        tensor(x, [T, B, F], 'float32', b),
-      );
-      return ops.mseLoss(pred, tensor(y, [B, 1], 'float32', b));
-    });
-  });
-
-  it('character language model with frame-wise BN and an embedding', () => {
-    const V = 17;
-    const ids = ints(gen, T * B, 0, V);
-    const targets = ints(gen, T * B, 0, V);
-    const config: ModelConfig = {
-      kind: 'lm',
-      vocabSize: V,
-      embedSize: 8,
-      encoder: {
-        type: 'indrnn',
-        inputSize: 8,
-        hiddenSize: 12,
-        numLayers: 2,
-        bn: 'frame',
-        bnPosition: 'before',
-        uBound: 0.99,
-      },
-    };
-    assertTwinsAgree(config, (m, b) => {
-      const { logits } = (m as Extract<Model, { embedding: unknown }>).forward(
-        tensor(ids, [T, B], 'int32', b),
-      );
-      return ops.softmaxCrossEntropy(logits, tensor(targets, [T, B], 'int32', b));
-    });
+  it('every kernel these models use, off by 0.1%, makes them disagree', () => {
+    // reproduce: node --test --test-name-pattern='off by 0.1%' packages/wasm/dist/test/model.test.js
+    const passed: string[] = [];
+    let tried = 0;
+    const called = new Set<string>();
+    for (const c of TWIN_CASES) {
+      called.clear();
+      lossAndGrads(c.config, recordingBackend(wasm, called), c.loss);
+      for (const kernel of perturbableKernels(called)) {
+        tried++;
+        try {
+          assertTwinsAgree(c, perturbedBackend(wasm, kernel));
+          passed.push(`${kernel} in "${c.name}"`);
+        } catch {
+          // caught, as it must be
+        }
+      }
+    }
+    // the final-state slice every recurrent layer returns is read by neither a head that gathers each
+    // sequence's last valid step nor a language model's loss (its states are carried, not scored)
+    const unread = [
+      'slice in "IndRNN regression with variable lengths (masked steps) and tanh"',
+      'slice in "character language model with frame-wise BN and an embedding"',
+    ];
+    assert.deepEqual(passed, unread, `a 0.1% error in these kernels passed (of ${tried} tried)`);
+    console.log(`# ${tried} (kernel, model) pairs perturbed by 0.1%: ${tried - unread.length} failed the check, ${unread.length} unread outputs`);
+    assert.ok(tried >= 40, `${tried} (kernel, model) pairs tried`);
   });
 });
 

@@ -182,7 +182,14 @@ function linear(ctx: Ctx, lin: Linear, x: string, path: string): string {
 }
 
 /** Eval-mode batch norm over the last axis, as BatchNorm.forward computes it. */
-function batchNorm(ctx: Ctx, bn: BatchNorm, x: string, path: string): string {
+/** Padded rows (t >= lengths[b]) of a [T, B, ...] tensor set to 0, as BatchNorm does with lengths. */
+function zeroPadded(ctx: Ctx, y: string, path: string): string {
+  if (!ctx.mask) return y;
+  return ctx.g.op('Where', [ctx.mask, y, ctx.g.float(`${path}.zero`, 0)], [], `${path}.masked`);
+}
+
+/** Eval-mode BN of x [T, B, C] (or rows folded into B); `mask` zeroes padded rows as the library does. */
+function batchNorm(ctx: Ctx, bn: BatchNorm, x: string, path: string, mask = true): string {
   const g = ctx.g;
   let mean = param(ctx, bn.runningMean);
   let variance = param(ctx, bn.runningVar);
@@ -199,7 +206,8 @@ function batchNorm(ctx: Ctx, bn: BatchNorm, x: string, path: string): string {
   }
   const scale = g.op('Sqrt', [g.op('Add', [variance, g.float(`${path}.eps`, bn.eps)], [], `${path}.var_eps`)], [], `${path}.std`);
   const normed = g.op('Div', [g.op('Sub', [x, mean], [], `${path}.centred`), scale], [], `${path}.normed`);
-  return g.op('Add', [g.op('Mul', [normed, param(ctx, bn.weight)], [], `${path}.scaled`), param(ctx, bn.bias)], [], path);
+  const y = g.op('Add', [g.op('Mul', [normed, param(ctx, bn.weight)], [], `${path}.scaled`), param(ctx, bn.bias)], [], mask && ctx.mask ? `${path}.all_rows` : path);
+  return mask ? zeroPadded(ctx, y, path) : y;
 }
 
 function zerosState(ctx: Ctx, width: number, path: string): string {
@@ -242,7 +250,7 @@ function recNorm(ctx: Ctx, rec: IndRecurrent, x: string, path: string): string {
   if (rec.positions === 1) return batchNorm(ctx, rec.norm!, x, path);
   const g = ctx.g;
   const folded = g.op('Reshape', [x, ints(ctx, [0, -1, rec.channels])], [], `${path}.by_channel`);
-  return g.op('Reshape', [batchNorm(ctx, rec.norm!, folded, path), g.op('Shape', [x], [], `${path}.shape`)], [], `${path}.out`);
+  return zeroPadded(ctx, g.op('Reshape', [batchNorm(ctx, rec.norm!, folded, path, false), g.op('Shape', [x], [], `${path}.shape`)], [], `${path}.out`), `${path}.out`);
 }
 
 function encoder(ctx: Ctx, enc: Encoder, x: string, path: string): string {
