@@ -7,6 +7,7 @@
         "src/pool.cc",
         "src/gemm.cc",
         "src/blas_loader.cc",
+        "src/mpi_loader.cc",
         "src/elementwise.cc",
         "src/reduce.cc",
         "src/layout.cc",

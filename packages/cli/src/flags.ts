@@ -88,6 +88,7 @@ export function addTrainFlags(cmd: Command): Command {
     .option('--decay-factor <f>', 'lr multiplier at each drop', numberArg(0, 1))
     .option('--patience <n>', 'plateau schedule: evaluations without improvement before a drop', intArg(0))
     .option('--eval-every <n>', 'validate every n steps (0 = only at the end)', intArg(0))
+    .addOption(new Option('--bn-sync <mode>', 'under mpirun/srun: batch-norm statistics over every rank (on) or each rank\'s own (off)').choices(['on', 'off']))
     .option('--bn-calibration <n>', 'recompute BN running statistics from n training batches before each evaluation (0 = off)', intArg(0))
     .option('--eval-size <n>', 'validation/test sequences (synthetic tasks) or a cap (0 = all)', intArg(0))
     .option('--checkpoint-every <n>', 'write checkpoints/last.ckpt every n steps (0 = off)', intArg(0))
@@ -120,6 +121,7 @@ const FLAG_TO_SETTING: [string, keyof Settings][] = [
 export function explicitSettings(flags: Record<string, unknown>): Partial<Settings> {
   const out: Record<string, unknown> = {};
   for (const [flag, key] of FLAG_TO_SETTING) if (flags[flag] !== undefined) out[key] = flags[flag];
+  if (flags['bnSync'] !== undefined) out['bnSync'] = flags['bnSync'] === 'on';
   return out as Partial<Settings>;
 }
 

@@ -29,3 +29,4 @@ export { dynamicEvaluate, gradientRms, type DynamicEvalOptions, type DynamicEval
 export { encodeCheckpoint, decodeCheckpoint, restoreTrainer, checkpointWeights, CHECKPOINT_FORMAT, CHECKPOINT_VERSION, type CheckpointMeta, type DecodedCheckpoint } from './train/checkpoint.js';
 export * as analysis from './analysis/index.js';
 export * from './predict/index.js';
+export * as distributed from './distributed/index.js';

@@ -3,7 +3,9 @@
  * on demand in Node (see packages/indrnn/src/backend/registry.ts); `createNativeBackend()` can also
  * be called directly. `nativeInfo()` reports what the addon runs with (for `indrnn info`).
  */
-import { addon, addonPath, loadError } from './addon.js';
+import { addon, addonPath, loadError, type MpiFunctions } from './addon.js';
+
+export type { MpiFunctions } from './addon.js';
 
 export { createNativeBackend, type NativeBackendOptions } from './backend.js';
 
@@ -80,4 +82,12 @@ export function blasChoice(m: number, n: number, k: number, transA = false, tran
  */
 export function forceSerialScanAt(step: number): void {
   need().forceSerialScanAt(step);
+}
+
+/**
+ * The addon's MPI functions (libmpi is opened with dlopen on first use, so nothing here needs MPI
+ * at build time). Throws when the addon itself is not built.
+ */
+export function mpiBinding(): MpiFunctions {
+  return need();
 }

@@ -13,6 +13,7 @@
 #include "blas_loader.h"
 #include "gemm.h"
 #include "kernels.h"
+#include "mpi_loader.h"
 #include "pool.h"
 
 namespace indrnn {
@@ -978,6 +979,152 @@ napi_value SgdStep(napi_env env, napi_callback_info info) {
   });
 }
 
+// ---- MPI (mpi_loader.h): data-parallel training's collectives, on the JS thread ----
+
+// A typed array of any element type: its data and byte length (for broadcasts of raw bytes).
+void* any_typed(const Args& a, size_t i, const char* name, size_t* bytes, napi_typedarray_type* type) {
+  bool is_ta = false;
+  a.check(napi_is_typedarray(a.env(), a.arg(i), &is_ta), "checking for a typed array");
+  if (!is_ta) a.fail(std::string("argument '") + name + "' must be a typed array");
+  size_t n = 0;
+  void* data = nullptr;
+  napi_value ab;
+  size_t offset = 0;
+  a.check(napi_get_typedarray_info(a.env(), a.arg(i), type, &n, &data, &ab, &offset), "reading a typed array");
+  size_t es = 1;
+  switch (*type) {
+    case napi_int16_array:
+    case napi_uint16_array:
+      es = 2;
+      break;
+    case napi_int32_array:
+    case napi_uint32_array:
+    case napi_float32_array:
+      es = 4;
+      break;
+    case napi_float64_array:
+    case napi_bigint64_array:
+    case napi_biguint64_array:
+      es = 8;
+      break;
+    default:
+      break;
+  }
+  *bytes = n * es;
+  return data;
+}
+
+// A Float32Array or Float64Array: its data, element count and MPI type.
+void* float_buffer(const Args& a, size_t i, const char* name, int64_t* count, MpiType* type) {
+  size_t bytes = 0;
+  napi_typedarray_type t;
+  void* data = any_typed(a, i, name, &bytes, &t);
+  if (t == napi_float32_array) {
+    *type = MpiType::Float32;
+    *count = static_cast<int64_t>(bytes / 4);
+  } else if (t == napi_float64_array) {
+    *type = MpiType::Float64;
+    *count = static_cast<int64_t>(bytes / 8);
+  } else {
+    a.fail(std::string("argument '") + name + "' must be a Float32Array or Float64Array, got " + typed_name(t));
+  }
+  return data;
+}
+
+napi_value MpiLibraryInfo(napi_env env, napi_callback_info info) {
+  return guard(env, info, "mpiLibrary", 0, [](Args& a) {
+    const MpiLibrary& lib = mpi_library();
+    napi_value obj;
+    a.check(napi_create_object(a.env(), &obj), "creating the mpi object");
+    auto set = [&](const char* key, napi_value v) {
+      a.check(napi_set_named_property(a.env(), obj, key, v), "setting an mpi field");
+    };
+    set("loaded", a.boolean(lib.loaded));
+    set("file", a.string(lib.file.c_str()));
+    set("abi", a.string(lib.abi.c_str()));
+    set("version", a.string(lib.version.c_str()));
+    set("error", a.string(lib.error.c_str()));
+    set("cudaAware", a.boolean(mpi_cuda_aware()));
+    return obj;
+  });
+}
+
+napi_value MpiInit(napi_env env, napi_callback_info info) {
+  return guard(env, info, "mpiInit", 0, [](Args& a) {
+    mpi_init();
+    napi_value obj;
+    a.check(napi_create_object(a.env(), &obj), "creating the mpi object");
+    a.check(napi_set_named_property(a.env(), obj, "rank", a.number(mpi_rank())), "setting rank");
+    a.check(napi_set_named_property(a.env(), obj, "size", a.number(mpi_size())), "setting size");
+    return obj;
+  });
+}
+
+napi_value MpiFinalize(napi_env env, napi_callback_info info) {
+  return guard(env, info, "mpiFinalize", 0, [](Args& a) {
+    mpi_finalize();
+    return a.undefined();
+  });
+}
+
+napi_value MpiAllreduce(napi_env env, napi_callback_info info) {
+  return guard(env, info, "mpiAllreduce", 2, [](Args& a) {
+    int64_t count = 0;
+    MpiType type;
+    void* data = float_buffer(a, 0, "buffer", &count, &type);
+    const std::string op = a.str(1, "op");
+    if (op != "sum" && op != "max") a.fail("op must be 'sum' or 'max', got '" + op + "'");
+    mpi_allreduce(data, count, type, op == "sum" ? MpiOp::Sum : MpiOp::Max);
+    return a.undefined();
+  });
+}
+
+napi_value MpiBroadcast(napi_env env, napi_callback_info info) {
+  return guard(env, info, "mpiBroadcast", 2, [](Args& a) {
+    size_t bytes = 0;
+    napi_typedarray_type t;
+    void* data = any_typed(a, 0, "buffer", &bytes, &t);
+    const int64_t root = a.dim(1, "root");
+    mpi_broadcast(data, static_cast<int64_t>(bytes), MpiType::Byte, static_cast<int>(root));
+    return a.undefined();
+  });
+}
+
+napi_value MpiBarrier(napi_env env, napi_callback_info info) {
+  return guard(env, info, "mpiBarrier", 0, [](Args& a) {
+    mpi_barrier();
+    return a.undefined();
+  });
+}
+
+napi_value MpiAllgather(napi_env env, napi_callback_info info) {
+  return guard(env, info, "mpiAllgather", 2, [](Args& a) {
+    int64_t n = 0;
+    const double* send = static_cast<const double*>(a.typed(1, "values", napi_float64_array, 0, &n));
+    int64_t total = 0;
+    double* recv = static_cast<double*>(a.typed(0, "out", napi_float64_array, 0, &total));
+    if (total != n * mpi_size()) {
+      a.fail("out must hold size * values.length = " + std::to_string(n * mpi_size()) + " values, got " +
+             std::to_string(total));
+    }
+    mpi_allgather(send, recv, n, MpiType::Float64);
+    return a.undefined();
+  });
+}
+
+napi_value MpiAbort(napi_env env, napi_callback_info info) {
+  return guard(env, info, "mpiAbort", 1, [](Args& a) -> napi_value {
+    mpi_abort(static_cast<int>(a.dim(0, "code")));
+  });
+}
+
+napi_value MpiSetTimeout(napi_env env, napi_callback_info info) {
+  return guard(env, info, "mpiSetTimeout", 1, [](Args& a) {
+    mpi_set_timeout(a.num(0, "seconds"));
+    return a.number(mpi_timeout());
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   struct Entry {
     const char* name;
@@ -1027,6 +1174,15 @@ napi_value Init(napi_env env, napi_value exports) {
       {"lstmScanGrad", LstmScanGrad},
       {"adamStep", AdamStep},
       {"sgdStep", SgdStep},
+      {"mpiLibrary", MpiLibraryInfo},
+      {"mpiInit", MpiInit},
+      {"mpiFinalize", MpiFinalize},
+      {"mpiAllreduce", MpiAllreduce},
+      {"mpiBroadcast", MpiBroadcast},
+      {"mpiBarrier", MpiBarrier},
+      {"mpiAllgather", MpiAllgather},
+      {"mpiAbort", MpiAbort},
+      {"mpiSetTimeout", MpiSetTimeout},
   };
   for (const Entry& e : entries) {
     napi_value fn;

@@ -2,13 +2,16 @@
 import { Command } from 'commander';
 import { createRequire } from 'node:module';
 import * as os from 'node:os';
-import { backendErrors, describeCompute, getBackend, listBackends } from 'indrnn';
+import { backendErrors, describeCompute, distributed, getBackend, listBackends } from 'indrnn';
+import { initDistributed } from 'indrnn/node';
 
 export function infoCommand(): Command {
   return new Command('info')
     .description('print the version, the backend, and what decides bit-identical runs: threads, SIMD, BLAS library and choice')
     .option('--json', 'print one JSON object')
     .action((flags: { json?: boolean }) => {
+      // under mpirun/srun: MPI starts first (it sets this rank's threads and GPU)
+      const comm = initDistributed();
       const require = createRequire(import.meta.url);
       const version = (require('indrnn/package.json') as { version: string }).version;
       const compute = describeCompute(getBackend());
@@ -21,9 +24,18 @@ export function infoCommand(): Command {
         threads: compute.threads ?? 1,
         backends: listBackends(),
         unavailable: backendErrors(true),
+        mpi: comm
+          ? {
+              rank: comm.rank, world_size: comm.size, local_rank: comm.localRank, launcher: comm.launcher.launcher,
+              library: comm.library.version, file: comm.library.file, abi: comm.library.abi, cuda_aware: comm.library.cudaAware,
+            }
+          : null,
       };
+      // every rank reports itself; rank 0 prints them all, in rank order
+      const ranks = comm ? distributed.gatherJson(comm, { rank: comm.rank, host: os.hostname(), pid: process.pid, threads: info.threads, backend: info.backend, cuda_device: comm.cudaDevice }) : [];
+      if (comm && comm.rank > 0) return;
       if (flags.json) {
-        process.stdout.write(JSON.stringify(info) + '\n');
+        process.stdout.write(JSON.stringify(comm ? { ...info, ranks } : info) + '\n');
         return;
       }
       const blas = info.blas
@@ -36,6 +48,12 @@ export function infoCommand(): Command {
         'same seed, backend, threads, SIMD and BLAS: the same bits on every run',
         `registered backends: ${info.backends.join(', ')}`,
         ...Object.entries(info.unavailable).map(([n, why]) => `unavailable: ${n}: ${why}`),
+        ...(comm
+          ? [
+              `MPI: rank ${comm.rank} of world size ${comm.size}, ${comm.library.version} (${comm.library.file}, ${comm.library.abi} ABI${comm.library.cudaAware ? ', CUDA-aware' : ''}), started by ${distributed.launcherName(comm.launcher)}`,
+              ...ranks.map((r) => `  rank ${r.rank}: host ${r.host}, pid ${r.pid}, backend ${r.backend}, threads ${r.threads}${r.cuda_device !== null ? `, GPU ${r.cuda_device}` : ''}`),
+            ]
+          : ['MPI: not started by a launcher (mpirun, mpiexec or srun run one process per rank)']),
       ];
       process.stdout.write(lines.join('\n') + '\n');
     });

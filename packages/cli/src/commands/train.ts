@@ -1,7 +1,7 @@
 /** `indrnn train <task>`: parse flags into settings, pick the backend, run. */
 import { Command } from 'commander';
 import * as path from 'node:path';
-import { getTask, presetSettings, runExperiment, TASKS, type ModelFamily, type PresetName, type Settings } from 'indrnn/node';
+import { getTask, initDistributed, presetSettings, runExperiment, TASKS, type ModelFamily, type PresetName, type Settings } from 'indrnn/node';
 import { addModelFlags, addTrainFlags, applyFlags, explicitSettings } from '../flags.js';
 import { selectBackend, addBackendFlag } from '../backend.js';
 import { addSequenceFlags, rejectSequenceFlags, sequenceSettingsFromFlags } from '../sequence-flags.js';
@@ -17,10 +17,12 @@ export function trainCommand(): Command {
   addBackendFlag(cmd);
   showPresetDefaults(cmd);
   cmd.action(async (taskName: string, flags: Record<string, unknown>) => {
+    // under mpirun/srun: MPI first, as it sets this rank's threads and GPU before the backend loads
+    const comm = initDistributed();
     const def = getTask(taskName);
     if (flags['resume'] && !flags['out']) throw new Error('--resume needs --out <run-dir> naming the run to continue');
     if (flags['resumeFrom'] && !flags['resume']) throw new Error('--resume-from needs --resume');
-    selectBackend(flags['backend'] as string | undefined, Boolean(flags['json']));
+    selectBackend(flags['backend'] as string | undefined, Boolean(flags['json']) || (comm?.rank ?? 0) > 0);
     const preset = flags['preset'] as PresetName;
     const settings = applyFlags(presetSettings(def, preset, flags['model'] as ModelFamily | undefined), flags);
     if (settings.dataDir === null && def.defaultDataDir) settings.dataDir = def.defaultDataDir;
@@ -41,6 +43,7 @@ export function trainCommand(): Command {
       resumeFrom: flags['resumeFrom'] as 'last' | 'previous' | 'best' | undefined,
       force: Boolean(flags['force']),
       json: Boolean(flags['json']),
+      ...(comm ? { communicator: comm } : {}),
     });
     if (result.status === 'interrupted') process.exitCode = 130;
   });

@@ -11,12 +11,14 @@ import { Generator } from '../util/random.js';
 import { tidy } from '../backend/memory.js';
 import { fail } from '../util/errors.js';
 import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
-import type { TaskDefinition } from './task-definition.js';
+import type { TaskContext, TaskDefinition } from './task-definition.js';
+import { WHOLE_BATCH } from '../distributed/shard.js';
 
 export const addingTask: TaskDefinition = {
   name: 'adding',
   description: 'adding problem: sum of the two marked values in a sequence of (value, marker) pairs; no data to fetch',
   needsData: false,
+  dataParallel: true,
   presets: {
     // CVPR §5.1: 2 layers × 128, relu, no BN, Adam 2e-4 ÷10 every 20K steps, batch 32 (TH adding.py),
     // |u| ≤ 2^(1/T), last layer U(2^(-1/T), 2^(1/T)), input weights N(0, 0.001); 60K steps in the figures.
@@ -41,13 +43,14 @@ export const addingTask: TaskDefinition = {
   modelConfig(s: Settings) {
     return { kind: 'sequence', encoder: encoderFromSettings(s, 2, true), outputSize: 1 };
   },
-  create(s: Settings): Task {
+  create(s: Settings, context?: TaskContext): Task {
+    const shard = context?.shard ?? WHOLE_BATCH;
     // checked before any run folder exists (runExperiment creates the task first)
     if (s.seqLen < 2) fail(`adding: --seq-len must be at least 2 (one marker in each half of the sequence), got ${s.seqLen}`);
     if (s.evalSize < 1) fail(`adding: --eval-size must be at least 1: the validation and test sets are ${s.evalSize} generated sequences, so their MSE would be undefined (NaN)`);
     const model = buildModel(this.modelConfig(s)) as SequenceModel;
     const trainGen = new Generator(s.seed * 1000 + 1);
-    // fixed held-out sets, regenerated identically at every evaluation
+    // fixed held-out sets, regenerated identically at every evaluation (each rank scores its rows)
     const heldOut = (split: 'val' | 'test'): number => {
       const gen = new Generator(s.seed * 1000 + (split === 'val' ? 2 : 3));
       let sum = 0;
@@ -56,13 +59,15 @@ export const addingTask: TaskDefinition = {
       const chunk = Math.max(1, Math.min(250, Math.floor(50_000 / s.seqLen)));
       for (let done = 0; done < s.evalSize; done += chunk) {
         const n = Math.min(chunk, s.evalSize - done);
+        const mine = shard.localCount(n);
         sum += tidy(() => {
           const { x, y } = addingBatch({ seqLen: s.seqLen, batchSize: n, generator: gen });
-          return mseLoss(model.forward(x), y).item();
-        }) * n;
-        count += n;
+          return mine > 0 ? mseLoss(model.forward(shard.take(x, 1)), shard.take(y, 0)).item() : 0;
+        }) * mine;
+        count += mine;
       }
-      return sum / count;
+      const [total, seen] = shard.sum([sum, count]);
+      return total! / seen!;
     };
     return {
       name: 'adding',
@@ -71,7 +76,7 @@ export const addingTask: TaskDefinition = {
       notes: [`synthetic data: fresh training batches every step; ${s.evalSize} fixed validation and test sequences of length ${s.seqLen}`],
       trainLoss() {
         const { x, y } = addingBatch({ seqLen: s.seqLen, batchSize: s.batchSize, generator: trainGen });
-        return { loss: mseLoss(model.forward(x), y) };
+        return { loss: mseLoss(model.forward(shard.take(x, 1)), shard.take(y, 0)) };
       },
       evaluate(split) {
         return { [`${split}_mse`]: heldOut(split) };

@@ -14,7 +14,8 @@ import { fail } from '../util/errors.js';
 import { tidy } from '../backend/memory.js';
 import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
 import { ClassificationMeter, EpochSampler, type SamplerState } from './sampler.js';
-import type { TaskDefinition } from './task-definition.js';
+import type { TaskContext, TaskDefinition } from './task-definition.js';
+import { WHOLE_BATCH, type BatchShard } from '../distributed/shard.js';
 
 const PIXELS = 784;
 const ROWS = 28;
@@ -54,6 +55,7 @@ function makeDefinition(name: 'mnist' | 'pmnist' | 'fashion-mnist'): TaskDefinit
         ? 'sequential Fashion-MNIST, 784 steps (default data dir /usr/share/datasets/fashion-mnist)'
         : 'sequential MNIST: one pixel per step, 784 steps, 10 classes',
     needsData: true,
+    dataParallel: true,
     defaultDataDir: name === 'fashion-mnist' ? FASHION_MNIST_DEFAULT_DIR : null,
     presets: { paper: paperPreset(name), quick: quickPreset(name) },
     modelPresets: {
@@ -73,16 +75,16 @@ function makeDefinition(name: 'mnist' | 'pmnist' | 'fashion-mnist'): TaskDefinit
         : encoderFromSettings({ ...s, seqLen: PIXELS }, 1, true);
       return { kind: 'sequence', encoder: enc, outputSize: 10 };
     },
-    create(s: Settings) {
+    create(s: Settings, context?: TaskContext) {
       if (!s.dataDir) fail(`${name}: pass --data-dir DIR with the MNIST-format files (train-images-idx3-ubyte[.gz], train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])`);
       const ds = loadMnist(s.dataDir, { name, permute, generator: new Generator(s.seed * 1000 + 11) });
       const model = buildModel(this.modelConfig(s)) as SequenceModel;
-      return classificationTask(name, model, ds, s);
+      return classificationTask(name, model, ds, s, context?.shard ?? WHOLE_BATCH);
     },
   };
 }
 
-function classificationTask(name: string, model: SequenceModel, ds: MnistDataset, s: Settings): Task & { stepsPerEpoch: number } {
+function classificationTask(name: string, model: SequenceModel, ds: MnistDataset, s: Settings, shard: BatchShard): Task & { stepsPerEpoch: number } {
   const sampler = new EpochSampler(ds.train.count, s.batchSize, s.seed);
   const layout = s.model === 'conv-indrnn' ? 'row' : 'pixel';
   const evalSplit = (split: ImageSplit, prefix: string): Record<string, number> => {
@@ -90,14 +92,16 @@ function classificationTask(name: string, model: SequenceModel, ds: MnistDataset
     const n = s.evalSize > 0 ? Math.min(s.evalSize, split.count) : split.count;
     const chunk = Math.max(s.batchSize, 100);
     for (let i = 0; i < n; i += chunk) {
-      const idx = Int32Array.from({ length: Math.min(chunk, n - i) }, (_, j) => i + j);
+      // each rank scores its rows of every chunk
+      const idx = shard.takeItems(Int32Array.from({ length: Math.min(chunk, n - i) }, (_, j) => i + j));
+      if (idx.length === 0) continue;
       tidy(() => {
         const b = imageBatch(split, idx, layout);
         const logits = model.forward(b.x);
         meter.add(softmaxCrossEntropy(logits, b.labels).item(), argmax(logits).data(), b.labels.data());
       });
     }
-    return meter.result(prefix);
+    return meter.result(prefix, shard);
   };
   const notes = [ds.note];
   if (ds.permutation) notes.push(`pixel permutation drawn with seed ${s.seed} (first entries ${Array.from(ds.permutation.subarray(0, 8)).join(', ')}, …); saved as permutation.json`);
@@ -113,11 +117,11 @@ function classificationTask(name: string, model: SequenceModel, ds: MnistDataset
       const order = new Generator(s.seed * 1000 + 41).permutation(ds.train.count);
       const B = s.batchSize;
       recalibrateBatchNorm(model, Math.min(batches, Math.floor(ds.train.count / B)), (i) => {
-        model.forward(imageBatch(ds.train, order.slice(i * B, (i + 1) * B), layout).x);
+        model.forward(imageBatch(ds.train, shard.takeItems(order.slice(i * B, (i + 1) * B)), layout).x);
       });
     },
     trainLoss() {
-      const b = imageBatch(ds.train, sampler.next(), layout);
+      const b = imageBatch(ds.train, shard.takeItems(sampler.next()), layout);
       const logits = model.forward(b.x);
       const loss = softmaxCrossEntropy(logits, b.labels);
       return { loss };

@@ -16,9 +16,10 @@ import { tidy } from '../backend/memory.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
 import { ClassificationMeter, EpochSampler, type SamplerState } from './sampler.js';
-import type { TaskDefinition } from './task-definition.js';
+import type { TaskContext, TaskDefinition } from './task-definition.js';
+import { WHOLE_BATCH, type BatchShard } from '../distributed/shard.js';
 
-function ntuTask(model: SequenceModel, ds: NtuDataset, s: Settings): Task & { stepsPerEpoch: number } {
+function ntuTask(model: SequenceModel, ds: NtuDataset, s: Settings, shard: BatchShard): Task & { stepsPerEpoch: number } {
   const sampler = new EpochSampler(ds.train.clips.length, s.batchSize, s.seed);
   const frameGen = new Generator(s.seed * 1000 + 31);
   const evaluate = (set: ClipSet, prefix: string, samplings: number): Record<string, number> => {
@@ -26,17 +27,21 @@ function ntuTask(model: SequenceModel, ds: NtuDataset, s: Settings): Task & { st
     const gen = new Generator(s.seed * 1000 + (prefix === 'val' ? 32 : 33));
     const single = new ClassificationMeter();
     const averaged = new ClassificationMeter();
+    // every rank draws every sampling (the same random stream) and scores its rows
     for (const b of ntuEvalBatches(set, { batchSize: Math.max(s.batchSize, 64), samplings, seqLen: s.seqLen, generator: gen })) tidy(() => {
+      if (shard.localCount(b.labels.size) === 0) return;
+      const labels = shard.take(b.labels, 0);
       let sum: Tensor | null = null;
       b.xs.forEach((x, i) => {
-        const logits = model.forward(x);
-        if (i === 0) single.add(softmaxCrossEntropy(logits, b.labels).item(), argmax(logits).data(), b.labels.data());
+        const logits = model.forward(shard.take(x, 1));
+        if (i === 0) single.add(softmaxCrossEntropy(logits, labels).item(), argmax(logits).data(), labels.data());
         sum = sum ? sum.add(logits) : logits;
       });
       const mean = sum!.mul(1 / samplings);
-      averaged.add(softmaxCrossEntropy(mean, b.labels).item(), argmax(mean).data(), b.labels.data());
+      averaged.add(softmaxCrossEntropy(mean, labels).item(), argmax(mean).data(), labels.data());
     });
-    return samplings > 1 ? { ...single.result(prefix), [`${prefix}_acc_avg${samplings}`]: averaged.result(prefix)[`${prefix}_acc`]! } : single.result(prefix);
+    const first = single.result(prefix, shard);
+    return samplings > 1 ? { ...first, [`${prefix}_acc_avg${samplings}`]: averaged.result(prefix, shard)[`${prefix}_acc`]! } : first;
   };
   return {
     name: 'ntu',
@@ -49,12 +54,12 @@ function ntuTask(model: SequenceModel, ds: NtuDataset, s: Settings): Task & { st
       const order = gen.permutation(ds.train.clips.length);
       const B = s.batchSize;
       recalibrateBatchNorm(model, Math.min(batches, Math.floor(ds.train.clips.length / B)), (i) => {
-        model.forward(ntuBatch(ds.train, order.slice(i * B, (i + 1) * B), { seqLen: s.seqLen, generator: gen }).x);
+        model.forward(shard.take(ntuBatch(ds.train, order.slice(i * B, (i + 1) * B), { seqLen: s.seqLen, generator: gen }).x, 1));
       });
     },
     trainLoss() {
       const b = ntuBatch(ds.train, sampler.next(), { seqLen: s.seqLen, generator: frameGen });
-      return { loss: softmaxCrossEntropy(model.forward(b.x), b.labels) };
+      return { loss: softmaxCrossEntropy(model.forward(shard.take(b.x, 1)), shard.take(b.labels, 0)) };
     },
     evaluate(split) {
       return split === 'val' ? evaluate(ds.valid, 'val', 1) : evaluate(ds.test, 'test', s.testSamples);
@@ -78,6 +83,7 @@ export const ntuTaskDefinition: TaskDefinition = {
   name: 'ntu',
   description: 'NTU RGB+D skeleton action recognition: raw .skeleton files or the authors\' .npy arrays; --benchmark cs|cv',
   needsData: true,
+  dataParallel: true,
   defaultDataDir: null,
   presets: {
     // CVPR §5.4 / PT action_recognition: 6 × 512, BN after, dropout 0.5 (CS), batch 128, Adam 2e-4, weight
@@ -107,10 +113,10 @@ export const ntuTaskDefinition: TaskDefinition = {
   modelConfig(s: Settings) {
     return { kind: 'sequence', encoder: ntuEncoder(s), outputSize: NTU_CLASSES };
   },
-  create(s: Settings) {
+  create(s: Settings, context?: TaskContext) {
     if (!s.dataDir) fail('ntu: pass --data-dir with NTU RGB+D .skeleton files (SsssCcccPpppRrrrAaaa.skeleton) or the authors\' .npy arrays (train_ntus.npy, train_ntus_label.npy, train_ntus_len.npy, test_ntus*.npy)');
     const ds = loadNtu(s.dataDir, { benchmark: s.benchmark === 'cv' ? 'cross-view' : 'cross-subject', generator: new Generator(s.seed * 1000 + 30) });
     const model = buildModel({ kind: 'sequence', encoder: ntuEncoder(s), outputSize: ds.numClasses }) as SequenceModel;
-    return ntuTask(model, ds, s);
+    return ntuTask(model, ds, s, context?.shard ?? WHOLE_BATCH);
   },
 };

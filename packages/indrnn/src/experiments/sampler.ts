@@ -4,6 +4,7 @@
  */
 import { Generator } from '../util/random.js';
 import { checkInt, fail } from '../util/errors.js';
+import { WHOLE_BATCH, type BatchShard } from '../distributed/shard.js';
 
 export interface SamplerState {
   epoch: number;
@@ -69,7 +70,9 @@ export class ClassificationMeter {
     this.count += labels.length;
   }
 
-  result(prefix: string): Record<string, number> {
-    return { [`${prefix}_loss`]: this.lossSum / this.count, [`${prefix}_acc`]: this.correct / this.count };
+  /** Loss and accuracy; with a shard, over every rank's items (collective). */
+  result(prefix: string, shard: BatchShard = WHOLE_BATCH): Record<string, number> {
+    const [lossSum, correct, count] = shard.sum([this.lossSum, this.correct, this.count]) as [number, number, number];
+    return { [`${prefix}_loss`]: lossSum / count, [`${prefix}_acc`]: correct / count };
   }
 }

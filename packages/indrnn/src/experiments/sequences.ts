@@ -24,7 +24,8 @@ import { tidy } from '../backend/memory.js';
 import { stepOutputs } from '../predict/steps.js';
 import { BASE_SETTINGS, encoderFromSettings, type Settings } from './settings.js';
 import { ClassificationMeter, EpochSampler, type SamplerState } from './sampler.js';
-import type { TaskDefinition } from './task-definition.js';
+import type { TaskContext, TaskDefinition } from './task-definition.js';
+import { WHOLE_BATCH, type BatchShard } from '../distributed/shard.js';
 
 /** Where the run's files come from and how to read them (Settings.sequences). */
 export interface SequenceSettings {
@@ -208,7 +209,7 @@ function batchTargets(t: EncodedTargets, idx: ArrayLike<number>): Tensor {
   return tensor(out, [B, K]);
 }
 
-function sequencesTask(model: SequenceModel, data: PreparedData, s: Settings): Task & { stepsPerEpoch: number } {
+function sequencesTask(model: SequenceModel, data: PreparedData, s: Settings, shard: BatchShard): Task & { stepsPerEpoch: number } {
   const { train } = data;
   const F = train.set.features;
   const n = train.set.sequences.length;
@@ -222,20 +223,31 @@ function sequencesTask(model: SequenceModel, data: PreparedData, s: Settings): T
   const classify = data.spec.target.kind === 'classify';
   const perStep = data.spec.perStep === true;
   const lossOf = (logits: Tensor, targets: Tensor): Tensor => (classify ? softmaxCrossEntropy(logits, targets) : mseLoss(logits, targets));
-  /** Loss of one batch (and what evaluation needs): last-step or per-step outputs and targets. */
-  const batchLoss = (split: Split, idx: ArrayLike<number>, reduction: 'mean' | 'sum') => {
+  /**
+   * Loss of one batch (and what evaluation needs): last-step or per-step outputs and targets. With
+   * a shard (data-parallel training), the whole batch is built, padded to its longest sequence on
+   * every rank alike, and this rank's rows of it are used.
+   */
+  const batchLoss = (split: Split, idx: ArrayLike<number>, reduction: 'mean' | 'sum', rows: BatchShard = WHOLE_BATCH) => {
     const b = sequenceBatch(split.set.sequences, F, idx);
+    const x = rows.take(b.x, 1);
+    const lengths = b.lengths ? rows.take(b.lengths, 0) : null;
     if (!perStep) {
-      const out = model.forward(b.x, { lengths: b.lengths });
-      const targets = batchTargets(split.targets, idx);
+      const out = model.forward(x, { lengths });
+      const targets = rows.take(batchTargets(split.targets, idx), 0);
       const loss = classify || reduction === 'mean' ? lossOf(out, targets) : mseLoss(out, targets, 'sum');
-      return { loss, out, targets: targets.data(), count: idx.length };
+      return { loss, out, targets: targets.data(), count: targets.shape[0]! };
     }
-    const out = stepOutputs(model, b.x, b.lengths);
+    const out = stepOutputs(model, x, lengths);
     const st = batchStepTargets(split, idx, b.x.shape[0]!);
-    if (classify) return { loss: softmaxCrossEntropy(out, st.targets, { ignoreIndex: IGNORE }), out, targets: st.targets.data(), count: st.valid };
-    const squared = out.sub(st.targets).mul(st.mask!).square().sum();
-    return { loss: reduction === 'mean' ? squared.mul(1 / st.valid) : squared, out, targets: st.targets.data(), count: st.valid };
+    const targets = rows.take(st.targets, 1);
+    const mask = st.mask ? rows.take(st.mask, 1) : null;
+    // a mean over valid steps, which the ranks hold in unequal numbers
+    const valid = rows.size === 1 ? st.valid : mask ? mask.sum().item() : Array.from(targets.data()).filter((c) => c !== IGNORE).length;
+    if (rows.size > 1) rows.setShare(valid, st.valid);
+    if (classify) return { loss: softmaxCrossEntropy(out, targets, { ignoreIndex: IGNORE }), out, targets: targets.data(), count: valid };
+    const squared = out.sub(targets).mul(mask!).square().sum();
+    return { loss: reduction === 'mean' ? squared.mul(1 / valid) : squared, out, targets: targets.data(), count: valid };
   };
 
   const evaluate = (split: Split, prefix: string): Record<string, number> => {
@@ -245,7 +257,9 @@ function sequencesTask(model: SequenceModel, data: PreparedData, s: Settings): T
     let squared = 0;
     let count = 0;
     for (let i = 0; i < order.length; i += chunk) {
-      const idx = order.subarray(i, Math.min(order.length, i + chunk));
+      // each rank scores its rows of every chunk
+      const idx = shard.takeItems(order.slice(i, Math.min(order.length, i + chunk)));
+      if (idx.length === 0) continue;
       tidy(() => {
         const r = batchLoss(split, idx, 'sum');
         count += r.count;
@@ -259,8 +273,9 @@ function sequencesTask(model: SequenceModel, data: PreparedData, s: Settings): T
         meter.add(r.loss.item(), keep.map((k) => predicted[k]!), keep.map((k) => r.targets[k]!));
       });
     }
-    if (classify) return meter.result(prefix);
-    return { [`${prefix}_mse`]: squared / (count * outputsOf(data.spec.target)) };
+    if (classify) return meter.result(prefix, shard);
+    const [sumSquared, total] = shard.sum([squared, count]) as [number, number];
+    return { [`${prefix}_mse`]: sumSquared / (total * outputsOf(data.spec.target)) };
   };
 
   return {
@@ -275,11 +290,11 @@ function sequencesTask(model: SequenceModel, data: PreparedData, s: Settings): T
       const order = new Generator(s.seed * 1000 + 41).permutation(n);
       recalibrateBatchNorm(model, Math.min(batches, Math.floor(n / B)), (i) => {
         const b = sequenceBatch(train.set.sequences, F, order.subarray(i * B, (i + 1) * B));
-        model.encoder.forward(b.x, { lengths: b.lengths });
+        model.encoder.forward(shard.take(b.x, 1), { lengths: b.lengths ? shard.take(b.lengths, 0) : null });
       });
     },
     trainLoss() {
-      return { loss: batchLoss(train, sampler.next(), 'mean').loss };
+      return { loss: batchLoss(train, sampler.next(), 'mean', shard).loss };
     },
     evaluate(split) {
       if (split === 'val') return evaluate(data.val, 'val');
@@ -313,15 +328,16 @@ export const sequencesTaskDefinition: TaskDefinition = {
   name: 'sequences',
   description: 'your own sequences: --train FILE [--val FILE] [--test FILE] as JSON Lines, .npy or long-form CSV; classification or regression',
   needsData: true,
+  dataParallel: true,
   defaultDataDir: null,
   presets: { quick, paper },
   modelConfig(s: Settings) {
     return sequenceModelConfig(s, prepareSequenceData(s).spec);
   },
-  create(s: Settings) {
+  create(s: Settings, context?: TaskContext) {
     const data = prepareSequenceData(s);
     const model = buildModel(sequenceModelConfig(s, data.spec)) as SequenceModel;
-    return sequencesTask(model, data, s);
+    return sequencesTask(model, data, s, context?.shard ?? WHOLE_BATCH);
   },
 };
 

@@ -73,6 +73,8 @@ export interface Settings {
   evalEvery: number;
   /** Recompute BN running statistics from this many training batches before each evaluation. */
   bnCalibration: number;
+  /** Data-parallel runs: batch-norm statistics over every rank's rows (true) or each rank's own. */
+  bnSync: boolean;
   checkpointEvery: number;
   checkpointMinutes: number;
   seed: number;
@@ -106,7 +108,7 @@ export const BASE_SETTINGS: Omit<Settings, 'task' | 'preset'> = {
   seqLen: 100, batchSize: 32, dataDir: null,
   steps: 10000, timeLimit: 0, epochs: null, optimizer: 'adam', lr: 2e-4, weightDecay: 0, gradClip: 10, gradNorm: 0,
   schedule: 'none', decayEvery: 20000, decayFactor: 0.1, patience: 100, minLr: 1e-6,
-  evalEvery: 100, bnCalibration: 0, checkpointEvery: 1000, checkpointMinutes: 10, seed: 1,
+  evalEvery: 100, bnCalibration: 0, bnSync: true, checkpointEvery: 1000, checkpointMinutes: 10, seed: 1,
   evalSize: 1000, benchmark: 'cs', testSamples: 20, vocabSize: 50, embedSize: 600, tieWeights: false,
   dropoutWords: 0, dropoutEmbedding: 0, dropoutOutput: 0, variableBptt: false, stateResetProb: 0,
 };
@@ -133,6 +135,8 @@ export function validateSettings(s: Settings): Settings {
   if (s.uBound !== null) checkNumber(w, 'uBound', s.uBound, 0);
   checkInt(w, 'evalEvery', s.evalEvery, 0);
   checkInt(w, 'bnCalibration', s.bnCalibration, 0);
+  // absent in runs saved before data-parallel training existed: the default (on)
+  if (s.bnSync !== undefined && typeof s.bnSync !== 'boolean') fail(`settings: bnSync must be true or false, got ${JSON.stringify(s.bnSync)}`);
   checkInt(w, 'checkpointEvery', s.checkpointEvery, 0);
   checkNumber(w, 'checkpointMinutes', s.checkpointMinutes, 0);
   checkInt(w, 'seed', s.seed, 0);

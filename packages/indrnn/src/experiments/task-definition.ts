@@ -2,6 +2,16 @@
 import type { ModelConfig } from '../nn/models.js';
 import type { Task } from '../train/task.js';
 import type { ModelFamily, PresetName, Settings } from './settings.js';
+import type { BatchShard } from '../distributed/shard.js';
+
+/** What a run gives the task besides settings. */
+export interface TaskContext {
+  /**
+   * This rank's rows of every batch (data-parallel training: rows r, r+N, … of the global batch)
+   * and the sums of evaluation results over the ranks; the whole batch in one process.
+   */
+  shard: BatchShard;
+}
 
 export interface TaskDefinition {
   name: string;
@@ -18,6 +28,8 @@ export interface TaskDefinition {
    */
   modelPresets?: Partial<Record<PresetName, Partial<Record<ModelFamily, Partial<Settings>>>>>;
   modelConfig(s: Settings): ModelConfig;
+  /** Whether create() takes its batches through context.shard, so it can train on several ranks. */
+  dataParallel?: boolean;
   /** Loads data and builds the model. May return the steps for an epoch count (finite data sets). */
-  create(s: Settings): Task & { stepsPerEpoch?: number };
+  create(s: Settings, context?: TaskContext): Task & { stepsPerEpoch?: number };
 }

@@ -15,7 +15,8 @@ import { tidy } from '../backend/memory.js';
 import { dynamicEvaluate } from '../train/dynamic-eval.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { BASE_SETTINGS, encoderFromSettings, type ModelFamily, type Settings } from './settings.js';
-import type { TaskDefinition } from './task-definition.js';
+import type { TaskContext, TaskDefinition } from './task-definition.js';
+import { WHOLE_BATCH, type BatchShard } from '../distributed/shard.js';
 
 type LmKind = 'char-lm' | 'word-lm';
 
@@ -123,7 +124,7 @@ class StatefulStream {
   }
 }
 
-function lmTask(kind: LmKind, model: LanguageModel, ds: TextDataset, s: Settings): Task & { stepsPerEpoch: number } {
+function lmTask(kind: LmKind, model: LanguageModel, ds: TextDataset, s: Settings, shard: BatchShard): Task & { stepsPerEpoch: number } {
   const stream = new StatefulStream(ds.train, s, s.seed * 1000 + 21);
   const resetGen = new Generator(s.seed * 1000 + 22);
   let states: Tensor[] | null = null;
@@ -139,16 +140,20 @@ function lmTask(kind: LmKind, model: LanguageModel, ds: TextDataset, s: Settings
     let tokens = 0;
     for (let w = iter.next(); w; w = iter.next()) {
       const window = w;
+      // each rank scores its streams (columns) of the batchified text
+      if (shard.localCount(window.input.shape[1]!) === 0) continue;
       // one window per scope; the carried states are returned, so they survive it
       carried = tidy(() => {
-        const out = model.forward(window.input, { states: carried, position: pos });
-        lossSum += softmaxCrossEntropy(out.logits, window.target, { reduction: 'sum' }).item();
+        const target = shard.take(window.target, 1);
+        const out = model.forward(shard.take(window.input, 1), { states: carried, position: pos });
+        lossSum += softmaxCrossEntropy(out.logits, target, { reduction: 'sum' }).item();
+        tokens += target.size;
         return out.states;
       });
-      tokens += w.target.size;
       pos = Math.min(pos + w.length, positionCap(s));
     }
-    const loss = lossSum / tokens;
+    const [totalLoss, totalTokens] = shard.sum([lossSum, tokens]);
+    const loss = totalLoss! / totalTokens!;
     return kind === 'char-lm'
       ? { [`${prefix}_loss`]: loss, [`${prefix}_bpc`]: loss / Math.LN2 }
       : { [`${prefix}_loss`]: loss, [`${prefix}_ppl`]: Math.exp(loss) };
@@ -168,11 +173,11 @@ function lmTask(kind: LmKind, model: LanguageModel, ds: TextDataset, s: Settings
         states = null;
         position = 0;
       }
-      const out = model.forward(w.input, { states, position });
+      const out = model.forward(shard.take(w.input, 1), { states, position });
       // carried into the next step: keep their storage out of the step's tidy scope
       states = out.states.map((t) => t.detach().keep());
       position = Math.min(position + w.input.shape[0]!, positionCap(s));
-      const loss = softmaxCrossEntropy(out.logits, w.target);
+      const loss = softmaxCrossEntropy(out.logits, shard.take(w.target, 1));
       const metrics: Record<string, number> = kind === 'char-lm' ? { bpc: loss.item() / Math.LN2 } : {};
       return { loss, metrics };
     },
@@ -190,7 +195,8 @@ function lmTask(kind: LmKind, model: LanguageModel, ds: TextDataset, s: Settings
     epoch: () => stream.epochs,
     getState() {
       const tensors = new Map<string, Tensor>();
-      (states ?? []).forEach((t, i) => tensors.set(`state.${i}`, t));
+      // the whole batch's states (rows of every rank: collective), so any number of ranks can resume
+      (states ?? []).forEach((t, i) => tensors.set(`state.${i}`, shard.gather(t, 0, s.batchSize)));
       return { json: { stream: stream.getState(), reset: resetGen.getState(), position, stateCount: states?.length ?? 0 }, tensors };
     },
     setState(st) {
@@ -198,7 +204,7 @@ function lmTask(kind: LmKind, model: LanguageModel, ds: TextDataset, s: Settings
       stream.setState(j.stream);
       resetGen.setState(j.reset);
       position = j.position;
-      states = j.stateCount > 0 ? Array.from({ length: j.stateCount }, (_, i) => st.tensors!.get(`state.${i}`)!) : null;
+      states = j.stateCount > 0 ? Array.from({ length: j.stateCount }, (_, i) => shard.take(st.tensors!.get(`state.${i}`)!, 0).keep()) : null;
     },
   };
 }
@@ -238,6 +244,7 @@ function makeDefinition(kind: LmKind): TaskDefinition {
       ? 'character-level language model: PTB char files (ptb.char.{train,valid,test}.txt) or any text file / dir with input.txt; reports bits per character'
       : 'word-level language model on PTB word files (ptb.{train,valid,test}.txt); reports perplexity',
     needsData: true,
+    dataParallel: true,
     defaultDataDir: null,
     presets: {
       paper: char
@@ -278,14 +285,14 @@ function makeDefinition(kind: LmKind): TaskDefinition {
     modelConfig(s: Settings) {
       return lmModelConfig(s, s.vocabSize);
     },
-    create(s: Settings) {
+    create(s: Settings, context?: TaskContext) {
       if (!s.dataDir) fail(`${kind}: pass --data-dir with ${char ? 'PTB char files (ptb.char.train.txt, ptb.char.valid.txt, ptb.char.test.txt), a text file, or a directory holding input.txt' : 'PTB word files (ptb.train.txt, ptb.valid.txt, ptb.test.txt)'}`);
       // a standard PTB folder holds both the word and the char files: char-lm takes the char ones
       const ds = loadTextDataset(s.dataDir, { source: char ? 'auto' : source, prefer: char ? 'ptb-char' : 'ptb-word', fileKind: 'chars' });
       if (char && ds.kind === 'ptb-word') fail(`char-lm: ${s.dataDir} holds word-level PTB files; pass the char files (ptb.char.*.txt) or use the word-lm task`);
       if (!char && ds.kind !== 'ptb-word') fail(`word-lm: ${s.dataDir} does not hold word-level PTB files (ptb.train.txt, ptb.valid.txt, ptb.test.txt)`);
       const model = buildModel(lmModelConfig(s, ds.vocab.size)) as LanguageModel;
-      return lmTask(kind, model, ds, s);
+      return lmTask(kind, model, ds, s, context?.shard ?? WHOLE_BATCH);
     },
   };
 }

@@ -95,6 +95,11 @@ export interface BatchNormOptions {
  * Running variance is stored unbiased and updated with `momentum`, as torch.nn.BatchNorm1d does.
  * Eval mode normalises with the running statistics (a differentiable affine map).
  */
+/** Training-mode batch norm of x as [groups, rows, C] (ops.batchNormTrain's contract), with valid rows per group. */
+export type BatchNormStatistics = (
+  x: Tensor, groups: number, gamma: Tensor, beta: Tensor, eps: number, lengths: Tensor | null,
+) => { y: Tensor; mean: Tensor; variance: Tensor; counts: number[] };
+
 export class BatchNorm extends Module {
   readonly weight: Parameter;
   readonly bias: Parameter;
@@ -104,6 +109,12 @@ export class BatchNorm extends Module {
   readonly eps: number;
   readonly momentum: number;
   readonly maxPositions: number;
+
+  /**
+   * Where set, training-mode statistics come from here instead of ops.batchNormTrain (data-parallel
+   * training sets it to take them over every rank's rows: distributed/batchnorm-sync.ts).
+   */
+  trainStatistics: BatchNormStatistics | null = null;
 
   constructor(readonly channels: number, opts: BatchNormOptions = {}) {
     super();
@@ -134,7 +145,8 @@ export class BatchNorm extends Module {
     if (lengths && x.rank !== 3) fail(`BatchNorm: lengths need [T, B, C] input, got ${fmtShape(x.shape)}`);
     const T = frame ? x.shape[0]! : 1;
     if (this.training) {
-      const { y, mean, variance, counts } = batchNormTrain(x, T, this.weight, this.bias, this.eps, lengths);
+      // data-parallel training may take the statistics over every rank (trainStatistics)
+      const { y, mean, variance, counts } = (this.trainStatistics ?? batchNormTrain)(x, T, this.weight, this.bias, this.eps, lengths);
       this.updateRunning(mean, variance, counts, position);
       return y;
     }

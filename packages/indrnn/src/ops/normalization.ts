@@ -97,7 +97,28 @@ export function dropoutShared(x: Tensor, p: number, generator?: Generator): Tens
   if (!(p >= 0 && p < 1)) fail(`dropout: p must be in [0, 1), got ${p}`);
   if (p === 0) return x;
   const maskShape = x.shape.slice(-2);
+  const rows = maskRows?.(maskShape[0]!) ?? null;
+  if (rows) {
+    // data-parallel: draw the whole batch's mask (the draws one process makes), keep this rank's rows
+    const C = maskShape[1]!;
+    const full = dropoutMask(x, [rows.global, C], p, generator).data();
+    const mine = arrayFor(x.dtype, rows.mine.length * C);
+    rows.mine.forEach((r, j) => mine.set(full.subarray(r * C, (r + 1) * C), j * C));
+    return x.mul(new Tensor(x.backend.fromHost(mine), maskShape, x.dtype, x.backend));
+  }
   return x.mul(dropoutMask(x, maskShape, p, generator));
+}
+
+/** Given a mask's batch rows on this rank: the whole batch's row count and this rank's rows, or null. */
+type MaskRows = (localRows: number) => { global: number; mine: Int32Array } | null;
+let maskRows: MaskRows | null = null;
+
+/**
+ * Set by data-parallel training (distributed/): dropout masks are then drawn for the whole batch and
+ * each rank keeps its rows, so N ranks draw what one process draws. null restores the default.
+ */
+export function setDropoutSharding(fn: MaskRows | null): void {
+  maskRows = fn;
 }
 
 /** A mask tensor of the given shape with Bernoulli(1-p)/(1-p) entries, like x's dtype and backend. */

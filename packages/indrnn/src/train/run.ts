@@ -19,6 +19,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { Trainer } from './trainer.js';
 import { decodeCheckpoint, encodeCheckpoint, restoreTrainer, checkpointWeights, type DecodedCheckpoint } from './checkpoint.js';
+import { SINGLE_PROCESS, type Communicator } from '../distributed/communicator.js';
+import { DataParallel } from '../distributed/data-parallel.js';
+import { agree, broadcastBytes, fromRoot } from '../distributed/collective.js';
+import { WHOLE_BATCH } from '../distributed/shard.js';
 import { ProgressLine, formatDuration } from './progress.js';
 import { acquireRunLock } from './run-lock.js';
 import { applyResumeChanges } from './resume-changes.js';
@@ -49,6 +53,8 @@ export interface RunConfig {
   parameters: number;
   /** When the run was first started (ISO 8601, UTC; kept across resumes; absent in older runs). */
   started?: string;
+  /** Ranks that trained together (data-parallel); 1 for one process (absent in older runs). */
+  world_size?: number;
 }
 
 export interface RunOptions {
@@ -79,6 +85,12 @@ export interface RunOptions {
   maxStepsThisRun?: number;
   /** Install SIGINT/SIGTERM handlers (default true). */
   handleSignals?: boolean;
+  /**
+   * Data-parallel training over these ranks (from distributed/mpi.ts under mpirun or srun): each
+   * rank runs this same call; rank 0 alone reads and writes the run directory and prints.
+   * Default: one process.
+   */
+  communicator?: Communicator;
 }
 
 export interface RunResult {
@@ -158,58 +170,77 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
   const stdout = opts.stdout ?? process.stdout;
   const stderr = opts.stderr ?? process.stderr;
   const file = (name: string): string => path.join(out, name);
+  // data-parallel: every rank runs this function; rank 0 alone touches the run directory and prints
+  const comm = opts.communicator ?? SINGLE_PROCESS;
+  const writer = comm.rank === 0;
   const say = (line: string): void => {
-    if (!opts.json) stdout.write(line + '\n');
+    if (!opts.json && writer) stdout.write(line + '\n');
   };
   const notes: string[] = [];
 
   // ---- what the folder holds, and the settings of this invocation (nothing is written yet) ----
-  const found = inspectRunFolder(out);
-  let ckpt: DecodedCheckpoint<RunConfig> | null = null;
-  let settings = opts.settings;
+  // Rank 0 reads the folder; the other ranks get its settings and its checkpoint's bytes.
+  let ckpt = null as DecodedCheckpoint<RunConfig> | null;
   let clearFirst = false;
-  if (opts.force && opts.resume) fail('--force starts a new run and --resume continues one; pass one of them');
-  if (opts.resume) {
-    if (!found.hasConfig && !found.hasCheckpoint) {
-      fail(`--resume: ${out} holds no run to continue (no ${RUN_FILES.config}, no checkpoint); start the run without --resume`);
-    }
-    if (found.hasCheckpoint) {
-      ckpt = readResumeCheckpoint(out, opts.resumeFrom ?? 'last', notes);
-      settings = applyResumeChanges(ckpt.meta.config.settings, opts.changes ?? {});
-    } else {
-      // it died before its first checkpoint: start that run again
-      settings = applyResumeChanges(readRunConfigFile(file(RUN_FILES.config)).settings, opts.changes ?? {});
-      notes.push(`${out} has no checkpoint yet (the run stopped before its first one); starting it again from step 0`);
+  const settings = fromRoot(comm, () => {
+    const found = inspectRunFolder(out);
+    let settings = opts.settings; // this invocation's, or the run's on resume
+    if (opts.force && opts.resume) fail('--force starts a new run and --resume continues one; pass one of them');
+    if (opts.resume) {
+      if (!found.hasConfig && !found.hasCheckpoint) {
+        fail(`--resume: ${out} holds no run to continue (no ${RUN_FILES.config}, no checkpoint); start the run without --resume`);
+      }
+      if (found.hasCheckpoint) {
+        ckpt = readResumeCheckpoint(out, opts.resumeFrom ?? 'last', notes);
+        // runs from before --bn-sync existed had it on
+        settings = applyResumeChanges({ ...ckpt.meta.config.settings, bnSync: ckpt.meta.config.settings.bnSync ?? true }, opts.changes ?? {});
+      } else {
+        // it died before its first checkpoint: start that run again
+        settings = applyResumeChanges(readRunConfigFile(file(RUN_FILES.config)).settings, opts.changes ?? {});
+        notes.push(`${out} has no checkpoint yet (the run stopped before its first one); starting it again from step 0`);
+        clearFirst = true;
+      }
+    } else if (opts.force) {
+      clearFirst = found.hasConfig || found.hasCheckpoint;
+      if (clearFirst) notes.push(`--force: replacing the run in ${out}`);
+    } else if (found.hasCheckpoint) {
+      fail(`${out} already holds a run; pass --resume to continue it, --force to replace it, or choose another --out`);
+    } else if (found.hasConfig) {
+      notes.push(`${out} holds a run that stopped before its first checkpoint; starting it again`);
       clearFirst = true;
     }
-  } else if (opts.force) {
-    clearFirst = found.hasConfig || found.hasCheckpoint;
-    if (clearFirst) notes.push(`--force: replacing the run in ${out}`);
-  } else if (found.hasCheckpoint) {
-    fail(`${out} already holds a run; pass --resume to continue it, --force to replace it, or choose another --out`);
-  } else if (found.hasConfig) {
-    notes.push(`${out} holds a run that stopped before its first checkpoint; starting it again`);
-    clearFirst = true;
-  }
-  validateSettings(settings);
-  const approxParameters = checkSettingsFit(settings, opts.definition.modelConfig(settings));
-  // weights, gradients and two Adam moments, in float32
-  const needBytes = approxParameters * 4 * 4;
-  if (needBytes > os.totalmem()) {
-    fail(`the model for these settings has ~${(approxParameters / 1e6).toFixed(0)}M parameters, needing ~${(needBytes / GiB).toFixed(1)} GiB for weights, gradients and Adam state; this machine has ${(os.totalmem() / GiB).toFixed(1)} GiB. Reduce --hidden (or the model's width)`);
+    validateSettings(settings);
+    const approxParameters = checkSettingsFit(settings, opts.definition.modelConfig(settings));
+    // weights, gradients and two Adam moments, in float32
+    const needBytes = approxParameters * 4 * 4;
+    if (needBytes > os.totalmem()) {
+      fail(`the model for these settings has ~${(approxParameters / 1e6).toFixed(0)}M parameters, needing ~${(needBytes / GiB).toFixed(1)} GiB for weights, gradients and Adam state; this machine has ${(os.totalmem() / GiB).toFixed(1)} GiB. Reduce --hidden (or the model's width)`);
+    }
+    if (comm.size > 1) {
+      if (!opts.definition.dataParallel) fail(`task '${opts.definition.name}' cannot train on several ranks (it does not split its batches); run it in one process`);
+      if (settings.batchSize < comm.size) fail(`the batch size (${settings.batchSize}) is smaller than the number of ranks (${comm.size}); every rank needs at least one row: raise --batch-size or run fewer ranks`);
+    }
+    return settings;
+  });
+  if (comm.size > 1) {
+    // the checkpoint rank 0 chose, as bytes (the other ranks' disks need not hold the run)
+    const bytes = broadcastBytes(comm, writer && ckpt ? new Uint8Array(fs.readFileSync(ckpt.source)) : null);
+    if (!writer && bytes.length > 0) ckpt = decodeCheckpoint<RunConfig>(bytes, path.join(out, RUN_FILES.last));
   }
 
+  const parallel = comm.size > 1 ? new DataParallel(comm, { bnSync: settings.bnSync ?? true }) : null;
   manualSeed(settings.seed);
-  const task = opts.definition.create(settings);
+  const task = opts.definition.create(settings, { shard: parallel?.shard ?? WHOLE_BATCH });
   const steps = settings.epochs !== null && task.stepsPerEpoch
     ? Math.max(1, Math.ceil(settings.epochs * task.stepsPerEpoch))
     : settings.steps;
-  const trainer = new Trainer(task, trainOptionsFromSettings(settings, steps));
+  const trainer = new Trainer(task, trainOptionsFromSettings(settings, steps), parallel);
+  parallel?.attach(task.model);
   const backend = getBackend().name;
   const compute = describeCompute(getBackend());
   const config: RunConfig = {
     format: 'indrnn-run', version: 1, settings, model: task.model.config, steps, backend, compute,
-    notes: [...task.notes], parameters: task.model.numParameters(),
+    notes: [...task.notes], parameters: task.model.numParameters(), world_size: comm.size,
     started: ckpt?.meta.config.started ?? new Date().toISOString(),
   };
   let elapsedBefore = 0;
@@ -219,41 +250,53 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     const before = ckpt.meta.config.compute;
     const changed = before ? computeDifferences(before, compute) : [];
     if (changed.length) notes.push(`resuming with different compute settings (${changed.join(', ')}): the result will not be bit-identical to an uninterrupted run`);
+    const ranksBefore = ckpt.meta.config.world_size ?? 1;
+    if (ranksBefore !== comm.size) notes.push(`resuming on ${comm.size} rank(s) a run that had ${ranksBefore}: the batches are the same, the float32 sums are split differently`);
   }
+  // every rank starts from rank 0's weights and optimizer state
+  parallel?.broadcastState(task.model, trainer.optimizer);
 
-  // ---- the folder: created only now, and locked for this process ----
-  fs.mkdirSync(path.join(out, 'checkpoints'), { recursive: true });
-  const lock = acquireRunLock(out);
-  if (lock.note) notes.push(lock.note);
-  let metricsFd: number | null = null;
+  // ---- the folder: created only now, and locked for this process (rank 0's) ----
+  let lock = null as ReturnType<typeof acquireRunLock> | null;
+  fromRoot(comm, () => {
+    fs.mkdirSync(path.join(out, 'checkpoints'), { recursive: true });
+    lock = acquireRunLock(out);
+    return null;
+  });
+  if (lock?.note) notes.push(lock.note);
+  let metricsFd = null as number | null;
   const handlers: [string, () => void][] = [];
   try {
-    if (!opts.resume && !opts.force && inspectRunFolder(out).hasCheckpoint) {
-      fail(`${out} already holds a run (another process started it meanwhile); pass --resume to continue it, or choose another --out`);
-    }
-    if (clearFirst) clearRunFiles(out, Object.keys(task.artifacts ?? {}));
-    const stale = removeStaleTemps(out);
-    if (stale.length) notes.push(`removed ${stale.length} temporary file(s) left by an interrupted write: ${stale.join(', ')}`);
-    if (ckpt && opts.resumeFrom && opts.resumeFrom !== 'last' && fs.existsSync(file(RUN_FILES.last))) {
-      // out of the way of the next checkpoint's rotation (which would make it previous.ckpt), but kept
-      let damaged = false;
-      try {
-        readCheckpointFile(file(RUN_FILES.last));
-      } catch {
-        damaged = true;
+    fromRoot(comm, () => {
+      if (!opts.resume && !opts.force && inspectRunFolder(out).hasCheckpoint) {
+        fail(`${out} already holds a run (another process started it meanwhile); pass --resume to continue it, or choose another --out`);
       }
-      const aside = `${RUN_FILES.last}.${damaged ? 'damaged' : 'unused'}`;
-      fs.renameSync(file(RUN_FILES.last), file(aside));
-      notes.push(`moved ${RUN_FILES.last} aside to ${aside}`);
-    }
-    if (ckpt) truncateMetrics(file(RUN_FILES.metrics), trainer.step);
-    fs.mkdirSync(path.join(out, 'checkpoints'), { recursive: true });
-    writeFileAtomic(file(RUN_FILES.config), JSON.stringify(config, null, 2) + '\n');
-    for (const [name, content] of Object.entries(task.artifacts ?? {})) writeFileAtomic(file(name), content);
+      if (clearFirst) clearRunFiles(out, Object.keys(task.artifacts ?? {}));
+      const stale = removeStaleTemps(out);
+      if (stale.length) notes.push(`removed ${stale.length} temporary file(s) left by an interrupted write: ${stale.join(', ')}`);
+      if (ckpt && opts.resumeFrom && opts.resumeFrom !== 'last' && fs.existsSync(file(RUN_FILES.last))) {
+        // out of the way of the next checkpoint's rotation (which would make it previous.ckpt), but kept
+        let damaged = false;
+        try {
+          readCheckpointFile(file(RUN_FILES.last));
+        } catch {
+          damaged = true;
+        }
+        const aside = `${RUN_FILES.last}.${damaged ? 'damaged' : 'unused'}`;
+        fs.renameSync(file(RUN_FILES.last), file(aside));
+        notes.push(`moved ${RUN_FILES.last} aside to ${aside}`);
+      }
+      if (ckpt) truncateMetrics(file(RUN_FILES.metrics), trainer.step);
+      fs.mkdirSync(path.join(out, 'checkpoints'), { recursive: true });
+      writeFileAtomic(file(RUN_FILES.config), JSON.stringify(config, null, 2) + '\n');
+      for (const [name, content] of Object.entries(task.artifacts ?? {})) writeFileAtomic(file(name), content);
+      metricsFd = fs.openSync(file(RUN_FILES.metrics), 'a');
+      return null;
+    });
 
-    const fd = fs.openSync(file(RUN_FILES.metrics), 'a');
-    metricsFd = fd;
+    const fd = metricsFd;
     const log = (rec: object, echo: boolean): void => {
+      if (fd === null) return;
       const line = JSON.stringify(rec);
       fs.writeSync(fd, line + '\n');
       if (opts.json && echo) stdout.write(line + '\n');
@@ -261,9 +304,22 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
 
     const startedAt = Date.now();
     const elapsed = (): number => elapsedBefore + (Date.now() - startedAt) / 1000;
-    const encode = (): Uint8Array => encodeCheckpoint(config, trainer, elapsed());
-    const saveLast = (): void => writeLastCheckpoint(out, encode());
-    const saveBest = (): void => writeFileAtomic(file(RUN_FILES.best), encode());
+    // every rank encodes (a task's carried state is gathered from all ranks); rank 0 writes
+    const encode = (): Uint8Array => {
+      const drifted = parallel?.resync(task.model, trainer.optimizer);
+      if (drifted && writer) stderr.write(`warning: the ranks' weights had drifted apart (${drifted}); rank 0's were given to all\n`);
+      return encodeCheckpoint(config, trainer, elapsed());
+    };
+    const saveLast = (): void => {
+      const bytes = encode();
+      if (writer) writeLastCheckpoint(out, bytes);
+    };
+    const saveBest = (): void => {
+      const bytes = encode();
+      if (writer) writeFileAtomic(file(RUN_FILES.best), bytes);
+    };
+    /** Flags every rank acts on alike (one rank's clock or signal stops all of them at the same step). */
+    const together = (flags: boolean[]): boolean[] => (parallel ? agree(comm, flags) : flags);
     let lastCheckpointAt = Date.now();
 
     let stopSignal: string | null = null;
@@ -273,65 +329,73 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
     if (opts.handleSignals !== false) handlers.push(['SIGINT', onSignal('SIGINT')], ['SIGTERM', onSignal('SIGTERM')]);
     for (const [sig, h] of handlers) process.on(sig, h);
 
-    say(`${ckpt ? 'resuming' : 'training'} ${task.name} (${settings.preset} preset): ${settings.model}, ${config.parameters.toLocaleString('en-US')} parameters, ${steps} steps, backend ${backend} (${compute.threads ?? 1} threads${compute.blas ? `, BLAS ${compute.blas}${compute.blasCore ? ` ${compute.blasCore}` : ''} ${compute.blasMode}` : ''}), run dir ${out}${ckpt ? `, from step ${trainer.step}` : ''}`);
+    say(`${ckpt ? 'resuming' : 'training'} ${task.name} (${settings.preset} preset): ${settings.model}, ${config.parameters.toLocaleString('en-US')} parameters, ${steps} steps, backend ${backend} (${compute.threads ?? 1} threads${compute.blas ? `, BLAS ${compute.blas}${compute.blasCore ? ` ${compute.blasCore}` : ''} ${compute.blasMode}` : ''})${comm.size > 1 ? `, ${comm.size} ranks (${comm.description})` : ''}, run dir ${out}${ckpt ? `, from step ${trainer.step}` : ''}`);
     for (const n of [...notes, ...task.notes]) say(`note: ${n}`);
-    if (opts.json) for (const n of notes) stderr.write(`note: ${n}\n`);
-    const progress = new ProgressLine(stderr, steps, trainer.step, { plainEvery: opts.json ? 0 : (opts.progressEvery ?? 10) });
+    if (opts.json && writer) for (const n of notes) stderr.write(`note: ${n}\n`);
+    const progress = writer ? new ProgressLine(stderr, steps, trainer.step, { plainEvery: opts.json ? 0 : (opts.progressEvery ?? 10) }) : null;
     const logEvery = Math.max(1, opts.logEvery ?? 10);
     let ranThisInvocation = 0;
     let timeLimitHit = false;
     while (!trainer.done) {
-      if (settings.timeLimit > 0 && elapsed() >= settings.timeLimit * 60) {
+      // yield to the event loop so signals are delivered between steps
+      if (trainer.step % 10 === 0) await new Promise((r) => setImmediate(r));
+      const [timeUp, stop] = together([
+        settings.timeLimit > 0 && elapsed() >= settings.timeLimit * 60,
+        stopSignal !== null || (opts.maxStepsThisRun !== undefined && ranThisInvocation >= opts.maxStepsThisRun),
+      ]);
+      if (timeUp) {
         timeLimitHit = true;
         break;
       }
-      // yield to the event loop so signals are delivered between steps
-      if (trainer.step % 10 === 0) await new Promise((r) => setImmediate(r));
-      if (stopSignal || (opts.maxStepsThisRun !== undefined && ranThisInvocation >= opts.maxStepsThisRun)) break;
+      if (stop) break;
       const rec = trainer.trainStep();
       ranThisInvocation++;
       const epoch = task.epoch?.();
       log({ step: rec.step, loss: rec.loss, lr: rec.lr, ...rec.metrics, ...(epoch !== undefined ? { epoch: round(epoch) } : {}) }, rec.step % logEvery === 0);
-      progress.update(rec.step, rec.loss);
+      progress?.update(rec.step, rec.loss);
       if (trainer.evalDue) {
         const ev = trainer.validate();
         log({ step: ev.step, ...ev.metrics, lr: trainer.optimizer.lr, ...(ev.lrReduced ? { lr_reduced: true } : {}) }, true);
         const [name, value] = [task.monitor.metric, ev.metrics[task.monitor.metric]!];
-        progress.setMetric(name, value);
+        progress?.setMetric(name, value);
         if (ev.improved) {
           saveBest();
-          saveModel(file(RUN_FILES.model), task.model);
+          if (writer) saveModel(file(RUN_FILES.model), task.model);
         }
       }
       const minutes = (Date.now() - lastCheckpointAt) / 60000;
-      if ((settings.checkpointEvery > 0 && rec.step % settings.checkpointEvery === 0) || (settings.checkpointMinutes > 0 && minutes >= settings.checkpointMinutes)) {
+      const [minutesDue] = together([settings.checkpointMinutes > 0 && minutes >= settings.checkpointMinutes]);
+      if ((settings.checkpointEvery > 0 && rec.step % settings.checkpointEvery === 0) || minutesDue) {
         saveLast();
         lastCheckpointAt = Date.now();
       }
     }
-    progress.finish();
+    progress?.finish();
     if (timeLimitHit) say(`time limit of ${settings.timeLimit} min reached at step ${trainer.step} of ${steps}; testing the best weights`);
     if (!trainer.done && !timeLimitHit) {
       saveLast();
-      const why = stopSignal ? `${stopSignal} received` : 'step limit of this invocation reached';
+      const why = stopSignal
+        ? `${stopSignal} received`
+        : opts.maxStepsThisRun !== undefined && ranThisInvocation >= opts.maxStepsThisRun ? 'step limit of this invocation reached' : 'another rank received a signal';
       log({ step: trainer.step, event: 'interrupted', reason: why }, true);
       say(`${why}: checkpoint written at step ${trainer.step}; continue with --resume`);
       return { status: 'interrupted', step: trainer.step, test: {}, best: trainer.best, outDir: out };
     }
     // final: test the best weights by validation (or the last ones when nothing was validated)
     saveLast();
-    if (trainer.best && fs.existsSync(file(RUN_FILES.best))) {
-      const best = readCheckpointFile(file(RUN_FILES.best));
-      task.model.loadStateDict(checkpointWeights(best));
-    }
+    // the best weights, from rank 0's file
+    const bestFile = file(RUN_FILES.best);
+    const best = broadcastBytes(comm, writer && trainer.best && fs.existsSync(bestFile) ? new Uint8Array(fs.readFileSync(bestFile)) : null);
+    if (best.length > 0) task.model.loadStateDict(checkpointWeights(decodeCheckpoint(best, bestFile)));
     const test = trainer.evaluate('test');
-    saveModel(file(RUN_FILES.model), task.model as Model);
-    log({ step: trainer.step, event: 'done', ...test, ...(timeLimitHit ? { stopped: 'time limit' } : {}), ...(trainer.best ? { [`best_${trainer.best.metric}`]: trainer.best.value, best_step: trainer.best.step } : {}), elapsed_s: elapsed() }, true);
+    if (writer) saveModel(file(RUN_FILES.model), task.model as Model);
+    log({ step: trainer.step, event: 'done', ...test, world_size: comm.size, ...(timeLimitHit ? { stopped: 'time limit' } : {}), ...(trainer.best ? { [`best_${trainer.best.metric}`]: trainer.best.value, best_step: trainer.best.step } : {}), elapsed_s: elapsed() }, true);
     say(`done in ${formatDuration(elapsed())}: ${Object.entries(test).map(([k, v]) => `${k} ${v.toFixed(4)}`).join(', ')}${trainer.best ? ` (best ${trainer.best.metric} ${trainer.best.value.toFixed(4)} at step ${trainer.best.step})` : ''}`);
     return { status: 'done', step: trainer.step, test, best: trainer.best, outDir: out };
   } finally {
     if (metricsFd !== null) fs.closeSync(metricsFd);
     for (const [sig, h] of handlers) process.off(sig, h);
-    lock.release();
+    lock?.release();
+    parallel?.detach();
   }
 }

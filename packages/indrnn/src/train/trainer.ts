@@ -16,6 +16,7 @@ import { tidy } from '../backend/memory.js';
 import type { Tensor } from '../tensor/tensor.js';
 import { defaultGenerator } from '../util/random.js';
 import { checkChoice, checkInt, checkNumber, fail } from '../util/errors.js';
+import type { DataParallel } from '../distributed/data-parallel.js';
 
 export interface TrainOptions {
   /** Total optimization steps. */
@@ -98,7 +99,12 @@ export class Trainer {
   /** Set when the plateau schedule says the lr fell below its floor. */
   stopped = false;
 
-  constructor(readonly task: Task, readonly options: TrainOptions) {
+  /**
+   * `parallel`: data-parallel training over several ranks (distributed/): the task takes its rows
+   * of each batch through parallel.shard, and each step's gradients, loss and metrics are summed
+   * over the ranks before the update, which then runs identically on every rank.
+   */
+  constructor(readonly task: Task, readonly options: TrainOptions, readonly parallel: DataParallel | null = null) {
     validateTrainOptions(options);
     const groups = weightDecayGroups(task.model, options.weightDecay);
     this.optimizer = options.optimizer === 'sgd'
@@ -129,13 +135,16 @@ export class Trainer {
   private trainStepInScope(): StepRecord {
     const { model } = this.task;
     model.train();
+    this.parallel?.beginStep();
     const { loss, metrics } = this.task.trainLoss();
     this.optimizer.zeroGrad();
     loss.backward();
     // Read the loss after queuing the backward pass, not before: on a GPU the host then waits while
     // the backward runs instead of leaving the device idle while it queues it. A non-finite loss
     // still stops before any parameter changes.
-    const value = loss.item();
+    let value = loss.item();
+    let stepMetrics = metrics ?? {};
+    if (this.parallel) ({ loss: value, metrics: stepMetrics } = this.parallel.reduceStep(model.parameters(), value, stepMetrics));
     if (!Number.isFinite(value)) {
       fail(`training diverged: loss is ${value} at step ${this.step + 1}; lower --lr, or clip gradients with --grad-clip`);
     }
@@ -152,7 +161,7 @@ export class Trainer {
     this.optimizer.zeroGrad();
     this.stepLr?.step();
     this.step++;
-    return { step: this.step, loss: value, lr: this.optimizer.lr, metrics: metrics ?? {} };
+    return { step: this.step, loss: value, lr: this.optimizer.lr, metrics: stepMetrics };
   }
 
   /** Validation (and the schedule's decision). */
@@ -175,6 +184,7 @@ export class Trainer {
     const { model } = this.task;
     const calibration = this.options.bnCalibration ?? 0;
     if (calibration > 0) this.task.recalibrate?.(calibration);
+    this.parallel?.beforeEvaluate(model);
     model.eval();
     try {
       return tidy(() => noGrad(() => this.task.evaluate(split)));
