@@ -122,7 +122,8 @@ describe('playground in Chromium', { skip }, () => {
     await page.selectOption('#adding-model', 'indrnn');
   });
 
-  it('reads a drawn 1 and shows ten probabilities', async () => {
+  /** Clears the canvas, draws a '1' and waits until the page has read it. */
+  async function drawOne() {
     await page.click('#digit-clear');
     const box = await page.locator('#digit-canvas').boundingBox();
     // a slightly slanted vertical stroke, as a hand draws a '1'
@@ -131,6 +132,10 @@ describe('playground in Chromium', { skip }, () => {
     for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + 150 - i, box.y + 50 + 9 * i);
     await page.mouse.up();
     await page.waitForSelector('#digit-status[data-prediction]', { timeout: 30_000 });
+  }
+
+  it('reads a drawn 1 and shows ten probabilities', async () => {
+    await drawOne();
     const probs = JSON.parse(await page.getAttribute('#digit-status', 'data-probs'));
     const prediction = Number(await page.getAttribute('#digit-status', 'data-prediction'));
     console.log(`# drawn 1: ${await page.textContent('#digit-status')}`);
@@ -184,13 +189,7 @@ describe('playground in Chromium', { skip }, () => {
   });
 
   it('exports the digit model to ONNX in the page and runs it in ONNX Runtime Web', async () => {
-    await page.click('#digit-clear');
-    const box = await page.locator('#digit-canvas').boundingBox();
-    await page.mouse.move(box.x + 150, box.y + 50);
-    await page.mouse.down();
-    for (let i = 1; i <= 20; i++) await page.mouse.move(box.x + 150 - i, box.y + 50 + 9 * i);
-    await page.mouse.up();
-    await page.waitForSelector('#digit-status[data-prediction]', { timeout: 30_000 });
+    await drawOne();
     await page.click('#onnx-run');
     await page.waitForSelector('#onnx-status[data-done="true"], #onnx-status[data-error]', {
       timeout: 120_000,

@@ -217,6 +217,18 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     s.host = data; // the caller hands the array over (the Backend contract of fromHost)
     return s;
   };
+  /** Every array of a host (reference-kernel) result, uploaded under the same name. */
+  const uploadAll = <K extends string>(r: Record<K, TypedArray>): Record<K, S> => {
+    const out = {} as Record<K, S>;
+    for (const name in r) out[name] = upload(r[name]);
+    return out;
+  };
+  /** New float32 outputs of one kernel call, by name and size, allocated in that order. */
+  const f32Outputs = <K extends string>(sizes: Record<K, number>): Record<K, S> => {
+    const out = {} as Record<K, S>;
+    for (const name in sizes) out[name] = f32(sizes[name]);
+    return out;
+  };
   /** The data on the host: the cached copy, else a download (synchronises). Do not mutate it. */
   const download = (s: S): Float32Array | Int32Array => {
     if (s.host) return s.host;
@@ -497,26 +509,11 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
     },
     batchNormTrain(x, groups, rows, channels, gamma, beta, eps) {
       if (!isF32(x, gamma, beta)) {
-        const r = ref().batchNormTrain(
-          download(x),
-          groups,
-          rows,
-          channels,
-          download(gamma),
-          download(beta),
-          eps,
-        );
-        return {
-          y: upload(r.y),
-          mean: upload(r.mean),
-          variance: upload(r.variance),
-          invStd: upload(r.invStd),
-        };
+        const r = ref().batchNormTrain(download(x), groups, rows, channels, download(gamma), download(beta), eps);
+        return uploadAll(r);
       }
-      const y = f32(x.size);
-      const mean = f32(groups * channels);
-      const variance = f32(groups * channels);
-      const invStd = f32(groups * channels);
+      const stats = groups * channels;
+      const { y, mean, variance, invStd } = f32Outputs({ y: x.size, mean: stats, variance: stats, invStd: stats });
       k.batchNormTrain(y, mean, variance, invStd, x, gamma, beta, groups, rows, channels, eps);
       return { y, mean, variance, invStd };
     },
@@ -532,11 +529,9 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
           download(invStd),
           download(gamma),
         );
-        return { dx: upload(r.dx), dgamma: upload(r.dgamma), dbeta: upload(r.dbeta) };
+        return uploadAll(r);
       }
-      const dx = f32(dy.size);
-      const dgamma = f32(channels);
-      const dbeta = f32(channels);
+      const { dx, dgamma, dbeta } = f32Outputs({ dx: dy.size, dgamma: channels, dbeta: channels });
       k.batchNormGrad(dx, dgamma, dbeta, dy, x, mean, invStd, gamma, groups, rows, channels);
       return { dx, dgamma, dbeta };
     },
@@ -553,13 +548,10 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
           download(beta),
           eps,
         );
-        return { y: upload(r.y), mean: upload(r.mean), variance: upload(r.variance), invStd: upload(r.invStd) };
+        return uploadAll(r);
       }
       const stats = (perStep ? T : 1) * channels;
-      const y = f32(x.size);
-      const mean = f32(stats);
-      const variance = f32(stats);
-      const invStd = f32(stats);
+      const { y, mean, variance, invStd } = f32Outputs({ y: x.size, mean: stats, variance: stats, invStd: stats });
       k.batchNormTrainMasked(y, mean, variance, invStd, x, lengths, gamma, beta, T, R, channels, perStep, eps);
       return { y, mean, variance, invStd };
     },
@@ -577,11 +569,9 @@ export function createCudaBackend(options: CudaBackendOptions = {}): CudaBackend
           download(invStd),
           download(gamma),
         );
-        return { dx: upload(r.dx), dgamma: upload(r.dgamma), dbeta: upload(r.dbeta) };
+        return uploadAll(r);
       }
-      const dx = f32(dy.size);
-      const dgamma = f32(channels);
-      const dbeta = f32(channels);
+      const { dx, dgamma, dbeta } = f32Outputs({ dx: dy.size, dgamma: channels, dbeta: channels });
       k.batchNormGradMasked(dx, dgamma, dbeta, dy, x, lengths, mean, invStd, gamma, T, R, channels, perStep);
       return { dx, dgamma, dbeta };
     },

@@ -13,4 +13,4 @@ export { ProgressLine, formatDuration } from './train/progress.js';
 export * from './report/index.js';
 export { writeAnalysis, ANALYSIS_FILE, type AnalysisOptions, type AnalysisResult } from './analysis/report.js';
 export { loadSequencePredictor, modelDirOf } from './predict/node.js';
-export { initDistributed, distributedRuntime, type MpiCommunicator, type MpiLibraryInfo } from './distributed/mpi.js';
+export { initDistributed, distributedRuntime, type MpiCommunicator, type MpiFunctions, type MpiLibraryInfo } from './distributed/mpi.js';

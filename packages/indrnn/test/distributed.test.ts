@@ -116,6 +116,27 @@ describe('the batch split', () => {
   });
 });
 
+/**
+ * Batch norm through syncBatchNormTrain on one rank (sync) or ops.batchNormTrain: y, mean, variance
+ * and the gradients of Σ y·dy for x, gamma, beta, with the valid rows per group it counted.
+ */
+function batchNormRun(
+  sync: boolean, x: Tensor, groups: number, gamma: Tensor, beta: Tensor, dy: Tensor, lengths: Tensor | null,
+): { values: Float32Array[]; counts: number[] } {
+  const xs = x.detach();
+  const g = gamma.detach();
+  const b = beta.detach();
+  for (const t of [xs, g, b]) t.requiresGrad = true;
+  const r = sync ? syncBatchNormTrain(WHOLE_BATCH, xs, groups, g, b, 1e-5, lengths) : ops.batchNormTrain(xs, groups, g, b, 1e-5, lengths);
+  r.y.mul(dy).sum().backward();
+  const values = [r.y, r.mean, r.variance, xs.grad!, g.grad!, b.grad!].map((t) => Float32Array.from(t.data()));
+  return { values, counts: r.counts };
+}
+
+function assertSameBatchNorm(got: Float32Array[], want: Float32Array[]): void {
+  ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => assertClose(got[i]!, want[i]!, 2e-5, 2e-5, name));
+}
+
 describe('synchronised batch norm on one rank is ops.batchNormTrain', () => {
   for (const [what, T, groups] of [['sequence-wise', 6, 1], ['frame-wise', 6, 6]] as const) {
     it(`${what}: outputs, statistics and gradients agree (float32, random inputs)`, () => {
@@ -126,18 +147,9 @@ describe('synchronised batch norm on one rank is ops.batchNormTrain', () => {
       const gamma = rnd32([C], gen, 0.5, 1);
       const beta = rnd32([C], gen, 0.5, 0);
       const dy = rnd32([T, B, C], gen);
-      const run = (sync: boolean): Float32Array[] => {
-        const xs = x.detach();
-        const g = gamma.detach();
-        const b = beta.detach();
-        for (const t of [xs, g, b]) t.requiresGrad = true;
-        const r = sync ? syncBatchNormTrain(WHOLE_BATCH, xs, groups, g, b, 1e-5) : ops.batchNormTrain(xs, groups, g, b, 1e-5);
-        r.y.mul(dy).sum().backward();
-        return [r.y, r.mean, r.variance, xs.grad!, g.grad!, b.grad!].map((t) => Float32Array.from(t.data()));
-      };
-      const want = run(false);
-      const got = run(true);
-      ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => assertClose(got[i]!, want[i]!, 2e-5, 2e-5, name));
+      const want = batchNormRun(false, x, groups, gamma, beta, dy, null);
+      const got = batchNormRun(true, x, groups, gamma, beta, dy, null);
+      assertSameBatchNorm(got.values, want.values);
     });
 
     it(`${what}, padded sequences: the same as ops.batchNormTrain with lengths (statistics over valid steps, padded rows 0)`, () => {
@@ -149,19 +161,12 @@ describe('synchronised batch norm on one rank is ops.batchNormTrain', () => {
       const gamma = rnd32([C], gen, 0.5, 1);
       const beta = rnd32([C], gen, 0.5, 0);
       const dy = rnd32([T, B, C], gen);
-      const run = (sync: boolean): Float32Array[] => {
-        const xs = x.detach();
-        const g = gamma.detach();
-        const b = beta.detach();
-        for (const t of [xs, g, b]) t.requiresGrad = true;
-        const r = sync ? syncBatchNormTrain(WHOLE_BATCH, xs, groups, g, b, 1e-5, lengths) : ops.batchNormTrain(xs, groups, g, b, 1e-5, lengths);
-        assert.deepEqual(r.counts, groups === 1 ? [18] : [5, 4, 3, 3, 2, 1]);
-        r.y.mul(dy).sum().backward();
-        return [r.y, r.mean, r.variance, xs.grad!, g.grad!, b.grad!].map((t) => Float32Array.from(t.data()));
-      };
-      const want = run(false);
-      const got = run(true);
-      ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'].forEach((name, i) => assertClose(got[i]!, want[i]!, 2e-5, 2e-5, name));
+      const want = batchNormRun(false, x, groups, gamma, beta, dy, lengths);
+      const got = batchNormRun(true, x, groups, gamma, beta, dy, lengths);
+      const counts = groups === 1 ? [18] : [5, 4, 3, 3, 2, 1];
+      assert.deepEqual(want.counts, counts);
+      assert.deepEqual(got.counts, counts);
+      assertSameBatchNorm(got.values, want.values);
     });
 
     it(`${what}: float64 gradcheck`, () => {

@@ -6,6 +6,9 @@
  * C++ side fills in place), then inputs, then sizes and options. See src/binding.cc.
  */
 import * as path from 'node:path';
+import type { MpiFunctions } from 'indrnn/node';
+
+export type { MpiFunctions };
 
 type F32 = Float32Array;
 type I32 = Int32Array;
@@ -294,20 +297,6 @@ export interface NativeAddon extends MpiFunctions {
     weightDecay: number,
     hasMomentum: boolean,
   ): void;
-}
-
-/** MPI, opened with dlopen on first use (src/mpi_loader.cc); every call throws naming the MPI call that failed. */
-export interface MpiFunctions {
-  mpiLibrary(): { loaded: boolean; file: string; abi: string; version: string; error: string; cudaAware: boolean };
-  mpiInit(): { rank: number; size: number };
-  mpiFinalize(): void;
-  mpiAllreduce(buf: Float32Array | Float64Array, op: 'sum' | 'max'): void;
-  mpiBroadcast(buf: ArrayBufferView, root: number): void;
-  mpiBarrier(): void;
-  mpiAllgather(out: Float64Array, values: Float64Array): void;
-  mpiAbort(code: number): never;
-  /** Seconds a collective may wait for the other ranks before this rank ends itself (0 = never). */
-  mpiSetTimeout(seconds: number): number;
 }
 
 /** Where the build puts the addon (relative to this file: dist/lib/addon.js). */

@@ -206,6 +206,15 @@ class Args {
     check(napi_create_string_utf8(env_, s, NAPI_AUTO_LENGTH, &r), "creating a string");
     return r;
   }
+  // An empty object, for a binding that returns several named values (filled with set()).
+  napi_value object() const {
+    napi_value r;
+    check(napi_create_object(env_, &r), "creating an object");
+    return r;
+  }
+  void set(napi_value obj, const char* key, napi_value v) const {
+    check(napi_set_named_property(env_, obj, key, v), "setting an object's field");
+  }
 
  private:
   static constexpr size_t kMax = 20;
@@ -296,21 +305,17 @@ napi_typedarray_type elem_type(const Args& a, size_t i, const char* name) {
 
 napi_value Info(napi_env env, napi_callback_info info) {
   return guard(env, info, "info", 0, [](Args& a) {
-    napi_value obj;
-    a.check(napi_create_object(a.env(), &obj), "creating the info object");
-    auto set = [&](const char* key, napi_value v) {
-      a.check(napi_set_named_property(a.env(), obj, key, v), "setting an info field");
-    };
+    napi_value obj = a.object();
     napi_value null_v;
     a.check(napi_get_null(a.env(), &null_v), "creating null");
-    set("threads", a.number(num_threads()));
-    set("simd", a.string(simd_name(simd_level())));
-    set("simdSupported", a.string(simd_name(simd_supported())));
-    set("blas", blas_name() ? a.string(blas_name()) : null_v);
+    a.set(obj, "threads", a.number(num_threads()));
+    a.set(obj, "simd", a.string(simd_name(simd_level())));
+    a.set(obj, "simdSupported", a.string(simd_name(simd_supported())));
+    a.set(obj, "blas", blas_name() ? a.string(blas_name()) : null_v);
     const BlasMode mode = blas_mode();
-    set("blasMode", a.string(mode == BlasMode::On ? "on" : mode == BlasMode::Off ? "off" : "auto"));
-    set("blasCore", blas_core() ? a.string(blas_core()) : null_v);
-    set("blasRule", a.string(blas_rule()));
+    a.set(obj, "blasMode", a.string(mode == BlasMode::On ? "on" : mode == BlasMode::Off ? "off" : "auto"));
+    a.set(obj, "blasCore", blas_core() ? a.string(blas_core()) : null_v);
+    a.set(obj, "blasRule", a.string(blas_rule()));
     return obj;
   });
 }
@@ -1034,17 +1039,13 @@ void* float_buffer(const Args& a, size_t i, const char* name, int64_t* count, Mp
 napi_value MpiLibraryInfo(napi_env env, napi_callback_info info) {
   return guard(env, info, "mpiLibrary", 0, [](Args& a) {
     const MpiLibrary& lib = mpi_library();
-    napi_value obj;
-    a.check(napi_create_object(a.env(), &obj), "creating the mpi object");
-    auto set = [&](const char* key, napi_value v) {
-      a.check(napi_set_named_property(a.env(), obj, key, v), "setting an mpi field");
-    };
-    set("loaded", a.boolean(lib.loaded));
-    set("file", a.string(lib.file.c_str()));
-    set("abi", a.string(lib.abi.c_str()));
-    set("version", a.string(lib.version.c_str()));
-    set("error", a.string(lib.error.c_str()));
-    set("cudaAware", a.boolean(mpi_cuda_aware()));
+    napi_value obj = a.object();
+    a.set(obj, "loaded", a.boolean(lib.loaded));
+    a.set(obj, "file", a.string(lib.file.c_str()));
+    a.set(obj, "abi", a.string(lib.abi.c_str()));
+    a.set(obj, "version", a.string(lib.version.c_str()));
+    a.set(obj, "error", a.string(lib.error.c_str()));
+    a.set(obj, "cudaAware", a.boolean(mpi_cuda_aware()));
     return obj;
   });
 }
@@ -1052,10 +1053,9 @@ napi_value MpiLibraryInfo(napi_env env, napi_callback_info info) {
 napi_value MpiInit(napi_env env, napi_callback_info info) {
   return guard(env, info, "mpiInit", 0, [](Args& a) {
     mpi_init();
-    napi_value obj;
-    a.check(napi_create_object(a.env(), &obj), "creating the mpi object");
-    a.check(napi_set_named_property(a.env(), obj, "rank", a.number(mpi_rank())), "setting rank");
-    a.check(napi_set_named_property(a.env(), obj, "size", a.number(mpi_size())), "setting size");
+    napi_value obj = a.object();
+    a.set(obj, "rank", a.number(mpi_rank()));
+    a.set(obj, "size", a.number(mpi_size()));
     return obj;
   });
 }

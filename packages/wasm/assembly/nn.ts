@@ -81,6 +81,115 @@ function sumRows(x: usize, rows: i32, C: i32, acc: usize): void {
   }
 }
 
+// The BN kernels' per-row and per-channel steps, shared by the plain ([G, R, C]) and the masked
+// (valid rows of [T, R, C]) kernels, which differ only in which rows a group holds.
+
+/** sq[c] (f64) += (x[c] - mean[c])² over one row of C channels. */
+// @ts-ignore: decorator
+@inline
+function addSquaredDeviations(xr: usize, mg: usize, C: i32, sq: usize): void {
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const d = f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c)));
+    addWide(at64(sq, c), f32x4.mul(d, d));
+  }
+  for (; c < C; c++) {
+    const d = <f64>load<f32>(at(xr, c)) - <f64>load<f32>(at(mg, c));
+    store<f64>(at64(sq, c), load<f64>(at64(sq, c)) + d * d);
+  }
+}
+
+/** mean[c] = sum[c] / n, from the f64 sums of a group's n rows. */
+// @ts-ignore: decorator
+@inline
+function storeMean(sum: usize, n: i32, C: i32, mg: usize): void {
+  for (let c = 0; c < C; c++) store<f32>(at(mg, c), <f32>(load<f64>(at64(sum, c)) / n));
+}
+
+/** variance[c] = sq[c] / n and invStd[c] = 1 / sqrt(variance[c] + eps), from the f64 sums of squares. */
+// @ts-ignore: decorator
+@inline
+function storeVariance(sq: usize, n: i32, C: i32, eps: f64, vg: usize, ig: usize): void {
+  for (let c = 0; c < C; c++) {
+    const v = load<f64>(at64(sq, c)) / n;
+    store<f32>(at(vg, c), <f32>v);
+    store<f32>(at(ig, c), <f32>(1 / Math.sqrt(v + eps)));
+  }
+}
+
+/** One row of y = (x - mean) · (invStd · gamma) + beta; the per-channel scale is formed once. */
+// @ts-ignore: decorator
+@inline
+function normalizeRow(xr: usize, mg: usize, ig: usize, gamma: usize, beta: usize, C: i32, yr: usize): void {
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const s = f32x4.mul(v128.load(at(ig, c)), v128.load(at(gamma, c)));
+    const d = f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c)));
+    v128.store(at(yr, c), f32x4.add(f32x4.mul(d, s), v128.load(at(beta, c))));
+  }
+  for (; c < C; c++) {
+    const s = load<f32>(at(ig, c)) * load<f32>(at(gamma, c));
+    const d = load<f32>(at(xr, c)) - load<f32>(at(mg, c));
+    store<f32>(at(yr, c), d * s + load<f32>(at(beta, c)));
+  }
+}
+
+/** One row's share of Σdy and Σdy·x̂ (f64 [C] each), x̂ = (x - mean)·invStd. */
+// @ts-ignore: decorator
+@inline
+function addGradSums(dyr: usize, xr: usize, mg: usize, ig: usize, C: i32, sumDy: usize, sumDyXhat: usize): void {
+  let c = 0;
+  for (; c + 4 <= C; c += 4) {
+    const d = v128.load(at(dyr, c));
+    const xh = f32x4.mul(f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c))), v128.load(at(ig, c)));
+    addWide(at64(sumDy, c), d);
+    addWide(at64(sumDyXhat, c), f32x4.mul(d, xh));
+  }
+  for (; c < C; c++) {
+    const d = load<f32>(at(dyr, c));
+    const xh = (load<f32>(at(xr, c)) - load<f32>(at(mg, c))) * load<f32>(at(ig, c));
+    store<f64>(at64(sumDy, c), load<f64>(at64(sumDy, c)) + <f64>d);
+    store<f64>(at64(sumDyXhat, c), load<f64>(at64(sumDyXhat, c)) + <f64>(d * xh));
+  }
+}
+
+/** dγ, dβ accumulators (f64 [C] each) += a group's Σdy·x̂ and Σdy. */
+// @ts-ignore: decorator
+@inline
+function addParamGrads(sumDy: usize, sumDyXhat: usize, C: i32, dgAcc: usize, dbAcc: usize): void {
+  for (let c = 0; c < C; c++) {
+    store<f64>(at64(dgAcc, c), load<f64>(at64(dgAcc, c)) + load<f64>(at64(sumDyXhat, c)));
+    store<f64>(at64(dbAcc, c), load<f64>(at64(dbAcc, c)) + load<f64>(at64(sumDy, c)));
+  }
+}
+
+/** One row of dx = γ·invStd/n · (n·dy - Σdy - x̂·Σ(dy·x̂)) for a group of n rows. */
+// @ts-ignore: decorator
+@inline
+function gradRow(
+  dyr: usize, xr: usize, mg: usize, ig: usize, gamma: usize, sumDy: usize, sumDyXhat: usize, nf: f32, C: i32,
+  dxr: usize,
+): void {
+  for (let c = 0; c < C; c++) {
+    const is = load<f32>(at(ig, c));
+    const xh = (load<f32>(at(xr, c)) - load<f32>(at(mg, c))) * is;
+    const k = (load<f32>(at(gamma, c)) * is) / nf;
+    const sd = <f32>load<f64>(at64(sumDy, c));
+    const sdx = <f32>load<f64>(at64(sumDyXhat, c));
+    store<f32>(at(dxr, c), k * (nf * load<f32>(at(dyr, c)) - sd - xh * sdx));
+  }
+}
+
+/** dgamma, dbeta [C] (f32) from their f64 accumulators. */
+// @ts-ignore: decorator
+@inline
+function storeParamGrads(dgAcc: usize, dbAcc: usize, C: i32, dgamma: usize, dbeta: usize): void {
+  for (let c = 0; c < C; c++) {
+    store<f32>(at(dgamma, c), <f32>load<f64>(at64(dgAcc, c)));
+    store<f32>(at(dbeta, c), <f32>load<f64>(at64(dbAcc, c)));
+  }
+}
+
 /**
  * Training-mode BN on x viewed as [G, R, C]: statistics per (group, channel) over R rows, two-pass
  * variance. Outputs y [G, R, C]; mean, variance, invStd [G, C]. Scratch: f64 [2C].
@@ -94,45 +203,15 @@ export function batchNormTrain(
   for (let g = 0; g < G; g++) {
     const xg = at(x, g * R * C);
     const yg = at(y, g * R * C);
+    const mg = at(mean, g * C);
+    const ig = at(invStd, g * C);
     memory.fill(sum, 0, <usize>C << 3);
     memory.fill(sq, 0, <usize>C << 3);
     sumRows(xg, R, C, sum);
-    for (let c = 0; c < C; c++) store<f32>(at(mean, g * C + c), <f32>(load<f64>(at64(sum, c)) / R));
-    const mg = at(mean, g * C);
-    for (let r = 0; r < R; r++) {
-      const xr = at(xg, r * C);
-      let c = 0;
-      for (; c + 4 <= C; c += 4) {
-        const d = f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c)));
-        addWide(at64(sq, c), f32x4.mul(d, d));
-      }
-      for (; c < C; c++) {
-        const d = <f64>load<f32>(at(xr, c)) - <f64>load<f32>(at(mg, c));
-        store<f64>(at64(sq, c), load<f64>(at64(sq, c)) + d * d);
-      }
-    }
-    for (let c = 0; c < C; c++) {
-      const v = load<f64>(at64(sq, c)) / R;
-      store<f32>(at(variance, g * C + c), <f32>v);
-      store<f32>(at(invStd, g * C + c), <f32>(1 / Math.sqrt(v + eps)));
-    }
-    // y = (x - mean) · (invStd · gamma) + beta; the per-channel scale is formed once
-    const ig = at(invStd, g * C);
-    for (let r = 0; r < R; r++) {
-      const xr = at(xg, r * C);
-      const yr = at(yg, r * C);
-      let c = 0;
-      for (; c + 4 <= C; c += 4) {
-        const s = f32x4.mul(v128.load(at(ig, c)), v128.load(at(gamma, c)));
-        const d = f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c)));
-        v128.store(at(yr, c), f32x4.add(f32x4.mul(d, s), v128.load(at(beta, c))));
-      }
-      for (; c < C; c++) {
-        const s = load<f32>(at(ig, c)) * load<f32>(at(gamma, c));
-        const d = load<f32>(at(xr, c)) - load<f32>(at(mg, c));
-        store<f32>(at(yr, c), d * s + load<f32>(at(beta, c)));
-      }
-    }
+    storeMean(sum, R, C, mg);
+    for (let r = 0; r < R; r++) addSquaredDeviations(at(xg, r * C), mg, C, sq);
+    storeVariance(sq, R, C, eps, at(variance, g * C), ig);
+    for (let r = 0; r < R; r++) normalizeRow(at(xg, r * C), mg, ig, gamma, beta, C, at(yg, r * C));
   }
 }
 
@@ -158,41 +237,15 @@ export function batchNormGrad(
     memory.fill(sumDy, 0, <usize>(2 * C) << 3);
     for (let r = 0; r < R; r++) {
       const o = base + r * C;
-      let c = 0;
-      for (; c + 4 <= C; c += 4) {
-        const d = v128.load(at(dy, o + c));
-        const centred = f32x4.sub(v128.load(at(x, o + c)), v128.load(at(mg, c)));
-        const xh = f32x4.mul(centred, v128.load(at(ig, c)));
-        addWide(at64(sumDy, c), d);
-        addWide(at64(sumDyXhat, c), f32x4.mul(d, xh));
-      }
-      for (; c < C; c++) {
-        const d = load<f32>(at(dy, o + c));
-        const xh = (load<f32>(at(x, o + c)) - load<f32>(at(mg, c))) * load<f32>(at(ig, c));
-        store<f64>(at64(sumDy, c), load<f64>(at64(sumDy, c)) + <f64>d);
-        store<f64>(at64(sumDyXhat, c), load<f64>(at64(sumDyXhat, c)) + <f64>(d * xh));
-      }
+      addGradSums(at(dy, o), at(x, o), mg, ig, C, sumDy, sumDyXhat);
     }
-    for (let c = 0; c < C; c++) {
-      store<f64>(at64(dgAcc, c), load<f64>(at64(dgAcc, c)) + load<f64>(at64(sumDyXhat, c)));
-      store<f64>(at64(dbAcc, c), load<f64>(at64(dbAcc, c)) + load<f64>(at64(sumDy, c)));
-    }
+    addParamGrads(sumDy, sumDyXhat, C, dgAcc, dbAcc);
     for (let r = 0; r < R; r++) {
       const o = base + r * C;
-      for (let c = 0; c < C; c++) {
-        const is = load<f32>(at(ig, c));
-        const xh = (load<f32>(at(x, o + c)) - load<f32>(at(mg, c))) * is;
-        const k = (load<f32>(at(gamma, c)) * is) / rf;
-        const sd = <f32>load<f64>(at64(sumDy, c));
-        const sdx = <f32>load<f64>(at64(sumDyXhat, c));
-        store<f32>(at(dx, o + c), k * (rf * load<f32>(at(dy, o + c)) - sd - xh * sdx));
-      }
+      gradRow(at(dy, o), at(x, o), mg, ig, gamma, sumDy, sumDyXhat, rf, C, at(dx, o));
     }
   }
-  for (let c = 0; c < C; c++) {
-    store<f32>(at(dgamma, c), <f32>load<f64>(at64(dgAcc, c)));
-    store<f32>(at(dbeta, c), <f32>load<f64>(at64(dbAcc, c)));
-  }
+  storeParamGrads(dgAcc, dbAcc, C, dgamma, dbeta);
 }
 
 /** Row r of step t is valid (not padding) when t < lengths[r]. */
@@ -237,47 +290,19 @@ export function batchNormTrainMasked(
         store<f32>(at(ig, c), <f32>(1 / Math.sqrt(eps)));
       }
     } else {
-      for (let c = 0; c < C; c++) store<f32>(at(mg, c), <f32>(load<f64>(at64(sum, c)) / n));
+      storeMean(sum, n, C, mg);
       for (let t = t0; t < t1; t++) {
         for (let r = 0; r < R; r++) {
-          if (!isValid(lengths, r, t)) continue;
-          const xr = at(x, (t * R + r) * C);
-          let c = 0;
-          for (; c + 4 <= C; c += 4) {
-            const d = f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c)));
-            addWide(at64(sq, c), f32x4.mul(d, d));
-          }
-          for (; c < C; c++) {
-            const d = <f64>load<f32>(at(xr, c)) - <f64>load<f32>(at(mg, c));
-            store<f64>(at64(sq, c), load<f64>(at64(sq, c)) + d * d);
-          }
+          if (isValid(lengths, r, t)) addSquaredDeviations(at(x, (t * R + r) * C), mg, C, sq);
         }
       }
-      for (let c = 0; c < C; c++) {
-        const v = load<f64>(at64(sq, c)) / n;
-        store<f32>(at(variance, g * C + c), <f32>v);
-        store<f32>(at(ig, c), <f32>(1 / Math.sqrt(v + eps)));
-      }
+      storeVariance(sq, n, C, eps, at(variance, g * C), ig);
     }
     for (let t = t0; t < t1; t++) {
       for (let r = 0; r < R; r++) {
-        const xr = at(x, (t * R + r) * C);
         const yr = at(y, (t * R + r) * C);
-        if (!isValid(lengths, r, t)) {
-          memory.fill(yr, 0, <usize>C << 2);
-          continue;
-        }
-        let c = 0;
-        for (; c + 4 <= C; c += 4) {
-          const s = f32x4.mul(v128.load(at(ig, c)), v128.load(at(gamma, c)));
-          const d = f32x4.sub(v128.load(at(xr, c)), v128.load(at(mg, c)));
-          v128.store(at(yr, c), f32x4.add(f32x4.mul(d, s), v128.load(at(beta, c))));
-        }
-        for (; c < C; c++) {
-          const s = load<f32>(at(ig, c)) * load<f32>(at(gamma, c));
-          const d = load<f32>(at(xr, c)) - load<f32>(at(mg, c));
-          store<f32>(at(yr, c), d * s + load<f32>(at(beta, c)));
-        }
+        if (isValid(lengths, r, t)) normalizeRow(at(x, (t * R + r) * C), mg, ig, gamma, beta, C, yr);
+        else memory.fill(yr, 0, <usize>C << 2);
       }
     }
   }
@@ -310,46 +335,18 @@ export function batchNormGradMasked(
         if (!isValid(lengths, r, t)) continue;
         n++;
         const o = (t * R + r) * C;
-        let c = 0;
-        for (; c + 4 <= C; c += 4) {
-          const d = v128.load(at(dy, o + c));
-          const xh = f32x4.mul(f32x4.sub(v128.load(at(x, o + c)), v128.load(at(mg, c))), v128.load(at(ig, c)));
-          addWide(at64(sumDy, c), d);
-          addWide(at64(sumDyXhat, c), f32x4.mul(d, xh));
-        }
-        for (; c < C; c++) {
-          const d = load<f32>(at(dy, o + c));
-          const xh = (load<f32>(at(x, o + c)) - load<f32>(at(mg, c))) * load<f32>(at(ig, c));
-          store<f64>(at64(sumDy, c), load<f64>(at64(sumDy, c)) + <f64>d);
-          store<f64>(at64(sumDyXhat, c), load<f64>(at64(sumDyXhat, c)) + <f64>(d * xh));
-        }
+        addGradSums(at(dy, o), at(x, o), mg, ig, C, sumDy, sumDyXhat);
       }
     }
-    for (let c = 0; c < C; c++) {
-      store<f64>(at64(dgAcc, c), load<f64>(at64(dgAcc, c)) + load<f64>(at64(sumDyXhat, c)));
-      store<f64>(at64(dbAcc, c), load<f64>(at64(dbAcc, c)) + load<f64>(at64(sumDy, c)));
-    }
+    addParamGrads(sumDy, sumDyXhat, C, dgAcc, dbAcc);
     const nf = <f32>n;
     for (let t = t0; t < t1; t++) {
       for (let r = 0; r < R; r++) {
         const o = (t * R + r) * C;
-        if (!isValid(lengths, r, t)) {
-          memory.fill(at(dx, o), 0, <usize>C << 2);
-          continue;
-        }
-        for (let c = 0; c < C; c++) {
-          const is = load<f32>(at(ig, c));
-          const xh = (load<f32>(at(x, o + c)) - load<f32>(at(mg, c))) * is;
-          const k = (load<f32>(at(gamma, c)) * is) / nf;
-          const sd = <f32>load<f64>(at64(sumDy, c));
-          const sdx = <f32>load<f64>(at64(sumDyXhat, c));
-          store<f32>(at(dx, o + c), k * (nf * load<f32>(at(dy, o + c)) - sd - xh * sdx));
-        }
+        if (isValid(lengths, r, t)) gradRow(at(dy, o), at(x, o), mg, ig, gamma, sumDy, sumDyXhat, nf, C, at(dx, o));
+        else memory.fill(at(dx, o), 0, <usize>C << 2);
       }
     }
   }
-  for (let c = 0; c < C; c++) {
-    store<f32>(at(dgamma, c), <f32>load<f64>(at64(dgAcc, c)));
-    store<f32>(at(dbeta, c), <f32>load<f64>(at64(dbAcc, c)));
-  }
+  storeParamGrads(dgAcc, dbAcc, C, dgamma, dbeta);
 }

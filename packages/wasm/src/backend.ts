@@ -119,6 +119,20 @@ export function createWasmBackend(
   const arena = new Arena(k.memory, k.heapBase());
   /** Copies optional int32 lengths in; 0 is the kernels' "no masking". */
   const putLengths = (lengths: TypedArray | null): number => (lengths ? arena.put(lengths) : 0);
+  /**
+   * Float32 outputs of one kernel call, by name and length, placed in the arena in that order
+   * (`at` holds their addresses); `take` copies them all out after the kernel has run.
+   */
+  const placeOutputs = <K extends string>(lengths: Record<K, number>) => {
+    const at = {} as Record<K, number>;
+    for (const name in lengths) at[name] = arena.f32(lengths[name]);
+    const take = (): Record<K, Float32Array> => {
+      const out = {} as Record<K, Float32Array>;
+      for (const name in lengths) out[name] = arena.takeF32(at[name], lengths[name]);
+      return out;
+    };
+    return { at, take };
+  };
   /** One GEMM with every operand copied into linear memory; returns the address of the result. */
   const gemmInArena = (
     a: Float32Array, b: Float32Array, m: number, n: number, kk: number, transA: boolean, transB: boolean,
@@ -411,34 +425,14 @@ export function createWasmBackend(
       if (!isF32(x, gamma, beta))
         return ref.batchNormTrain(x, groups, rows, channels, gamma, beta, eps);
       arena.reset();
-      const stats = groups * channels;
       const px = arena.put(x);
       const pg = arena.put(gamma);
       const pb = arena.put(beta);
-      const y = arena.f32(x.length);
-      const mean = arena.f32(stats);
-      const variance = arena.f32(stats);
-      const invStd = arena.f32(stats);
-      k.batchNormTrain(
-        px,
-        groups,
-        rows,
-        channels,
-        pg,
-        pb,
-        eps,
-        y,
-        mean,
-        variance,
-        invStd,
-        arena.f64(2 * channels),
-      );
-      return {
-        y: arena.takeF32(y, x.length),
-        mean: arena.takeF32(mean, stats),
-        variance: arena.takeF32(variance, stats),
-        invStd: arena.takeF32(invStd, stats),
-      };
+      const stats = groups * channels;
+      const out = placeOutputs({ y: x.length, mean: stats, variance: stats, invStd: stats });
+      const scratch = arena.f64(2 * channels);
+      k.batchNormTrain(px, groups, rows, channels, pg, pb, eps, out.at.y, out.at.mean, out.at.variance, out.at.invStd, scratch);
+      return out.take();
     },
     batchNormGrad(dy, x, groups, rows, channels, mean, invStd, gamma) {
       if (!isF32(dy, x, mean, invStd, gamma)) {
@@ -450,28 +444,10 @@ export function createWasmBackend(
       const pm = arena.put(mean);
       const pi = arena.put(invStd);
       const pg = arena.put(gamma);
-      const dx = arena.f32(dy.length);
-      const dgamma = arena.f32(channels);
-      const dbeta = arena.f32(channels);
-      k.batchNormGrad(
-        pdy,
-        px,
-        groups,
-        rows,
-        channels,
-        pm,
-        pi,
-        pg,
-        dx,
-        dgamma,
-        dbeta,
-        arena.f64(4 * channels),
-      );
-      return {
-        dx: arena.takeF32(dx, dy.length),
-        dgamma: arena.takeF32(dgamma, channels),
-        dbeta: arena.takeF32(dbeta, channels),
-      };
+      const out = placeOutputs({ dx: dy.length, dgamma: channels, dbeta: channels });
+      const scratch = arena.f64(4 * channels);
+      k.batchNormGrad(pdy, px, groups, rows, channels, pm, pi, pg, out.at.dx, out.at.dgamma, out.at.dbeta, scratch);
+      return out.take();
     },
 
     batchNormTrainMasked(x, T, R, channels, lengths, perStep, gamma, beta, eps) {
@@ -479,22 +455,15 @@ export function createWasmBackend(
         return ref.batchNormTrainMasked(x, T, R, channels, lengths, perStep, gamma, beta, eps);
       checkLengths('batchNormTrainMasked', lengths, R, T);
       arena.reset();
-      const stats = (perStep ? T : 1) * channels;
       const px = arena.put(x);
       const pl = arena.put(lengths);
       const pg = arena.put(gamma);
       const pb = arena.put(beta);
-      const y = arena.f32(x.length);
-      const mean = arena.f32(stats);
-      const variance = arena.f32(stats);
-      const invStd = arena.f32(stats);
-      k.batchNormTrainMasked(px, T, R, channels, pl, +perStep, pg, pb, eps, y, mean, variance, invStd, arena.f64(2 * channels));
-      return {
-        y: arena.takeF32(y, x.length),
-        mean: arena.takeF32(mean, stats),
-        variance: arena.takeF32(variance, stats),
-        invStd: arena.takeF32(invStd, stats),
-      };
+      const stats = (perStep ? T : 1) * channels;
+      const out = placeOutputs({ y: x.length, mean: stats, variance: stats, invStd: stats });
+      const scratch = arena.f64(2 * channels);
+      k.batchNormTrainMasked(px, T, R, channels, pl, +perStep, pg, pb, eps, out.at.y, out.at.mean, out.at.variance, out.at.invStd, scratch);
+      return out.take();
     },
     batchNormGradMasked(dy, x, T, R, channels, lengths, perStep, mean, invStd, gamma) {
       if (!isF32(dy, x, mean, invStd, gamma) || !(lengths instanceof Int32Array)) {
@@ -508,15 +477,10 @@ export function createWasmBackend(
       const pm = arena.put(mean);
       const pi = arena.put(invStd);
       const pg = arena.put(gamma);
-      const dx = arena.f32(dy.length);
-      const dgamma = arena.f32(channels);
-      const dbeta = arena.f32(channels);
-      k.batchNormGradMasked(pdy, px, T, R, channels, pl, +perStep, pm, pi, pg, dx, dgamma, dbeta, arena.f64(4 * channels));
-      return {
-        dx: arena.takeF32(dx, dy.length),
-        dgamma: arena.takeF32(dgamma, channels),
-        dbeta: arena.takeF32(dbeta, channels),
-      };
+      const out = placeOutputs({ dx: dy.length, dgamma: channels, dbeta: channels });
+      const scratch = arena.f64(4 * channels);
+      k.batchNormGradMasked(pdy, px, T, R, channels, pl, +perStep, pm, pi, pg, out.at.dx, out.at.dgamma, out.at.dbeta, scratch);
+      return out.take();
     },
 
     // ---- recurrences ----

@@ -10,8 +10,13 @@ import { fail } from '../util/errors.js';
 import type { Communicator } from './communicator.js';
 import { detectLauncher, launcherName, type LaunchInfo } from './launcher.js';
 
-/** The addon's MPI functions (packages/native/lib/addon.ts, MpiFunctions). */
-interface MpiFunctions {
+/**
+ * The MPI functions of the native addon (@indrnn/native's mpiBinding(), which implements this
+ * interface; it is declared here because the addon depends on this package, not the reverse).
+ * libmpi is opened with dlopen on first use (packages/native/src/mpi_loader.cc); every call throws naming
+ * the MPI call that failed.
+ */
+export interface MpiFunctions {
   mpiLibrary(): { loaded: boolean; file: string; abi: string; version: string; error: string; cudaAware: boolean };
   mpiInit(): { rank: number; size: number };
   mpiFinalize(): void;
@@ -20,6 +25,8 @@ interface MpiFunctions {
   mpiBarrier(): void;
   mpiAllgather(out: Float64Array, values: Float64Array): void;
   mpiAbort(code: number): never;
+  /** Seconds a collective may wait for the other ranks before this rank ends itself (0 = never). */
+  mpiSetTimeout(seconds: number): number;
 }
 
 export interface MpiLibraryInfo {

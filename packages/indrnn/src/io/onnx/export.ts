@@ -413,12 +413,22 @@ function rnnNative(ctx: Ctx, wih: Tensor, whh: Tensor, bias: Tensor, act: 'tanh'
   return nativeOutput(ctx, y!, yh!, path);
 }
 
+/**
+ * The parts of an Elman RNN or LSTM Scan outside the loop: z = x Wihᵀ + b for every step at once,
+ * and Whhᵀ for the loop body.
+ */
+function recurrentProjections(ctx: Ctx, wih: Tensor, whh: Tensor, bias: Tensor, x: string, path: string): { z: string; whhT: string } {
+  const g = ctx.g;
+  const z = g.op('Add', [g.op('MatMul', [x, g.op('Transpose', [param(ctx, wih)], [attr.ints('perm', [1, 0])], `${path}.weightIh_t`)], [], `${path}.xw`), param(ctx, bias)], [], `${path}.z`);
+  const whhT = g.op('Transpose', [param(ctx, whh)], [attr.ints('perm', [1, 0])], `${path}.weightHh_t`);
+  return { z, whhT };
+}
+
 /** Elman RNN as a Scan: h = act(x Wihᵀ + b + h_{t-1} Whhᵀ). */
 function rnnScan(ctx: Ctx, wih: Tensor, whh: Tensor, bias: Tensor, act: 'tanh' | 'relu' | 'identity', x: string, path: string): string {
   const g = ctx.g;
   const H = whh.shape[1]!;
-  const z = g.op('Add', [g.op('MatMul', [x, g.op('Transpose', [param(ctx, wih)], [attr.ints('perm', [1, 0])], `${path}.weightIh_t`)], [], `${path}.xw`), param(ctx, bias)], [], `${path}.z`);
-  const whhT = g.op('Transpose', [param(ctx, whh)], [attr.ints('perm', [1, 0])], `${path}.weightHh_t`);
+  const { z, whhT } = recurrentProjections(ctx, wih, whh, bias, x, path);
   const body = new GraphBuilder(`${path}.step`, g);
   const hPrev = body.freshInput(`${path}.h_prev`, FLOAT, [null, H]);
   const zt = body.freshInput(`${path}.z_t`, FLOAT, [null, H]);
@@ -436,8 +446,7 @@ function rnnScan(ctx: Ctx, wih: Tensor, whh: Tensor, bias: Tensor, act: 'tanh' |
 function lstmScan(ctx: Ctx, wih: Tensor, whh: Tensor, bias: Tensor, x: string, path: string): string {
   const g = ctx.g;
   const H = whh.shape[1]!;
-  const z = g.op('Add', [g.op('MatMul', [x, g.op('Transpose', [param(ctx, wih)], [attr.ints('perm', [1, 0])], `${path}.weightIh_t`)], [], `${path}.xw`), param(ctx, bias)], [], `${path}.z`);
-  const whhT = g.op('Transpose', [param(ctx, whh)], [attr.ints('perm', [1, 0])], `${path}.weightHh_t`);
+  const { z, whhT } = recurrentProjections(ctx, wih, whh, bias, x, path);
   const body = new GraphBuilder(`${path}.step`, g);
   const hPrev = body.freshInput(`${path}.h_prev`, FLOAT, [null, H]);
   const cPrev = body.freshInput(`${path}.c_prev`, FLOAT, [null, H]);
