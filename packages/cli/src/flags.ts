@@ -3,7 +3,7 @@
  * overrides. Every value is validated at parse time with a message that says what is accepted.
  */
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { MODEL_FAMILIES, type Settings } from 'indrnn/node';
+import { MODEL_FAMILIES, parseCurriculum, type CurriculumStage, type Settings } from 'indrnn/node';
 
 export function intArg(min: number) {
   return (value: string): number => {
@@ -44,6 +44,14 @@ function intListArg(value: string): number[] {
   return parts.map(Number);
 }
 
+function curriculumArg(value: string): CurriculumStage[] {
+  try {
+    return parseCurriculum(value);
+  } catch (e) {
+    throw new InvalidArgumentError((e as Error).message);
+  }
+}
+
 /** Flags that set model settings (train and summary). */
 export function addModelFlags(cmd: Command): Command {
   return cmd
@@ -78,6 +86,7 @@ export function addTrainFlags(cmd: Command): Command {
   return cmd
     .option('--batch-size <n>', 'sequences per batch', intArg(1))
     .option('--steps <n>', 'optimization steps', intArg(1))
+    .option('--curriculum <stages>', 'adding: train at shorter lengths first, LEN:STEPS,… (e.g. 1000:4000,2000:1000; stages not shorter than --seq-len are skipped; none = off)', curriculumArg)
     .option('--time-limit <minutes>', 'stop training after this many minutes, then test (0 = none)', numberArg(0))
     .option('--epochs <n>', 'epochs over the training set (overrides --steps for finite data sets)', numberArg(Number.MIN_VALUE))
     .option('--lr <rate>', 'learning rate (Adam); > 0', positiveArg('a learning rate of 0 trains nothing'))
@@ -109,7 +118,7 @@ const FLAG_TO_SETTING: [string, keyof Settings][] = [
   ['blockConfig', 'blockConfig'], ['channels', 'convChannels'], ['kernelSize', 'kernelSize'], ['residual', 'residual'], ['activation', 'activation'], ['bn', 'bn'], ['bnPosition', 'bnPosition'],
   ['dropout', 'dropout'], ['dropoutFirst', 'dropoutFirst'], ['dropoutBottleneck', 'dropoutBottleneck'], ['dropoutTransition', 'dropoutTransition'],
   ['dropoutLast', 'dropoutLast'], ['gamma', 'gamma'], ['uBound', 'uBound'], ['seqLen', 'seqLen'], ['vocabSize', 'vocabSize'],
-  ['embedSize', 'embedSize'], ['tieWeights', 'tieWeights'], ['batchSize', 'batchSize'], ['steps', 'steps'], ['timeLimit', 'timeLimit'],
+  ['embedSize', 'embedSize'], ['tieWeights', 'tieWeights'], ['batchSize', 'batchSize'], ['curriculum', 'curriculum'], ['steps', 'steps'], ['timeLimit', 'timeLimit'],
   ['epochs', 'epochs'], ['lr', 'lr'], ['weightDecay', 'weightDecay'], ['gradClip', 'gradClip'],
   ['schedule', 'schedule'], ['decayEvery', 'decayEvery'], ['decayFactor', 'decayFactor'], ['patience', 'patience'],
   ['evalEvery', 'evalEvery'], ['bnCalibration', 'bnCalibration'], ['evalSize', 'evalSize'], ['checkpointEvery', 'checkpointEvery'],

@@ -4,11 +4,11 @@
  * e.g. `indrnn train ntu --preset paper --model dense-indrnn --help`.
  */
 import { Help, type Command, type Option } from 'commander';
-import { getTask, presetSettings, TASKS, type ModelFamily, type PresetName, type Settings } from 'indrnn/node';
+import { formatCurriculum, getTask, presetSettings, TASKS, type CurriculumStage, type ModelFamily, type PresetName, type Settings } from 'indrnn/node';
 import { settingOfFlag } from './flags.js';
 
 /** The task, preset and model named on the command line after `command`, if any. */
-function fromArgv(command: string, argv: readonly string[]): { task: string | null; preset: PresetName; model: string | undefined } {
+function fromArgv(command: string, argv: readonly string[]): { task: string | null; preset: PresetName; model: string | undefined; seqLen: number | undefined } {
   const args = argv.slice(argv.indexOf(command) + 1);
   const value = (flag: string): string | undefined => {
     for (let i = 0; i < args.length; i++) {
@@ -18,10 +18,12 @@ function fromArgv(command: string, argv: readonly string[]): { task: string | nu
     return undefined;
   };
   const preset = value('--preset') === 'paper' ? 'paper' : 'quick';
-  return { task: args.find((a) => a in TASKS) ?? null, preset, model: value('--model') };
+  const seqLen = Number(value('--seq-len'));
+  return { task: args.find((a) => a in TASKS) ?? null, preset, model: value('--model'), seqLen: Number.isSafeInteger(seqLen) && seqLen > 0 ? seqLen : undefined };
 }
 
-function show(v: unknown): string {
+function show(v: unknown, key: keyof Settings): string {
+  if (key === 'curriculum') return formatCurriculum((v ?? []) as CurriculumStage[]);
   if (v === null) return 'none';
   if (Array.isArray(v)) return v.join(',');
   if (typeof v === 'object') return JSON.stringify(v);
@@ -29,11 +31,11 @@ function show(v: unknown): string {
 }
 
 export function showPresetDefaults(cmd: Command): Command {
-  const { task, preset, model } = fromArgv(cmd.name(), process.argv);
+  const { task, preset, model, seqLen } = fromArgv(cmd.name(), process.argv);
   let settings: Settings | null = null;
   if (task) {
     try {
-      settings = presetSettings(getTask(task), preset, model as ModelFamily | undefined);
+      settings = presetSettings(getTask(task), preset, model as ModelFamily | undefined, seqLen);
     } catch {
       settings = null; // an unknown --model: plain help
     }
@@ -44,11 +46,11 @@ export function showPresetDefaults(cmd: Command): Command {
       const text = base.call(this, option);
       const key = settingOfFlag(option.attributeName());
       if (!settings || !key) return text;
-      return `${text} (${task} ${preset} preset: ${show(settings[key])})`;
+      return `${text} (${task} ${preset} preset: ${show(settings[key], key)})`;
     },
   });
   cmd.addHelpText('after', settings
-    ? `\nValues in parentheses are the ${preset} preset's for ${task}${model ? ` with --model ${model}` : ` (model ${settings.model})`}; flags override them.`
+    ? `\nValues in parentheses are the ${preset} preset's for ${task}${seqLen ? ` at --seq-len ${seqLen}` : ''}${model ? ` with --model ${model}` : ` (model ${settings.model})`}; flags override them.`
     : `\nEach setting defaults to the task's preset: \`indrnn ${cmd.name()} <task> [--preset paper] [--model <family>] --help\` shows its values.`);
   return cmd;
 }

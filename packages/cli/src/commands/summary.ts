@@ -16,7 +16,7 @@ export function summaryCommand(): Command {
   showPresetDefaults(cmd);
   cmd.action((taskName: string, flags: Record<string, unknown>) => {
     const def = getTask(taskName);
-    const settings = applyFlags(presetSettings(def, flags['preset'] as PresetName, flags['model'] as ModelFamily | undefined), flags);
+    const settings = applyFlags(presetSettings(def, flags['preset'] as PresetName, flags['model'] as ModelFamily | undefined, flags['seqLen'] as number | undefined), flags);
     if (def.name !== 'sequences') rejectSequenceFlags(flags, def.name);
     else settings.sequences = sequenceSettingsFromFlags(flags);
     const config = def.modelConfig(settings);

@@ -24,7 +24,7 @@ export function trainCommand(): Command {
     if (flags['resumeFrom'] && !flags['resume']) throw new Error('--resume-from needs --resume');
     selectBackend(flags['backend'] as string | undefined, Boolean(flags['json']) || (comm?.rank ?? 0) > 0);
     const preset = flags['preset'] as PresetName;
-    const settings = applyFlags(presetSettings(def, preset, flags['model'] as ModelFamily | undefined), flags);
+    const settings = applyFlags(presetSettings(def, preset, flags['model'] as ModelFamily | undefined, flags['seqLen'] as number | undefined), flags);
     if (settings.dataDir === null && def.defaultDataDir) settings.dataDir = def.defaultDataDir;
     // a resumed run reads its files from its checkpoint's settings
     if (def.name !== 'sequences') rejectSequenceFlags(flags, def.name);

@@ -28,3 +28,4 @@ export { BASE_SETTINGS, MODEL_FAMILIES, encoderFromSettings, trainOptionsFromSet
 export type { TaskDefinition } from './task-definition.js';
 export { DEFAULT_SEQUENCE_SETTINGS, HELD_OUT_FRACTION, prepareSequenceData, sequenceModelConfig, type SequenceSettings } from './sequences.js';
 export { presetSettings } from './presets.js';
+export { activeStages, describeCurriculum, formatCurriculum, parseCurriculum, trainingLength, type CurriculumStage } from './curriculum.js';

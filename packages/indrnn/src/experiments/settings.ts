@@ -9,6 +9,7 @@ import type { InitSpec } from '../init/init.js';
 import type { TrainOptions } from '../train/trainer.js';
 import { checkChoice, checkInt, checkNumber, fail } from '../util/errors.js';
 import type { SequenceSettings } from './sequences.js';
+import { validateCurriculum, type CurriculumStage } from './curriculum.js';
 
 export const MODEL_FAMILIES = ['indrnn', 'res-indrnn', 'dense-indrnn', 'conv-indrnn', 'lstm', 'rnn'] as const;
 export type ModelFamily = (typeof MODEL_FAMILIES)[number];
@@ -52,6 +53,8 @@ export interface Settings {
   inputInit: InitSpec | null;
   // ---- data ----
   seqLen: number;
+  /** Shorter training sequences first (experiments/curriculum.ts); tasks with lengthCurriculum only. Absent in older runs: none. */
+  curriculum?: CurriculumStage[];
   batchSize: number;
   dataDir: string | null;
   // ---- training ----
@@ -105,7 +108,7 @@ export const BASE_SETTINGS: Omit<Settings, 'task' | 'preset'> = {
   model: 'indrnn', layers: 2, hidden: 128, blocks: 5, growth: 16, blockConfig: [8, 6, 4], convChannels: [32, 32], kernelSize: 3, residual: false, activation: 'relu',
   bn: 'none', bnPosition: 'after', bnGammaInit: 1, dropout: 0, dropoutFirst: 0, dropoutBottleneck: 0, dropoutTransition: 0, dropoutLast: 0,
   gamma: 2, uBound: null, lastLayerInit: true, inputInit: null,
-  seqLen: 100, batchSize: 32, dataDir: null,
+  seqLen: 100, curriculum: [], batchSize: 32, dataDir: null,
   steps: 10000, timeLimit: 0, epochs: null, optimizer: 'adam', lr: 2e-4, weightDecay: 0, gradClip: 10, gradNorm: 0,
   schedule: 'none', decayEvery: 20000, decayFactor: 0.1, patience: 100, minLr: 1e-6,
   evalEvery: 100, bnCalibration: 0, bnSync: true, checkpointEvery: 1000, checkpointMinutes: 10, seed: 1,
@@ -122,6 +125,7 @@ export function validateSettings(s: Settings): Settings {
   checkInt(w, 'growth', s.growth, 1);
   // sequences: 0 = the longest training sequence
   checkInt(w, 'seqLen', s.seqLen, s.task === 'sequences' ? 0 : 1);
+  if (s.curriculum !== undefined) validateCurriculum(s.curriculum);
   checkInt(w, 'batchSize', s.batchSize, 1);
   checkInt(w, 'steps', s.steps, 1);
   checkNumber(w, 'timeLimit', s.timeLimit, 0);

@@ -30,6 +30,13 @@ export interface TaskDefinition {
   modelConfig(s: Settings): ModelConfig;
   /** Whether create() takes its batches through context.shard, so it can train on several ranks. */
   dataParallel?: boolean;
+  /** Whether create() follows settings.curriculum (training on shorter sequences first). */
+  lengthCurriculum?: boolean;
+  /**
+   * What a preset changes for a sequence length (e.g. a longer time limit and a curriculum at
+   * T = 5000), applied before the model family's changes and the user's flags.
+   */
+  presetForLength?(preset: PresetName, seqLen: number): Partial<Settings>;
   /** Loads data and builds the model. May return the steps for an epoch count (finite data sets). */
   create(s: Settings, context?: TaskContext): Task & { stepsPerEpoch?: number };
 }

@@ -17,7 +17,7 @@ export function settingFlag(key: string): string {
   return `--${(renamed[key] ?? key).replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
 }
 
-const show = (v: unknown): string => (Array.isArray(v) ? v.join(',') : v === null ? 'none' : String(v));
+const show = (v: unknown): string => (Array.isArray(v) && v.length === 0 ? 'none' : Array.isArray(v) ? v.map((e) => (typeof e === 'object' ? Object.values(e as object).join(':') : e)).join(',') : v === null ? 'none' : String(v));
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**

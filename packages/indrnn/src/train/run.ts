@@ -34,6 +34,7 @@ import { computeDifferences, describeCompute, type ComputeRecord } from '../back
 import { fail, IndrnnError } from '../util/errors.js';
 import { trainOptionsFromSettings, validateSettings, type Settings } from '../experiments/settings.js';
 import { checkSettingsFit } from '../experiments/size-check.js';
+import { activeStages } from '../experiments/curriculum.js';
 import type { TaskDefinition } from '../experiments/task-definition.js';
 import type { Model } from '../nn/models.js';
 
@@ -210,6 +211,9 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       clearFirst = true;
     }
     validateSettings(settings);
+    if (activeStages(settings.curriculum ?? [], settings.seqLen).length > 0 && !opts.definition.lengthCurriculum) {
+      fail(`--curriculum: task '${opts.definition.name}' trains on sequences of its data's own length; a length curriculum applies to generated sequences (the adding task) only`);
+    }
     const approxParameters = checkSettingsFit(settings, opts.definition.modelConfig(settings));
     // weights, gradients and two Adam moments, in float32
     const needBytes = approxParameters * 4 * 4;

@@ -23,8 +23,8 @@ export interface Task {
   readonly monitor: { metric: string; mode: 'min' | 'max' };
   /** Facts a report must state (e.g. which data the run trained and tested on). */
   readonly notes: readonly string[];
-  /** Loss of the next training batch, with its graph, and optional training metrics. */
-  trainLoss(): { loss: Tensor; metrics?: Record<string, number> };
+  /** Loss of the next training batch (for 1-based `step`), with its graph, and optional training metrics. */
+  trainLoss(step: number): { loss: Tensor; metrics?: Record<string, number> };
   /** Metrics on held-out data, keys prefixed `val_` or `test_`. Called in eval mode under noGrad. */
   evaluate(split: Split): Record<string, number>;
   /** Files to save in the run directory (e.g. the pMNIST permutation, a vocabulary), by name. */

@@ -136,7 +136,7 @@ export class Trainer {
     const { model } = this.task;
     model.train();
     this.parallel?.beginStep();
-    const { loss, metrics } = this.task.trainLoss();
+    const { loss, metrics } = this.task.trainLoss(this.step + 1);
     this.optimizer.zeroGrad();
     loss.backward();
     // Read the loss after queuing the backward pass, not before: on a GPU the host then waits while
