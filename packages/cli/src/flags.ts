@@ -86,7 +86,7 @@ export function addTrainFlags(cmd: Command): Command {
   return cmd
     .option('--batch-size <n>', 'sequences per batch', intArg(1))
     .option('--steps <n>', 'optimization steps', intArg(1))
-    .option('--curriculum <stages>', 'adding: train at shorter lengths first, LEN:STEPS,… (e.g. 1000:4000,2000:1000; stages not shorter than --seq-len are skipped; none = off)', curriculumArg)
+    .option('--curriculum <stages>', 'adding: train at shorter lengths first, LEN[/LEN…]:STEPS,… (e.g. 400/600:5000 alternates 400 and 600 for 5000 steps, then --seq-len; lengths not shorter than --seq-len are dropped; none = off)', curriculumArg)
     .option('--time-limit <minutes>', 'stop training after this many minutes, then test (0 = none)', numberArg(0))
     .option('--epochs <n>', 'epochs over the training set (overrides --steps for finite data sets)', numberArg(Number.MIN_VALUE))
     .option('--lr <rate>', 'learning rate (Adam); > 0', positiveArg('a learning rate of 0 trains nothing'))

@@ -6,6 +6,7 @@
  */
 import type { Settings } from '../experiments/settings.js';
 import { fail } from '../util/errors.js';
+import { formatCurriculum, type CurriculumStage } from '../experiments/curriculum.js';
 
 /** Settings a resumed run may change (the CLI's --steps, --epochs, --time-limit, --data-dir, --eval-every, --checkpoint-every). */
 export const RESUMABLE_SETTINGS: readonly (keyof Settings)[] = ['steps', 'epochs', 'timeLimit', 'dataDir', 'evalEvery', 'checkpointEvery'];
@@ -17,7 +18,8 @@ export function settingFlag(key: string): string {
   return `--${(renamed[key] ?? key).replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
 }
 
-const show = (v: unknown): string => (Array.isArray(v) && v.length === 0 ? 'none' : Array.isArray(v) ? v.map((e) => (typeof e === 'object' ? Object.values(e as object).join(':') : e)).join(',') : v === null ? 'none' : String(v));
+const show = (v: unknown, key?: keyof Settings): string =>
+  key === 'curriculum' ? formatCurriculum((v ?? []) as CurriculumStage[]) : Array.isArray(v) ? v.join(',') : v === null ? 'none' : String(v);
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -32,7 +34,7 @@ export function applyResumeChanges(run: Settings, changes: Partial<Settings>): S
     if (RESUMABLE_SETTINGS.includes(key)) {
       (out as unknown as Record<string, unknown>)[key] = value;
     } else {
-      refused.push(`${settingFlag(key)}: the run has ${show(run[key])}, given ${show(value)}`);
+      refused.push(`${settingFlag(key)}: the run has ${show(run[key], key)}, given ${show(value, key)}`);
     }
   }
   // an explicit --steps wins over the run's epoch count, as it does for a fresh run
