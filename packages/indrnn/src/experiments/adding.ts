@@ -51,7 +51,7 @@ export const addingTask: TaskDefinition = {
   // full T) are the paper's; validation and test always use the full length.
   presetForLength(preset, seqLen) {
     if (preset !== 'quick' || seqLen <= 1000) return {};
-    return { curriculum: [{ lengths: [400, 600], steps: 5000 }], steps: 10000, decayEvery: 4000, timeLimit: 45 };
+    return { curriculum: [{ lengths: [400, 600], steps: 5000 }], steps: 12000, decayEvery: 4000, timeLimit: 45 };
   },
   lengthCurriculum: true,
   modelPresets: {
