@@ -5,7 +5,7 @@
  *
  * Layout of a run directory:
  *   config.json              settings, model config, backend and compute record, notes
- *   metrics.jsonl            one JSON object a line: {step, loss, lr} and {step, val_*}, last {event: "done", test_*}
+ *   metrics.jsonl            one JSON object a line: {step, loss, lr} and {step, val_*, elapsed_s}, last {event: "done", test_*}
  *   run.lock                 the pid of the process running it (train/run-lock.ts)
  *   checkpoints/last.ckpt    written every checkpointEvery steps / checkpointMinutes, on signals and at the end
  *   checkpoints/previous.ckpt  the last.ckpt before it (a fallback if last.ckpt is damaged)
@@ -359,7 +359,7 @@ export async function runExperiment(opts: RunOptions): Promise<RunResult> {
       progress?.update(rec.step, rec.loss);
       if (trainer.evalDue) {
         const ev = trainer.validate();
-        log({ step: ev.step, ...ev.metrics, lr: trainer.optimizer.lr, ...(ev.lrReduced ? { lr_reduced: true } : {}) }, true);
+        log({ step: ev.step, ...ev.metrics, lr: trainer.optimizer.lr, ...(ev.lrReduced ? { lr_reduced: true } : {}), elapsed_s: Math.round(elapsed() * 10) / 10 }, true);
         const [name, value] = [task.monitor.metric, ev.metrics[task.monitor.metric]!];
         progress?.setMetric(name, value);
         if (ev.improved) {
