@@ -48,7 +48,7 @@ function describe(name) {
   return {
     name, task: s.task, model, seqLen: s.seqLen, preset: s.preset, data: s.task === 'adding' ? 'synthetic' : subset,
     where: `CPU (${where || 'native'})`, steps: done?.step ?? recs.filter((r) => typeof r.loss === 'number').pop()?.step,
-    metrics, firstBelow: firstBelow?.step, elapsed: done?.elapsed_s, stopped: done?.stopped, date,
+    metrics, firstBelow: firstBelow?.step, firstBelowAt: firstBelow?.elapsed_s, elapsed: done?.elapsed_s, stopped: done?.stopped, date,
   };
 }
 
@@ -56,13 +56,13 @@ function table() {
   if (!existsSync(runsDir)) return '(no runs logged yet)';
   const names = readdirSync(runsDir).filter((n) => existsSync(join(runsDir, n, 'config.json'))).sort();
   const lines = [
-    '| run (log) | date | task | model | preset | data | where | steps | test metrics | val MSE < 0.01 first at step | time |',
+    '| run (log) | date | task | model | preset | data | where | steps | test metrics | val MSE < 0.01 first at | time |',
     '|---|---|---|---|---|---|---|---|---|---|---|',
   ];
   for (const n of names) {
     const r = describe(n);
     const stopped = r.stopped ? ` (${r.stopped})` : '';
-    lines.push(`| [${r.name}](reproduction/runs/${r.name}/report.md) | ${r.date || '—'} | ${r.task}${r.task === 'adding' ? ` T=${r.seqLen}` : ''} | ${r.model} | ${r.preset} | ${r.data} | ${r.where} | ${r.steps ?? '—'} | ${r.metrics} | ${r.task === 'adding' ? (r.firstBelow ?? 'never') : '—'} | ${minutes(r.elapsed)}${stopped} |`);
+    lines.push(`| [${r.name}](reproduction/runs/${r.name}/report.md) | ${r.date || '—'} | ${r.task}${r.task === 'adding' ? ` T=${r.seqLen}` : ''} | ${r.model} | ${r.preset} | ${r.data} | ${r.where} | ${r.steps ?? '—'} | ${r.metrics} | ${r.task !== 'adding' ? '—' : r.firstBelow === undefined ? 'never' : `step ${r.firstBelow}${typeof r.firstBelowAt === 'number' ? `, ${minutes(r.firstBelowAt)}` : ''}`} | ${minutes(r.elapsed)}${stopped} |`);
   }
   return lines.join('\n');
 }

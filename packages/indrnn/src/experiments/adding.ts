@@ -48,7 +48,8 @@ export const addingTask: TaskDefinition = {
   // so the full-length phase runs at 2e-5 and then 2e-6: at T = 5000 an Adam step of 2e-4 on u
   // changes u^T by up to e^1, the paper's "noise because the initial learning rate was relatively
   // large". Model, initial lr, init, batch 50 (the TF reproduction's) and the |u| bound (from the
-  // full T) are the paper's; validation and test always use the full length.
+  // full T) are the paper's; validation and test always use the full length. The tuning runs behind
+  // this are in docs/reproduction/tuning/.
   presetForLength(preset, seqLen) {
     if (preset !== 'quick' || seqLen <= 1000) return {};
     return { curriculum: [{ lengths: [400, 600], steps: 5000 }], steps: 12000, decayEvery: 4000, timeLimit: 45 };
