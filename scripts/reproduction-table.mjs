@@ -37,7 +37,11 @@ function describe(name) {
   const done = recs.find((r) => r.event === 'done');
   const s = config.settings;
   const model = s.model === 'indrnn' || s.model === undefined ? `IndRNN ${s.layers}×${s.hidden}` : s.model === 'lstm' ? `LSTM ${s.layers}×${s.hidden}` : `${s.model}`;
-  const firstBelow = recs.find((r) => typeof r.val_mse === 'number' && r.val_mse < 0.01);
+  const vals = recs.filter((r) => typeof r.val_mse === 'number');
+  const firstBelow = vals.find((r) => r.val_mse < 0.01);
+  // the first validation after which every later one stays below the target (noisy curves cross it more than once)
+  const lastAbove = vals.findLastIndex((r) => r.val_mse >= 0.01);
+  const staysBelow = lastAbove + 1 < vals.length ? vals[lastAbove + 1] : undefined;
   const metrics = done
     ? Object.entries(done).filter(([k]) => k.startsWith('test_')).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')
     : 'no done line';
@@ -48,7 +52,7 @@ function describe(name) {
   return {
     name, task: s.task, model, seqLen: s.seqLen, preset: s.preset, data: s.task === 'adding' ? 'synthetic' : subset,
     where: `CPU (${where || 'native'})`, steps: done?.step ?? recs.filter((r) => typeof r.loss === 'number').pop()?.step,
-    metrics, firstBelow: firstBelow?.step, firstBelowAt: firstBelow?.elapsed_s, elapsed: done?.elapsed_s, stopped: done?.stopped, date,
+    metrics, firstBelow: firstBelow?.step, firstBelowAt: firstBelow?.elapsed_s, staysBelow: staysBelow?.step, staysBelowAt: staysBelow?.elapsed_s, elapsed: done?.elapsed_s, stopped: done?.stopped, date,
   };
 }
 
@@ -62,7 +66,7 @@ function table() {
   for (const n of names) {
     const r = describe(n);
     const stopped = r.stopped ? ` (${r.stopped})` : '';
-    lines.push(`| [${r.name}](reproduction/runs/${r.name}/report.md) | ${r.date || '—'} | ${r.task}${r.task === 'adding' ? ` T=${r.seqLen}` : ''} | ${r.model} | ${r.preset} | ${r.data} | ${r.where} | ${r.steps ?? '—'} | ${r.metrics} | ${r.task !== 'adding' ? '—' : r.firstBelow === undefined ? 'never' : `step ${r.firstBelow}${typeof r.firstBelowAt === 'number' ? `, ${minutes(r.firstBelowAt)}` : ''}`} | ${minutes(r.elapsed)}${stopped} |`);
+    lines.push(`| [${r.name}](reproduction/runs/${r.name}/report.md) | ${r.date || '—'} | ${r.task}${r.task === 'adding' ? ` T=${r.seqLen}` : ''} | ${r.model} | ${r.preset} | ${r.data} | ${r.where} | ${r.steps ?? '—'} | ${r.metrics} | ${r.task !== 'adding' ? '—' : r.firstBelow === undefined ? 'never' : `step ${r.firstBelow}${typeof r.firstBelowAt === 'number' ? `, ${minutes(r.firstBelowAt)}` : ''}${r.staysBelow !== undefined && r.staysBelow !== r.firstBelow ? ` (below for good from step ${r.staysBelow}${typeof r.staysBelowAt === 'number' ? `, ${minutes(r.staysBelowAt)}` : ''})` : ''}`} | ${minutes(r.elapsed)}${stopped} |`);
   }
   return lines.join('\n');
 }
