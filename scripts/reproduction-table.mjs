@@ -46,7 +46,7 @@ function describe(name) {
     ? Object.entries(done).filter(([k]) => k.startsWith('test_')).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')
     : 'no done line';
   const c = config.compute ?? {};
-  const where = [config.backend, c.threads ? `${c.threads} threads` : null, c.blas ? `BLAS ${c.blas}` : null].filter(Boolean).join(', ');
+  const where = [config.backend, c.threads ? `${c.threads} thread${c.threads === 1 ? "" : "s"}` : null, c.blas ? `BLAS ${c.blas}` : null].filter(Boolean).join(', ');
   const subset = (config.notes ?? []).some((n) => /test-only|first 90%|subset|9,000|split .* by position/i.test(n)) ? 'subset' : 'full';
   const date = (config.started ?? '').slice(0, 10);
   return {
