@@ -47,7 +47,7 @@ function describe(name) {
     : 'no done line';
   const c = config.compute ?? {};
   const where = [config.backend, c.threads ? `${c.threads} thread${c.threads === 1 ? "" : "s"}` : null, c.blas ? `BLAS ${c.blas}` : null].filter(Boolean).join(', ');
-  const subset = (config.notes ?? []).some((n) => /test-only|first 90%|subset|9,000|split .* by position/i.test(n)) ? 'subset' : 'full';
+  const subset = (config.notes ?? []).some((n) => /test-only|first 90%|subset|split .* by position/i.test(n)) ? 'subset' : 'full';
   const date = (config.started ?? '').slice(0, 10);
   return {
     name, task: s.task, model, seqLen: s.seqLen, preset: s.preset, data: s.task === 'adding' ? 'synthetic' : subset,
