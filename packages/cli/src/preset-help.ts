@@ -4,7 +4,7 @@
  * e.g. `indrnn train ntu --preset paper --model dense-indrnn --help`.
  */
 import { Help, type Command, type Option } from 'commander';
-import { formatCurriculum, getTask, presetSettings, TASKS, type CurriculumStage, type ModelFamily, type PresetName, type Settings } from 'indrnn/node';
+import { getTask, presetSettings, settingValue, TASKS, type ModelFamily, type PresetName, type Settings } from 'indrnn/node';
 import { settingOfFlag } from './flags.js';
 
 /** The task, preset and model named on the command line after `command`, if any. */
@@ -20,14 +20,6 @@ function fromArgv(command: string, argv: readonly string[]): { task: string | nu
   const preset = value('--preset') === 'paper' ? 'paper' : 'quick';
   const seqLen = Number(value('--seq-len'));
   return { task: args.find((a) => a in TASKS) ?? null, preset, model: value('--model'), seqLen: Number.isSafeInteger(seqLen) && seqLen > 0 ? seqLen : undefined };
-}
-
-function show(v: unknown, key: keyof Settings): string {
-  if (key === 'curriculum') return formatCurriculum((v ?? []) as CurriculumStage[]);
-  if (v === null) return 'none';
-  if (Array.isArray(v)) return v.join(',');
-  if (typeof v === 'object') return JSON.stringify(v);
-  return String(v);
 }
 
 export function showPresetDefaults(cmd: Command): Command {
@@ -46,7 +38,7 @@ export function showPresetDefaults(cmd: Command): Command {
       const text = base.call(this, option);
       const key = settingOfFlag(option.attributeName());
       if (!settings || !key) return text;
-      return `${text} (${task} ${preset} preset: ${show(settings[key], key)})`;
+      return `${text} (${task} ${preset} preset: ${settingValue(key, settings[key])})`;
     },
   });
   cmd.addHelpText('after', settings

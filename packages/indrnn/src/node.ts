@@ -8,7 +8,7 @@ export { DEFAULT_SEQUENCE_SETTINGS, type SequenceSettings } from './experiments/
 export { TASKS, getTask, presetSettings, BASE_SETTINGS, MODEL_FAMILIES, encoderFromSettings, trainOptionsFromSettings, validateSettings, type Settings, type ModelFamily, type PresetName, type TaskDefinition } from './experiments/index.js';
 export { activeStages, describeCurriculum, formatCurriculum, parseCurriculum, trainingLength, type CurriculumStage } from './experiments/index.js';
 export { runExperiment, readCheckpointFile, RUN_FILES, type RunConfig, type RunOptions, type RunResult } from './train/run.js';
-export { RESUMABLE_SETTINGS, applyResumeChanges, settingFlag } from './train/resume-changes.js';
+export { RESUMABLE_SETTINGS, applyResumeChanges, settingFlag, settingValue } from './train/resume-changes.js';
 export { checkSettingsFit, MAX_TENSOR_VALUES } from './experiments/size-check.js';
 export { ProgressLine, formatDuration } from './train/progress.js';
 export * from './report/index.js';

@@ -18,8 +18,14 @@ export function settingFlag(key: string): string {
   return `--${(renamed[key] ?? key).replace(/[A-Z]/g, (c) => '-' + c.toLowerCase())}`;
 }
 
-const show = (v: unknown, key?: keyof Settings): string =>
-  key === 'curriculum' ? formatCurriculum((v ?? []) as CurriculumStage[]) : Array.isArray(v) ? v.join(',') : v === null ? 'none' : String(v);
+/** A setting's value as its flag takes it (lists comma-separated, null as none); also --help's preset values. */
+export function settingValue(key: keyof Settings, v: unknown): string {
+  if (key === 'curriculum') return formatCurriculum((v ?? []) as CurriculumStage[]);
+  if (v === null) return 'none';
+  if (Array.isArray(v)) return v.join(',');
+  if (typeof v === 'object') return JSON.stringify(v);
+  return String(v);
+}
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /**
@@ -34,7 +40,7 @@ export function applyResumeChanges(run: Settings, changes: Partial<Settings>): S
     if (RESUMABLE_SETTINGS.includes(key)) {
       (out as unknown as Record<string, unknown>)[key] = value;
     } else {
-      refused.push(`${settingFlag(key)}: the run has ${show(run[key], key)}, given ${show(value, key)}`);
+      refused.push(`${settingFlag(key)}: the run has ${settingValue(key, run[key])}, given ${settingValue(key, value)}`);
     }
   }
   // an explicit --steps wins over the run's epoch count, as it does for a fresh run
