@@ -56,6 +56,15 @@ function describe(name) {
   };
 }
 
+/** An adding run's crossings of val MSE 0.01: the first, and the one it stays below from when later. */
+function belowTarget(r) {
+  if (r.task !== 'adding') return '—';
+  if (r.firstBelow === undefined) return 'never';
+  const at = (step, s) => `step ${step}${typeof s === 'number' ? `, ${minutes(s)}` : ''}`;
+  const forGood = r.staysBelow !== undefined && r.staysBelow !== r.firstBelow ? ` (below for good from ${at(r.staysBelow, r.staysBelowAt)})` : '';
+  return at(r.firstBelow, r.firstBelowAt) + forGood;
+}
+
 function table() {
   if (!existsSync(runsDir)) return '(no runs logged yet)';
   const names = readdirSync(runsDir).filter((n) => existsSync(join(runsDir, n, 'config.json'))).sort();
@@ -66,7 +75,7 @@ function table() {
   for (const n of names) {
     const r = describe(n);
     const stopped = r.stopped ? ` (${r.stopped})` : '';
-    lines.push(`| [${r.name}](reproduction/runs/${r.name}/report.md) | ${r.date || '—'} | ${r.task}${r.task === 'adding' ? ` T=${r.seqLen}` : ''} | ${r.model} | ${r.preset} | ${r.data} | ${r.where} | ${r.steps ?? '—'} | ${r.metrics} | ${r.task !== 'adding' ? '—' : r.firstBelow === undefined ? 'never' : `step ${r.firstBelow}${typeof r.firstBelowAt === 'number' ? `, ${minutes(r.firstBelowAt)}` : ''}${r.staysBelow !== undefined && r.staysBelow !== r.firstBelow ? ` (below for good from step ${r.staysBelow}${typeof r.staysBelowAt === 'number' ? `, ${minutes(r.staysBelowAt)}` : ''})` : ''}`} | ${minutes(r.elapsed)}${stopped} |`);
+    lines.push(`| [${r.name}](reproduction/runs/${r.name}/report.md) | ${r.date || '—'} | ${r.task}${r.task === 'adding' ? ` T=${r.seqLen}` : ''} | ${r.model} | ${r.preset} | ${r.data} | ${r.where} | ${r.steps ?? '—'} | ${r.metrics} | ${belowTarget(r)} | ${minutes(r.elapsed)}${stopped} |`);
   }
   return lines.join('\n');
 }

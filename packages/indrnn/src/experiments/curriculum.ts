@@ -29,7 +29,7 @@ export function parseCurriculum(text: string): CurriculumStage[] {
 }
 
 function checkStage(stage: CurriculumStage, context: string): CurriculumStage {
-  if (!Array.isArray(stage.lengths) || stage.lengths.length === 0) fail(`curriculum: a stage needs at least one length, in '${context}'`);
+  if (stage.lengths.length === 0) fail(`curriculum: a stage needs at least one length, in '${context}'`);
   for (const len of stage.lengths) {
     if (!Number.isSafeInteger(len) || len < 2) fail(`curriculum: a stage's length must be an integer >= 2, got ${len} in '${context}'`);
   }
